@@ -1,0 +1,81 @@
+"""Access rules, all in one place. Views and templates ask ``can``; nothing else decides."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from .errors import Forbidden
+from .models import Document, User
+from .orgtree import descendant_ids
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user together with the organisations they may see (their unit and those below)."""
+
+    user: User
+    scope: frozenset[int]
+
+    @classmethod
+    def of(cls, session: Session, user: User) -> "Principal":
+        return cls(user, frozenset(descendant_ids(session, user.organisation_id)))
+
+    def has(self, *roles: str) -> bool:
+        return self.user.has_role(*roles)
+
+    def in_scope(self, doc: Document) -> bool:
+        return doc.lead_org_id in self.scope or doc.partner_org_id in self.scope
+
+
+def _is_signer(p: Principal, doc: Document) -> bool:
+    return any(s.signer_id == p.user.id for s in doc.signatures)
+
+
+def _pending_signer(p: Principal, doc: Document) -> bool:
+    return any(s.signer_id == p.user.id and s.status == "pending" for s in doc.signatures)
+
+
+Rule = Callable[[Principal, Any], bool]
+
+RULES: dict[str, Rule] = {
+    # Documents
+    "document.list": lambda p, _: p.has("admin", "clerk", "chair", "archivist"),
+    "document.create": lambda p, _: p.has("clerk"),
+    "document.view": lambda p, d: p.has("admin")
+    or (p.has("clerk", "chair", "archivist") and p.in_scope(d))
+    or _is_signer(p, d),
+    "document.edit": lambda p, d: p.has("clerk") and p.in_scope(d),
+    "document.submit": lambda p, d: p.has("clerk") and p.in_scope(d),
+    "document.withdraw": lambda p, d: p.has("clerk") and p.in_scope(d),
+    "document.issue": lambda p, d: p.has("clerk") and p.in_scope(d),
+    "document.sign": lambda p, d: p.has("chair") and _pending_signer(p, d),
+    "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
+    "document.verify": lambda p, d: p.has("admin", "clerk", "chair", "archivist")
+    and (p.has("admin") or p.in_scope(d) or _is_signer(p, d)),
+    # Anyone signed in may check an uploaded PDF; it touches no stored record.
+    "verify.upload": lambda p, _: True,
+    "register.view": lambda p, _: p.has("admin", "clerk", "archivist"),
+    "archive.search": lambda p, _: p.has("admin", "clerk", "chair", "archivist"),
+    # Administration
+    "admin.users": lambda p, _: p.has("admin"),
+    "admin.organisations": lambda p, _: p.has("admin"),
+    "admin.templates": lambda p, _: p.has("admin"),
+    "template.list": lambda p, _: p.has("admin", "clerk"),
+    "credential.manage": lambda p, _: p.has("admin"),
+}
+
+
+def can(principal: Principal | None, action: str, obj: Any = None) -> bool:
+    """True when the principal may perform ``action`` (on ``obj``). Unknown actions are denied."""
+    if principal is None or not principal.user.active:
+        return False
+    rule = RULES.get(action)
+    return bool(rule and rule(principal, obj))
+
+
+def ensure(principal: Principal | None, action: str, obj: Any = None) -> None:
+    """Raise Forbidden unless ``can``."""
+    if not can(principal, action, obj):
+        raise Forbidden("Bạn không có quyền thực hiện thao tác này.")

@@ -1,0 +1,141 @@
+"""Templates, documents, their versions, stored objects and signature tasks."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_ts, intpk, str40, str255, utcnow
+from .org import Organisation
+from .users import User
+
+# Document life cycle; see khuyenhoc_docs/workflow for the transitions.
+DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED = (
+    "draft", "awaiting_signatures", "signed", "declined", "withdrawn", "issued",
+)
+STATUSES = (DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED)
+
+
+class StoredObject(Base):
+    """One object version in the object store, with the hash taken at write time."""
+
+    __tablename__ = "stored_objects"
+    __table_args__ = (UniqueConstraint("key", "version_id"),)
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(512))
+    version_id: Mapped[str] = mapped_column(String(128))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(120))
+    retain_until: Mapped[Optional[datetime]]
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_ts]
+
+
+class TemplateVersion(Base):
+    """An uploaded version of a .docx template of one kind; documents pin the version."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("kind", "version"),)
+
+    id: Mapped[intpk]
+    kind: Mapped[str40]
+    version: Mapped[int]
+    name: Mapped[str255]
+    filename: Mapped[str255]
+    placeholders: Mapped[list] = mapped_column(JSON, default=list)
+    object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_ts]
+
+    object: Mapped[StoredObject] = relationship(lazy="joined")
+
+
+class Document(Base):
+    """A programme or agreement through its whole life: draft → signatures → issued."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[intpk]
+    kind: Mapped[str40]
+    title: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str40] = mapped_column(default=DRAFT, index=True)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+    lead_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    partner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    routing: Mapped[str40] = mapped_column(default="any")  # "any" | "sequential"
+    doc_number: Mapped[Optional[str]] = mapped_column(String(120))
+    issue_date: Mapped[Optional[date]]
+    current_version: Mapped[int] = mapped_column(default=0)
+    pdf_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    # Bumped by every state change; its UPDATE is also the cross-process lock (see workflow.locking).
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    validation: Mapped[Optional[dict]] = mapped_column(JSON)
+    validated_at: Mapped[Optional[datetime]]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_ts]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lead_org: Mapped[Organisation] = relationship(foreign_keys=[lead_org_id], lazy="joined")
+    partner_org: Mapped[Organisation] = relationship(foreign_keys=[partner_org_id], lazy="joined")
+    template_version: Mapped[TemplateVersion] = relationship()
+    pdf_object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[pdf_object_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    versions: Mapped[list["DocumentVersion"]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number"
+    )
+    signatures: Mapped[list["Signature"]] = relationship(
+        back_populates="document", order_by="Signature.id"
+    )
+
+
+class DocumentVersion(Base):
+    """An immutable version: the fields, the DOCX and the PDF made from them."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    number: Mapped[int]
+    stage: Mapped[str40] = mapped_column(default="draft")  # "draft" | "submitted"
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+    docx_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
+    pdf_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_ts]
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    docx_object: Mapped[StoredObject] = relationship(foreign_keys=[docx_object_id], lazy="joined")
+    pdf_object: Mapped[StoredObject] = relationship(foreign_keys=[pdf_object_id], lazy="joined")
+    created_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Signature(Base):
+    """One chair's signature task on one submitted version."""
+
+    __tablename__ = "signatures"
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    field_name: Mapped[str40]
+    order: Mapped[int]
+    status: Mapped[str40] = mapped_column(default="pending")  # pending|signed|declined|cancelled
+    certification: Mapped[bool] = mapped_column(default=False)
+    signed_at: Mapped[Optional[datetime]]
+    reason: Mapped[str] = mapped_column(String(2000), default="")
+    pdf_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+
+    document: Mapped[Document] = relationship(back_populates="signatures")
+    signer: Mapped[User] = relationship(lazy="joined")
+    version: Mapped[DocumentVersion] = relationship()

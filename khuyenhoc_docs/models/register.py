@@ -1,0 +1,45 @@
+"""The outgoing register (sổ đăng ký văn bản đi): numbers per organisation per year."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_ts, intpk, str40
+from .org import Organisation
+
+
+class RegisterCounter(Base):
+    """Last number used; the row is the lock that keeps numbering gap-free across processes."""
+
+    __tablename__ = "register_counters"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class RegisterEntry(Base):
+    """One number of the register; a withdrawn document's entry stays, marked void."""
+
+    __tablename__ = "register_entries"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "number"),
+        UniqueConstraint("organisation_id", "year", "doc_number"),
+    )
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int]
+    number: Mapped[int]
+    doc_number: Mapped[str] = mapped_column(String(120))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    issue_date: Mapped[date]
+    summary: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str40] = mapped_column(default="active")  # "active" | "void"
+    void_reason: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[created_ts]
+
+    organisation: Mapped[Organisation] = relationship()

@@ -1,0 +1,95 @@
+"""Creating organisations and levels (plain Python over a session)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import ValidationFailed
+from .models import Organisation, OrgLevel
+
+FAMILIES = {"khuyen_hoc": "Hội Khuyến học", "doan": "Đoàn TNCS Hồ Chí Minh", "other": "Cơ quan khác"}
+
+
+@dataclass(frozen=True)
+class NewOrganisation:
+    """What an admin types to add a unit to the tree."""
+
+    name: str
+    level_id: int
+    family: str
+    abbreviation: str
+    parent_id: int | None = None
+    header_name: str = ""
+    parent_header: str = ""
+    area: str = ""
+    place: str = ""
+    email: str = ""
+    postal_address: str = ""
+
+
+def create_organisation(session: Session, data: NewOrganisation) -> Organisation:
+    """Validate and add an organisation; ValidationFailed carries per-field messages."""
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not name:
+        errors["name"] = "Tên tổ chức là bắt buộc."
+    for field, limit in (("name", 255), ("header_name", 255), ("parent_header", 255), ("area", 255),
+                         ("place", 255), ("email", 255), ("postal_address", 500), ("abbreviation", 40)):
+        if len(getattr(data, field)) > limit:
+            errors[field] = f"Tối đa {limit} ký tự."
+    if not data.abbreviation.strip():
+        errors["abbreviation"] = "Chữ viết tắt là bắt buộc (dùng trong ký hiệu văn bản)."
+    if data.family not in FAMILIES:
+        errors["family"] = "Loại tổ chức không hợp lệ."
+    if session.get(OrgLevel, data.level_id) is None:
+        errors["level_id"] = "Cấp tổ chức không tồn tại."
+    if data.parent_id is not None and session.get(Organisation, data.parent_id) is None:
+        errors["parent_id"] = "Tổ chức cấp trên không tồn tại."
+    if name and not errors.get("parent_id") and session.scalar(
+        select(Organisation.id).where(Organisation.parent_id == data.parent_id, Organisation.name == name)
+    ):
+        errors["name"] = "Đã có tổ chức cùng tên dưới cùng cấp trên."
+    if data.email and "@" not in data.email:
+        errors["email"] = "Địa chỉ email không hợp lệ."
+    if errors:
+        raise ValidationFailed("Dữ liệu tổ chức không hợp lệ.", fields=errors)
+    org = Organisation(
+        name=name,
+        level_id=data.level_id,
+        family=data.family,
+        abbreviation=data.abbreviation.strip(),
+        parent_id=data.parent_id,
+        header_name=(data.header_name.strip() or name.upper()),
+        parent_header=data.parent_header.strip(),
+        area=data.area.strip(),
+        place=data.place.strip(),
+        email=data.email.strip(),
+        postal_address=data.postal_address.strip(),
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def levels(session: Session) -> list[OrgLevel]:
+    """All levels, top first."""
+    return list(session.scalars(select(OrgLevel).order_by(OrgLevel.rank)))
+
+
+def tree(session: Session) -> list[tuple[int, Organisation]]:
+    """Every organisation with its depth, in tree order (for listings)."""
+    orgs = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    by_parent: dict[int | None, list[Organisation]] = {}
+    for o in orgs:
+        by_parent.setdefault(o.parent_id, []).append(o)
+    out: list[tuple[int, Organisation]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for o in by_parent.get(parent, []):
+            out.append((depth, o))
+            walk(o.id, depth + 1)
+
+    walk(None, 0)
+    return out
