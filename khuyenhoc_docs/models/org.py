@@ -42,7 +42,7 @@ class Organisation(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     level: Mapped[OrgLevel] = relationship(lazy="joined")
-    parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id], back_populates="children")
+    parent: Mapped[Optional["Organisation"]] = relationship(remote_side="Organisation.id", back_populates="children")
     children: Mapped[list["Organisation"]] = relationship(back_populates="parent", order_by="Organisation.name")
 
     def __repr__(self) -> str:

@@ -1,0 +1,94 @@
+"""Chairs' signing credentials: demo certificates, uploaded PKCS#12 files, PKCS#11 tokens."""
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .errors import ValidationFailed
+from .models import SigningCredential, User
+from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
+from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource
+from .signing.pki import CertKey, issue_signing_cert, load_pkcs12, to_pkcs12
+
+MAX_P12_BYTES = 256 * 1024
+
+
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()[:500]
+
+
+def _replace_active(session: Session, user: User, cred: SigningCredential) -> SigningCredential:
+    session.execute(update(SigningCredential).where(SigningCredential.user_id == user.id).values(active=False))
+    session.add(cred)
+    session.flush()
+    return cred
+
+
+def issue_demo_credential(session: Session, ca: CertKey, user: User, passphrase: str) -> SigningCredential:
+    """A certificate from the demo CA for ``user``, kept as a PKCS#12 encrypted by ``passphrase``."""
+    ck = issue_signing_cert(ca, full_name=user.full_name, organisation=user.organisation.name,
+                            position=user.position or "CHỦ TỊCH", email=user.email or f"{user.username}@demo.local")
+    p12 = to_pkcs12(ck, [ca.cert], passphrase)
+    return _replace_active(session, user, SigningCredential(
+        user_id=user.id, kind="pkcs12", pkcs12=p12, cert_pem=ck.cert_pem().decode(), subject=_subject(ck.cert),
+        not_after=ck.cert.not_valid_after_utc,
+    ))
+
+
+def upload_pkcs12(session: Session, user: User, data: bytes, passphrase: str) -> SigningCredential:
+    """Store a chair's own PKCS#12 after checking the passphrase opens it (the passphrase is not kept)."""
+    if not data or len(data) > MAX_P12_BYTES:
+        raise ValidationFailed("Tệp PKCS#12 trống hoặc quá lớn (tối đa 256 KB).")
+    try:
+        _key, cert, _chain = load_pkcs12(data, passphrase)
+    except WrongPassphrase as exc:
+        raise ValidationFailed(exc.reason_vi) from exc
+    except (KeyFileInvalid, SignatureCoreError) as exc:
+        raise ValidationFailed("Tệp không phải PKCS#12 (.p12/.pfx) hợp lệ.") from exc
+    return _replace_active(session, user, SigningCredential(
+        user_id=user.id, kind="pkcs12", pkcs12=data, cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        subject=_subject(cert), not_after=cert.not_valid_after_utc,
+    ))
+
+
+def register_pkcs11(session: Session, user: User, *, module: str, token: str, key_label: str,
+                    cert_pem: str = "") -> SigningCredential:
+    """Point a chair at a key on a PKCS#11 token (module path, token label, key label)."""
+    if not module or not token or not key_label:
+        raise ValidationFailed("Cần nhập thư viện PKCS#11, nhãn token và nhãn khoá.")
+    subject = ""
+    if cert_pem:
+        try:
+            cert = x509.load_pem_x509_certificate(cert_pem.encode())
+            subject = _subject(cert)
+        except ValueError as exc:
+            raise ValidationFailed("Chứng thư số (PEM) không hợp lệ.") from exc
+    return _replace_active(session, user, SigningCredential(
+        user_id=user.id, kind="pkcs11", pkcs11_module=module[:500], pkcs11_token=token[:255],
+        pkcs11_key=key_label[:255], cert_pem=cert_pem, subject=subject,
+    ))
+
+
+def active_credential(session: Session, user: User) -> SigningCredential | None:
+    """The chair's current credential."""
+    return session.scalar(select(SigningCredential).where(SigningCredential.user_id == user.id,
+                                                          SigningCredential.active.is_(True)))
+
+
+def key_source(cred: SigningCredential, secret: str, chain: list[x509.Certificate]) -> KeySource:
+    """Open the credential with the passphrase or PIN typed at signing time (never stored)."""
+    if cred.kind == "pkcs11":
+        return Pkcs11KeySource(Pkcs11Options(module_path=cred.pkcs11_module, token_label=cred.pkcs11_token,
+                                             key_label=cred.pkcs11_key, pin=secret), chain=chain)
+    assert cred.pkcs12 is not None
+    return Pkcs12KeySource(cred.pkcs12, secret)
+
+
+def common_name(cert_pem: str) -> str:
+    """CN of a PEM certificate (for display)."""
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else ""

@@ -1,0 +1,102 @@
+"""Numbering in the outgoing register: per organisation, per calendar year, gap-free.
+
+The counter row is updated first in the caller's transaction, which takes the row lock
+(PostgreSQL) or the write lock (SQLite) until commit; a rolled-back submission therefore
+never consumes a number, and concurrent submitters in other processes simply queue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from .drafting.vn import format_doc_number
+from .models import RegisterCounter, RegisterEntry
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A number taken from the register (not yet committed)."""
+
+    organisation_id: int
+    year: int
+    number: int
+    doc_number: str
+
+
+def _ensure_counter(session: Session, organisation_id: int, year: int) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(RegisterCounter).values(organisation_id=organisation_id, year=year, last_number=0)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["organisation_id", "year"]))
+
+
+def allocate(
+    session: Session,
+    *,
+    organisation_id: int,
+    year: int,
+    type_abbr: str,
+    org_abbrs: tuple[str, ...],
+) -> Allocation:
+    """Take the next number of ``organisation_id``'s register for ``year``.
+
+    Must run inside the transaction that also stores the document; the lock is held to commit.
+    """
+    _ensure_counter(session, organisation_id, year)
+    session.execute(
+        update(RegisterCounter)
+        .where(RegisterCounter.organisation_id == organisation_id, RegisterCounter.year == year)
+        .values(last_number=RegisterCounter.last_number + 1)
+    )
+    number = session.scalar(
+        select(RegisterCounter.last_number)
+        .where(RegisterCounter.organisation_id == organisation_id, RegisterCounter.year == year)
+        .execution_options(populate_existing=True)
+    )
+    assert number is not None
+    return Allocation(organisation_id, year, number, format_doc_number(number, type_abbr, org_abbrs))
+
+
+def record(session: Session, alloc: Allocation, *, document_id: int, issue_date: date, summary: str) -> RegisterEntry:
+    """Write the register entry for an allocation (unique constraints back the counter)."""
+    entry = RegisterEntry(
+        organisation_id=alloc.organisation_id,
+        year=alloc.year,
+        number=alloc.number,
+        doc_number=alloc.doc_number,
+        document_id=document_id,
+        issue_date=issue_date,
+        summary=summary[:2000],
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def void(session: Session, document_id: int, reason: str) -> list[RegisterEntry]:
+    """Mark a withdrawn document's numbers void; they are never reused."""
+    entries = list(
+        session.scalars(
+            select(RegisterEntry).where(RegisterEntry.document_id == document_id, RegisterEntry.status == "active")
+        )
+    )
+    for entry in entries:
+        entry.status = "void"
+        entry.void_reason = reason[:2000]
+    session.flush()
+    return entries
+
+
+def entries_for_year(session: Session, organisation_ids: set[int] | frozenset[int], year: int) -> list[RegisterEntry]:
+    """Register rows of a year for the given organisations, in number order."""
+    return list(
+        session.scalars(
+            select(RegisterEntry)
+            .where(RegisterEntry.organisation_id.in_(organisation_ids), RegisterEntry.year == year)
+            .order_by(RegisterEntry.organisation_id, RegisterEntry.number)
+        )
+    )

@@ -1,0 +1,93 @@
+"""Composition root of the domain core: builds the object store, converter and signing setup
+from settings. Plain Python; the web layer and the CLI each hold one ``Services``."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from cryptography import x509
+from pyhanko.sign.timestamps import TimeStamper
+
+from .config import Settings
+from .pki_store import DemoPki, ensure_demo_pki, load_roots
+from .conversion.base import Converter, OneShotOptions, UnoserverOptions
+from .storage import open_store
+from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long signed records stay locked (COMPLIANCE mode)."""
+
+    years: int
+
+
+class Services:
+    """Lazily built collaborators; safe to share between threads of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        s = self.settings
+        if s.s3_endpoint:
+            options: LocalStoreOptions | S3StoreOptions = S3StoreOptions(
+                endpoint=s.s3_endpoint,
+                access_key=s.s3_access_key,
+                secret_key=s.s3_secret_key,
+                bucket=s.s3_bucket,
+                secure=s.s3_secure,
+            )
+        else:
+            options = LocalStoreOptions(root=s.objects_dir)
+        store = open_store(options)
+        try:
+            store.ensure_ready()
+        except Exception:  # noqa: BLE001 - an unreachable server is reported by health and per request
+            pass
+        return store
+
+    @cached_property
+    def converter(self) -> Converter:
+        from .conversion.oneshot import OneShotConverter
+        from .conversion.unoserver import UnoserverConverter
+
+        s = self.settings
+        oneshot = OneShotOptions(soffice=s.soffice, timeout=s.converter_timeout)
+        if s.converter_endpoints:
+            return UnoserverConverter(
+                UnoserverOptions(endpoints=s.converter_endpoints, timeout=s.converter_timeout, fallback=oneshot)
+            )
+        return OneShotConverter(oneshot)
+
+    @cached_property
+    def demo_pki(self) -> DemoPki:
+        return ensure_demo_pki(self.settings.pki_dir)
+
+    @cached_property
+    def trust_roots(self) -> list[x509.Certificate]:
+        """Configured roots, or the demo CA when none are configured."""
+        if self.settings.trust_roots:
+            return load_roots(self.settings.trust_roots)
+        return [self.demo_pki.ca.cert]
+
+    @cached_property
+    def timestamper(self) -> TimeStamper:
+        """The configured RFC 3161 TSA, or the local demo TSA under the demo CA."""
+        from .signing.tsa import DemoTimeStamper, http_timestamper
+
+        if self.settings.tsa_url:
+            return http_timestamper(self.settings.tsa_url)
+        return DemoTimeStamper(self.demo_pki.tsa, chain=(self.demo_pki.ca.cert,))
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(years=self.settings.retention_years)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.settings.templates_dir

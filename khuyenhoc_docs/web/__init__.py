@@ -1,0 +1,1 @@
+"""The web layer: Flask app factory, blueprints, JSON API, Jinja templates."""

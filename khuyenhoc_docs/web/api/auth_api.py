@@ -1,0 +1,75 @@
+"""POST /api/v1/auth/token and GET /api/v1/me."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apiflask import Schema
+from apiflask.fields import DateTime, List, String
+from apiflask.validators import Length
+from flask import current_app, request
+
+from ... import audit
+from ...accounts import authenticate, issue_token
+from ..context import actor, db, principal
+from ..errors import respond
+from ..extensions import limiter
+from . import bp
+
+
+class TokenIn(Schema):
+    username = String(required=True, validate=Length(1, 64))
+    password = String(required=True, validate=Length(1, 256))
+
+
+class TokenOut(Schema):
+    token = String()
+    token_type = String()
+    expires_at = DateTime()
+
+
+class MeOut(Schema):
+    username = String()
+    full_name = String()
+    organisation = String()
+    roles = List(String())
+
+
+def _token_limit() -> str:
+    return current_app.config["KHD_SETTINGS"].login_limit
+
+
+def _token_key() -> str:
+    body = request.get_json(silent=True) or {}
+    name = body.get("username") if isinstance(body, dict) else ""
+    return f"{request.remote_addr}|{str(name or '')[:64].lower()}"
+
+
+@bp.post("/auth/token", endpoint="issue_token")
+@limiter.limit(_token_limit, key_func=_token_key,
+               error_message="Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút.")
+@bp.input(TokenIn, arg_name="body")
+@bp.output(TokenOut, status_code=201)
+@bp.doc(summary="Đổi tên đăng nhập + mật khẩu lấy mã truy cập (Bearer)")
+def issue_token_view(body):
+    session = db()
+    user = authenticate(session, body["username"], body["password"])
+    if user is None:
+        audit.record(session, actor(), "login_failed", "user", None, username=body["username"][:64], via="api")
+        session.commit()
+        return respond(401, "Tên đăng nhập hoặc mật khẩu không đúng.")
+    ttl = timedelta(minutes=current_app.config["KHD_SETTINGS"].token_ttl_minutes)
+    token, expires = issue_token(session, user, ttl)
+    audit.record(session, audit.Actor(user, request.remote_addr or ""), "login", "user", user.id, via="api")
+    session.commit()
+    return {"token": token, "token_type": "Bearer", "expires_at": expires}
+
+
+
+@bp.get("/me")
+@bp.output(MeOut)
+@bp.doc(summary="Người dùng hiện tại", security="BearerAuth")
+def me():
+    p = principal()
+    assert p is not None
+    return {"username": p.user.username, "full_name": p.user.full_name,
+            "organisation": p.user.organisation.name, "roles": sorted(p.user.roles)}

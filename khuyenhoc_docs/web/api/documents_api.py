@@ -1,0 +1,271 @@
+"""Documents in the JSON API: templates, drafts, versions, files, submit/withdraw, sign/decline, verify."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from cryptography.hazmat.primitives import serialization
+from flask import Response
+from sqlalchemy import func, or_, select
+
+from ...drafting.templates import TemplateKind
+from ...models import STATUSES, Document, DocumentVersion, Signature, TemplateVersion
+from ...workflow import drafting, signing, submission
+from ..context import actor, db, require, services
+from ..documents import download
+from . import bp
+
+SECURITY = "BearerAuth"
+
+
+class TemplateOut(Schema):
+    id = Integer()
+    kind = String()
+    name = String()
+    version = Integer()
+    placeholders = List(String())
+
+
+class TemplatesOut(Schema):
+    items = List(Nested(TemplateOut))
+
+
+class SignatureOut(Schema):
+    signer = String(attribute="signer.username")
+    signer_name = String(attribute="signer.full_name")
+    field_name = String()
+    order = Integer()
+    status = String()
+    signed_at = DateTime(allow_none=True)
+    reason = String()
+
+
+class DocumentOut(Schema):
+    id = Integer()
+    kind = String()
+    title = String()
+    status = String()
+    doc_number = String(allow_none=True)
+    issue_date = Date(allow_none=True)
+    current_version = Integer()
+    routing = String()
+    lead_org = String(attribute="lead_org.name")
+    partner_org = String(attribute="partner_org.name")
+    parent_id = Integer(allow_none=True)
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class DocumentDetailOut(DocumentOut):
+    fields = Dict()
+    signatures = List(Nested(SignatureOut))
+
+
+class DocumentListOut(Schema):
+    items = List(Nested(DocumentOut))
+    total = Integer()
+    page = Integer()
+    per_page = Integer()
+
+
+class DocumentListQuery(Schema):
+    status = String(validate=OneOf(STATUSES))
+    page = Integer(load_default=1, validate=Range(1, 100_000))
+    per_page = Integer(load_default=20, validate=Range(1, 100))
+
+
+class DocumentIn(Schema):
+    kind = String(required=True, validate=OneOf([k.value for k in TemplateKind]))
+    fields = Dict(required=True)
+    partner_org_id = Integer(allow_none=True)
+    routing = String(load_default="any", validate=OneOf(["any", "sequential"]))
+
+
+class DocumentPatch(Schema):
+    fields = Dict(required=True)
+    version = Integer(allow_none=True, metadata={"description": "Phiên bản đang sửa (kiểm tra xung đột)"})
+    routing = String(validate=OneOf(["any", "sequential"]))
+
+
+class VersionOut(Schema):
+    number = Integer()
+    stage = String()
+    note = String()
+    created_by = String(attribute="created_by.username")
+    created_at = DateTime()
+    docx_sha256 = String(attribute="docx_object.sha256")
+    pdf_sha256 = String(attribute="pdf_object.sha256")
+
+
+class VersionsOut(Schema):
+    items = List(Nested(VersionOut))
+
+
+class FileQuery(Schema):
+    format = String(load_default="pdf", validate=OneOf(["pdf", "docx"]))
+    version = Integer(validate=Range(1, 100_000))
+
+
+class ReasonIn(Schema):
+    reason = String(required=True, validate=Length(1, 2000))
+
+
+class SecretIn(Schema):
+    secret = String(required=True, validate=Length(1, 256),
+                    metadata={"description": "Mật khẩu PKCS#12 hoặc mã PIN của token (không được lưu)"})
+
+
+class RerunQuery(Schema):
+    rerun = Boolean(load_default=False)
+
+
+class UploadIn(Schema):
+    file = File(required=True)
+
+
+@bp.get("/templates")
+@bp.output(TemplatesOut)
+@bp.doc(summary="Danh sách mẫu văn bản (phiên bản mới nhất)", security=SECURITY)
+def list_templates():
+    require("template.list")
+    session = db()
+    rows = session.scalars(select(TemplateVersion).order_by(TemplateVersion.kind, TemplateVersion.version.desc()))
+    seen: dict[str, TemplateVersion] = {}
+    for tv in rows:
+        seen.setdefault(tv.kind, tv)
+    return {"items": list(seen.values())}
+
+
+@bp.get("/documents")
+@bp.input(DocumentListQuery, location="query", arg_name="query")
+@bp.output(DocumentListOut)
+@bp.doc(summary="Danh sách văn bản (lọc theo trạng thái, phân trang)", security=SECURITY)
+def list_documents(query):
+    p = require("document.list")
+    stmt = select(Document)
+    if not p.has("admin"):
+        stmt = stmt.where(or_(Document.lead_org_id.in_(p.scope), Document.partner_org_id.in_(p.scope),
+                              Document.id.in_(select(Signature.document_id).where(Signature.signer_id == p.user.id))))
+    if query.get("status"):
+        stmt = stmt.where(Document.status == query["status"])
+    session = db()
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page, per_page = query["page"], query["per_page"]
+    items = session.scalars(stmt.order_by(Document.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@bp.post("/documents")
+@bp.input(DocumentIn, arg_name="body")
+@bp.output(DocumentDetailOut, status_code=201)
+@bp.doc(summary="Tạo dự thảo từ mẫu và dữ liệu", security=SECURITY)
+def create_document(body):
+    p = require("document.create")
+    return drafting.create_draft(db(), services(), p, actor(), kind=body["kind"], data=body["fields"],
+                                 partner_org_id=body.get("partner_org_id"), routing=body["routing"])
+
+
+@bp.get("/documents/<int:doc_id>")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Chi tiết văn bản", security=SECURITY)
+def get_document(doc_id: int):
+    p = require("document.list")
+    return drafting.get_document(db(), p, doc_id)
+
+
+@bp.patch("/documents/<int:doc_id>")
+@bp.input(DocumentPatch, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Sửa dự thảo (tạo phiên bản mới)", security=SECURITY)
+def patch_document(doc_id: int, body):
+    p = require("document.list")
+    return drafting.update_draft(db(), services(), p, actor(), doc_id, data=body["fields"],
+                                 expected_version=body.get("version"), routing=body.get("routing"))
+
+
+@bp.get("/documents/<int:doc_id>/versions")
+@bp.output(VersionsOut)
+@bp.doc(summary="Các phiên bản của văn bản", security=SECURITY)
+def list_versions(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id)
+    return {"items": session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
+                                     .order_by(DocumentVersion.number)).all()}
+
+
+@bp.get("/documents/<int:doc_id>/file")
+@bp.input(FileQuery, location="query", arg_name="query")
+@bp.doc(summary="Tải tệp DOCX/PDF (mặc định: PDF hiện hành, có chữ ký)", security=SECURITY,
+        responses={200: {"description": "Tệp", "content": {"application/pdf": {}}}})
+def document_file(doc_id: int, query):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id)
+    data, mimetype, name = download(session, doc, query["format"], query.get("version"))
+    from ... import audit
+
+    audit.record(session, actor(), "download", "document", doc.id, format=query["format"], via="api")
+    session.commit()
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/documents/<int:doc_id>/submit")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Trình ký: cấp số, ngày ban hành, tạo ô chữ ký", security=SECURITY)
+def submit_document(doc_id: int):
+    p = require("document.list")
+    return submission.submit(db(), services(), p, actor(), doc_id)
+
+
+@bp.post("/documents/<int:doc_id>/withdraw")
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Thu hồi văn bản (số văn bản thành số hủy)", security=SECURITY)
+def withdraw_document(doc_id: int, body):
+    p = require("document.list")
+    return submission.withdraw(db(), services(), p, actor(), doc_id, body["reason"])
+
+
+@bp.post("/documents/<int:doc_id>/sign")
+@bp.input(SecretIn, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Ký số (PAdES B-T) ô chữ ký của người ký hiện tại", security=SECURITY)
+def sign_document(doc_id: int, body):
+    p = require("document.list")
+    return signing.sign(db(), services(), p, actor(), doc_id, body["secret"])
+
+
+@bp.post("/documents/<int:doc_id>/decline")
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Từ chối ký (bắt buộc lý do)", security=SECURITY)
+def decline_document(doc_id: int, body):
+    p = require("document.list")
+    return signing.decline(db(), services(), p, actor(), doc_id, body["reason"])
+
+
+@bp.get("/documents/<int:doc_id>/verification")
+@bp.input(RerunQuery, location="query", arg_name="query")
+@bp.doc(summary="Báo cáo kiểm tra chữ ký của PDF hiện hành", security=SECURITY)
+def document_verification(doc_id: int, query):
+    p = require("document.list")
+    return signing.verification(db(), services(), p, actor(), doc_id, rerun=query["rerun"])
+
+
+@bp.post("/verify")
+@bp.input(UploadIn, location="files", arg_name="body")
+@bp.doc(summary="Kiểm tra chữ ký của một tệp PDF tải lên (không lưu)", security=SECURITY)
+def verify_pdf(body):
+    require("verify.upload")
+    return signing.verify_upload(services(), body["file"].read()).to_dict()
+
+
+@bp.get("/trust/roots")
+@bp.doc(summary="Chứng thư gốc tin cậy (PEM), để nhập vào trình đọc PDF", security=SECURITY,
+        responses={200: {"description": "PEM", "content": {"application/x-pem-file": {}}}})
+def trust_roots():
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in services().trust_roots)
+    return Response(pem, mimetype="application/x-pem-file",
+                    headers={"Content-Disposition": 'attachment; filename="trust-roots.pem"'})
+

@@ -1,0 +1,89 @@
+"""The application factory: settings → database, services, extensions, blueprints."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, Mapping
+
+from apiflask import APIFlask
+from flask_talisman import Talisman
+
+from ..config import ensure_secret_key, load_settings
+from ..db import make_engine, make_session_factory
+from ..services import Services
+from . import admin, api, auth, documents, errors, health, home, signing_views, templates_admin
+from .cli import register_cli
+from .context import close_db
+from .extensions import csrf, limiter, login_manager
+from .ui import register_ui
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "frame-src": "'self'",
+    "object-src": "'self'",
+    "frame-ancestors": "'self'",
+}
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
+    """Build the app; ``overrides`` replaces settings (tests pass data_dir, database_url…)."""
+    settings = load_settings().with_overrides(overrides)
+    app = APIFlask(
+        "khuyenhoc_docs.web",
+        title="khuyenhoc_docs API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        json_errors=False,  # errors.py answers JSON under /api and Vietnamese HTML elsewhere
+    )
+    app.config.update(
+        SECRET_KEY=ensure_secret_key(settings),
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        WTF_CSRF_ENABLED=not settings.extra.get("csrf_disabled", False),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_AS_ASCII=False,
+        SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
+        INFO={"description": "API của hệ thống văn bản phối hợp Hội Khuyến học – Đoàn TNCS Hồ Chí Minh."},
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config["KHD_SETTINGS"] = settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    engine = make_engine(settings.sqlalchemy_url)
+    app.extensions["khd.engine"] = engine
+    app.extensions["khd.sessions"] = make_session_factory(engine)
+    app.extensions["khd.services"] = Services(settings)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    Talisman(
+        app,
+        force_https=settings.force_https,
+        strict_transport_security=settings.force_https,
+        session_cookie_secure=settings.secure_cookies,
+        content_security_policy=CSP,
+        frame_options="SAMEORIGIN",
+        referrer_policy="same-origin",
+    )
+
+    for module in (auth, home, admin, documents, health, templates_admin, signing_views):
+        app.register_blueprint(module.bp)
+    api.register(app)
+    errors.register(app)
+    register_ui(app)
+    register_cli(app)
+    app.teardown_appcontext(close_db)
+    logging.getLogger("khuyenhoc_docs").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,191 @@
+"""Browser pages for documents: list, draft form, preview, versions, submit and withdraw."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, or_, select
+
+from ..drafting.templates import TemplateKind
+from ..errors import NotFound, ValidationFailed
+from ..models import STATUSES, Document, DocumentVersion, Organisation, Signature
+from ..orgtree import counterpart
+from ..workflow import drafting, submission
+from ..workflow.objects import read
+from ..workflow import prefill
+from .context import actor, db, require, services
+from .doc_forms import fields_from_form, form_from_fields
+from .forms import form_int
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+KIND_LABELS = {k.value: k.label_vi for k in TemplateKind}
+PAGE_SIZE = 25
+
+
+@bp.get("/")
+@login_required
+def index():
+    p = require("document.list")
+    session = db()
+    q = (request.args.get("q") or "").strip()[:200]
+    status = request.args.get("status") or ""
+    page = max(1, form_int(request.args, "page") or 1)
+    stmt = select(Document)
+    if not p.has("admin"):
+        stmt = stmt.where(or_(Document.lead_org_id.in_(p.scope), Document.partner_org_id.in_(p.scope),
+                              Document.id.in_(select(Signature.document_id).where(Signature.signer_id == p.user.id))))
+    if status in STATUSES:
+        stmt = stmt.where(Document.status == status)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    docs = session.scalars(stmt.order_by(Document.updated_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    return render_template("documents/index.html", docs=list(docs), q=q, status=status, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), total=total, statuses=STATUSES)
+
+
+@bp.get("/new")
+@login_required
+def new():
+    p = require("document.create")
+    session = db()
+    kind = request.args.get("kind") or TemplateKind.PROGRAMME_PROVINCE.value
+    if kind not in KIND_LABELS:
+        raise NotFound("Không có loại mẫu văn bản này.")
+    partner = counterpart(session, p.user.organisation)
+    values = form_from_fields(prefill.initial_fields(session, kind, p.user.organisation, partner))
+    return render_template("documents/form.html", kind=kind, kinds=KIND_LABELS, values=values, errors={},
+                           doc=None, partner=partner, orgs=_orgs(session, p.scope))
+
+
+@bp.post("/new")
+@login_required
+def create():
+    p = require("document.create")
+    session = db()
+    kind = request.form.get("kind", "")
+    data = fields_from_form(request.form)
+    try:
+        doc = drafting.create_draft(session, services(), p, actor(), kind=kind, data=data,
+                                    partner_org_id=form_int(request.form, "partner_org_id"),
+                                    routing=request.form.get("routing", "any"))
+    except ValidationFailed as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
+                               TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
+                               values=form_from_fields(data), errors=exc.fields, doc=None, partner=None,
+                               orgs=_orgs(session, p.scope)), 422
+    flash("Đã tạo dự thảo (phiên bản 1).", "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.get("/<int:doc_id>")
+@login_required
+def show(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id)
+    versions = session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
+                               .order_by(DocumentVersion.number.desc())).all()
+    signatures = [s for s in doc.signatures if s.status != "cancelled"]
+    from .. import audit
+
+    audit.record(session, actor(), "view", "document", doc.id)
+    session.commit()
+    return render_template("documents/show.html", doc=doc, versions=versions, signatures=signatures,
+                           kinds=KIND_LABELS, history=audit.events_for(session, "document", doc.id)[-30:])
+
+
+@bp.get("/<int:doc_id>/edit")
+@login_required
+def edit(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id, "document.edit")
+    return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(doc.fields),
+                           errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session, p.scope))
+
+
+@bp.post("/<int:doc_id>/edit")
+@login_required
+def update(doc_id: int):
+    p = require("document.list")
+    session = db()
+    data = fields_from_form(request.form)
+    try:
+        drafting.update_draft(session, services(), p, actor(), doc_id, data=data,
+                              expected_version=form_int(request.form, "version"),
+                              routing=request.form.get("routing") or None)
+    except ValidationFailed as exc:
+        session.rollback()
+        doc = drafting.get_document(session, p, doc_id, "document.edit")
+        flash(exc.message, "error")
+        return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
+                               errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session, p.scope)), 422
+    flash("Đã lưu phiên bản mới.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.post("/<int:doc_id>/submit")
+@login_required
+def submit(doc_id: int):
+    p = require("document.list")
+    doc = submission.submit(db(), services(), p, actor(), doc_id)
+    flash(f"Đã trình ký văn bản số {doc.doc_number}.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.post("/<int:doc_id>/withdraw")
+@login_required
+def withdraw(doc_id: int):
+    p = require("document.list")
+    submission.withdraw(db(), services(), p, actor(), doc_id, request.form.get("reason", "")[:2001])
+    flash("Đã thu hồi văn bản; số văn bản được ghi nhận là số hủy.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.get("/<int:doc_id>/file")
+@login_required
+def file(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id)
+    fmt = request.args.get("format", "pdf")
+    data, mimetype, name = download(session, doc, fmt, form_int(request.args, "version"))
+    from .. import audit
+
+    audit.record(session, actor(), "download", "document", doc.id, format=fmt,
+                 version=request.args.get("version") or "current")
+    session.commit()
+    disposition = "inline" if fmt == "pdf" and not request.args.get("download") else "attachment"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'{disposition}; filename="{name}"',
+        "Cache-Control": "private, no-store",
+    })
+
+
+def download(session, doc: Document, fmt: str, version_no: int | None) -> tuple[bytes, str, str]:
+    """The bytes of a document file: the current PDF (with signatures) or a version's DOCX/PDF."""
+    if fmt not in ("pdf", "docx"):
+        raise ValidationFailed("Định dạng tệp không hợp lệ (pdf hoặc docx).")
+    svc = services()
+    base = f"van-ban-{doc.id}"
+    if version_no is None:
+        if fmt == "pdf":
+            if doc.pdf_object is None:
+                raise NotFound("Văn bản chưa có tệp PDF.")
+            return read(svc.store, doc.pdf_object), "application/pdf", f"{base}.pdf"
+        version_no = doc.current_version
+    version = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
+                                                           DocumentVersion.number == version_no))
+    if version is None:
+        raise NotFound("Không có phiên bản này.")
+    row = version.pdf_object if fmt == "pdf" else version.docx_object
+    mimetype = "application/pdf" if fmt == "pdf" else row.content_type
+    return read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
+
+
+def _orgs(session, scope) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))

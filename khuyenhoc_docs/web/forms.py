@@ -1,0 +1,15 @@
+"""Small helpers to read form fields defensively (length caps, integers)."""
+from __future__ import annotations
+
+from typing import Mapping
+
+
+def form_str(form: Mapping[str, str], name: str, limit: int = 300) -> str:
+    """A stripped string; over-long input is kept one char past the limit so validation rejects it."""
+    return (form.get(name) or "").strip()[: limit + 1]
+
+
+def form_int(form: Mapping[str, str], name: str) -> int | None:
+    """An integer or None when empty or not a number."""
+    raw = (form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None

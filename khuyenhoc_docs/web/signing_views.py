@@ -1,0 +1,61 @@
+"""Browser pages for signing: sign and decline, the validation report, PDF upload check."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..errors import DomainError
+from ..workflow import signing
+from .context import actor, db, require, services
+
+bp = Blueprint("signing", __name__)
+
+
+@bp.post("/documents/<int:doc_id>/sign")
+@login_required
+def sign(doc_id: int):
+    p = require("document.list")
+    try:
+        doc = signing.sign(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
+    except DomainError as exc:
+        if exc.status >= 500:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("documents.show", doc_id=doc_id)), 303
+    if doc.status == "signed":
+        flash("Đã ký. Văn bản đã đủ hai chữ ký số hợp lệ.", "success")
+    else:
+        flash("Đã ký. Văn bản đang chờ chữ ký còn lại.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.post("/documents/<int:doc_id>/decline")
+@login_required
+def decline(doc_id: int):
+    p = require("document.list")
+    signing.decline(db(), services(), p, actor(), doc_id, request.form.get("reason", "")[:2001])
+    flash("Đã từ chối ký; văn bản được trả lại văn thư.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.get("/documents/<int:doc_id>/verification")
+@login_required
+def verification(doc_id: int):
+    p = require("document.list")
+    session = db()
+    report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")))
+    from ..workflow.drafting import get_document
+
+    return render_template("signing/report.html", report=report, doc=get_document(session, p, doc_id))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@login_required
+def verify_upload():
+    require("verify.upload")
+    if request.method == "GET":
+        return render_template("signing/verify.html", report=None)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    report = signing.verify_upload(services(), data)
+    return render_template("signing/verify.html", report=report.to_dict(), filename=upload.filename if upload else "")

@@ -1,0 +1,42 @@
+"""Jinja helpers for the Vietnamese UI: permission checks, labels and Vietnam-time dates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from ..access import can
+from .context import principal
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+STATUS_LABELS = {
+    "draft": "Dự thảo",
+    "awaiting_signatures": "Chờ ký",
+    "signed": "Đã ký",
+    "declined": "Bị từ chối ký",
+    "withdrawn": "Đã thu hồi",
+    "issued": "Đã phát hành",
+}
+ROLE_LABELS = {"admin": "Quản trị", "clerk": "Văn thư", "chair": "Người ký", "archivist": "Lưu trữ"}
+
+
+def vn_datetime(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam time."""
+    if value is None:
+        return ""
+    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def vn_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def register_ui(app: Flask) -> None:
+    """Install filters and globals."""
+    app.add_template_filter(vn_datetime, "vn_datetime")
+    app.add_template_filter(vn_date, "vn_date")
+    app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
+    app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
+    app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")

@@ -1,0 +1,1 @@
+"""Document workflow: drafting, submission, signing, withdrawal (plain Python over sessions)."""

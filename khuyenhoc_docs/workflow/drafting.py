@@ -1,0 +1,166 @@
+"""Drafting: create and edit drafts; every edit is a new version with its DOCX and PDF."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..access import Principal, ensure
+from ..audit import Actor
+from ..drafting.fields import ProgrammeFields
+from ..drafting.render import extract_text, render_docx
+from ..drafting.templates import TemplateKind
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import DECLINED, DRAFT, Document, DocumentVersion, Organisation, TemplateVersion
+from ..orgtree import counterpart
+from ..services import Services
+from ..storage.keys import document_key
+from . import objects
+
+EDITABLE = (DRAFT, DECLINED)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered version before it is stored."""
+
+    fields: ProgrammeFields
+    docx: bytes
+    pdf: bytes
+    text: str
+
+
+def latest_template(session: Session, kind: str) -> TemplateVersion:
+    """The newest uploaded version of a template kind."""
+    try:
+        TemplateKind(kind)
+    except ValueError:
+        raise ValidationFailed("Loại mẫu văn bản không tồn tại.", fields={"kind": f"Không có mẫu “{kind}”."})
+    tv = session.scalar(
+        select(TemplateVersion).where(TemplateVersion.kind == kind).order_by(TemplateVersion.version.desc()).limit(1)
+    )
+    if tv is None:
+        raise ValidationFailed("Chưa có mẫu văn bản cho loại này; quản trị viên cần tải mẫu lên.")
+    return tv
+
+
+def parse_fields(kind: str, data: Any, *, strict: bool) -> ProgrammeFields:
+    """Parse and validate form/API data into ProgrammeFields (ValidationFailed on errors)."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("Dữ liệu văn bản phải là một đối tượng JSON.")
+    needs_parent = kind in (TemplateKind.PROGRAMME_DISTRICT.value, TemplateKind.PROGRAMME_GRASSROOTS.value)
+    fields, errors = ProgrammeFields.parse(data, require_parent=strict and needs_parent,
+                                           require_report=strict and needs_parent)
+    if errors or fields is None:
+        flat = {path or "_": " ".join(msgs) for path, msgs in errors.items()}
+        raise ValidationFailed("Nội dung văn bản chưa hợp lệ; vui lòng sửa các trường được đánh dấu.", fields=flat)
+    return fields
+
+
+def render(svc: Services, template: TemplateVersion, fields: ProgrammeFields, *,
+           doc_number: str | None = None, issue_date: date | None = None) -> Rendered:
+    """Render the DOCX from the pinned template version and convert it to PDF."""
+    template_bytes = objects.read(svc.store, template.object)
+    docx = render_docx(template_bytes, fields, doc_number=doc_number, issue_date=issue_date)
+    pdf = svc.converter.convert(docx)
+    return Rendered(fields, docx, pdf, extract_text(docx))
+
+
+def store_version(session: Session, svc: Services, doc: Document, rendered: Rendered, *, user_id: int,
+                  stage: str, note: str = "", metadata: dict[str, str] | None = None) -> DocumentVersion:
+    """Write the version's two files and its row (objects first, rows in the caller's transaction)."""
+    number = (session.scalar(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == doc.id))
+              or 0) + 1
+    meta = {"document-id": str(doc.id), "version": str(number), **(metadata or {})}
+    docx_row = objects.put(session, svc.store, document_key(doc.id, number, stage, "docx"), rendered.docx,
+                           content_type=objects.DOCX, metadata=meta)
+    pdf_row = objects.put(session, svc.store, document_key(doc.id, number, stage, "pdf"), rendered.pdf,
+                          content_type=objects.PDF, metadata=meta)
+    version = DocumentVersion(
+        document_id=doc.id, number=number, stage=stage, fields=rendered.fields.to_dict(),
+        template_version_id=doc.template_version_id, docx_object_id=docx_row.id, pdf_object_id=pdf_row.id,
+        text=rendered.text, note=note[:500], created_by_id=user_id,
+    )
+    session.add(version)
+    doc.current_version = number
+    doc.pdf_object_id = pdf_row.id
+    doc.fields = rendered.fields.to_dict()
+    doc.title = rendered.fields.summary[:2000]
+    session.flush()
+    return version
+
+
+def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_org_id: int | None
+              ) -> tuple[Organisation, Organisation]:
+    lead = session.get(Organisation, lead_org_id) if lead_org_id else p.user.organisation
+    if lead is None or lead.id not in p.scope:
+        raise ValidationFailed("Tổ chức chủ trì không hợp lệ.", fields={"lead_org_id": "Tổ chức không thuộc phạm vi của bạn."})
+    partner = session.get(Organisation, partner_org_id) if partner_org_id else counterpart(session, lead)
+    if partner is None or partner.id == lead.id:
+        raise ValidationFailed("Chưa xác định được tổ chức phối hợp.",
+                               fields={"partner_org_id": "Chọn tổ chức phối hợp."})
+    return lead, partner
+
+
+def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *, kind: str, data: Any,
+                 lead_org_id: int | None = None, partner_org_id: int | None = None,
+                 parent_id: int | None = None, routing: str = "any") -> Document:
+    """Create a draft and its first version; commits."""
+    ensure(p, "document.create")
+    if routing not in ("any", "sequential"):
+        raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
+    template = latest_template(session, kind)
+    fields = parse_fields(kind, data, strict=False)
+    lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
+    if parent_id is not None and session.get(Document, parent_id) is None:
+        raise ValidationFailed("Văn bản cấp trên không tồn tại.", fields={"parent_id": "Không tìm thấy."})
+    rendered = render(svc, template, fields)
+    doc = Document(kind=kind, title=fields.summary[:2000], status=DRAFT, fields=fields.to_dict(),
+                   template_version_id=template.id, lead_org_id=lead.id, partner_org_id=partner.id,
+                   parent_id=parent_id, routing=routing, created_by_id=p.user.id)
+    session.add(doc)
+    session.flush()
+    store_version(session, svc, doc, rendered, user_id=p.user.id, stage="draft", note="Tạo dự thảo")
+    audit.record(session, actor, "create", "document", doc.id, kind=kind, version=doc.current_version)
+    session.commit()
+    return doc
+
+
+def get_document(session: Session, p: Principal, doc_id: int, action: str = "document.view") -> Document:
+    """Load a document the principal may act on (404 when missing, 403 when not allowed)."""
+    doc = session.get(Document, doc_id)
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản.")
+    ensure(p, action, doc)
+    return doc
+
+
+def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, *, data: Any,
+                 expected_version: int | None = None, routing: str | None = None) -> Document:
+    """Save an edit as a new version; a declined document returns to draft. Commits."""
+    doc = get_document(session, p, doc_id, "document.edit")
+    if doc.status not in EDITABLE:
+        raise Conflict("Chỉ sửa được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
+    if routing is not None and routing not in ("any", "sequential"):
+        raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
+    fields = parse_fields(doc.kind, data, strict=False)
+    rendered = render(svc, doc.template_version, fields)
+    locked = objects.lock_document(session, doc_id)
+    assert locked is not None
+    if locked.status not in EDITABLE:
+        session.rollback()
+        raise Conflict("Văn bản vừa được trình ký; không thể sửa.")
+    if expected_version is not None and expected_version != locked.current_version:
+        session.rollback()
+        raise Conflict(f"Văn bản đã có phiên bản mới hơn (phiên bản {locked.current_version}); vui lòng tải lại.")
+    store_version(session, svc, locked, rendered, user_id=p.user.id, stage="draft", note="Chỉnh sửa")
+    locked.status = DRAFT
+    if routing:
+        locked.routing = routing
+    audit.record(session, actor, "edit", "document", locked.id, version=locked.current_version)
+    session.commit()
+    return locked

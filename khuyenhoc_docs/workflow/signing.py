@@ -1,0 +1,162 @@
+"""Signing and declining by the chairs; validation reports of stored and uploaded PDFs."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..access import Principal
+from ..audit import Actor
+from ..credentials import active_credential, key_source
+from ..db import utcnow
+from ..errors import Conflict, DomainError, Forbidden, ValidationFailed
+from ..models import AWAITING, DECLINED, SIGNED, Document, Signature
+from ..services import Services
+from ..signing import InvalidPdf, SignatureCoreError
+from ..signing.appearance import StampInfo
+from ..signing.keys import check_certificate
+from ..signing.signer import sign_document
+from ..signing.validation import ValidationReport, validate_pdf
+from ..storage.keys import document_key
+from . import objects
+from .drafting import get_document
+
+MAX_SECRET = 256
+
+
+class SigningRefused(DomainError):
+    """Wrong passphrase/PIN, unusable certificate, or a signing failure; nothing was stored."""
+
+    status = 422
+
+
+def _signatures(session: Session, doc_id: int) -> list[Signature]:
+    return list(session.scalars(
+        select(Signature).where(Signature.document_id == doc_id, Signature.status != "cancelled")
+        .order_by(Signature.order).execution_options(populate_existing=True)
+    ))
+
+
+def _mine(sigs: list[Signature], user_id: int) -> Signature | None:
+    return next((s for s in sigs if s.signer_id == user_id and s.status == "pending"), None)
+
+
+def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
+    """Apply the chair's PAdES B-T signature to their field; the second makes the document signed.
+
+    The document row is locked (see objects.lock_document) from reading the current PDF to
+    committing the new one, so simultaneous signers in any process queue and never lose a signature.
+    """
+    doc = get_document(session, p, doc_id)
+    if _mine(_signatures(session, doc_id), p.user.id) is None or doc.status != AWAITING:
+        raise Forbidden("Bạn không có chữ ký nào đang chờ trên văn bản này.")
+    if not secret or len(secret) > MAX_SECRET:
+        raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
+    cred = active_credential(session, p.user)
+    if cred is None:
+        raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
+    now = utcnow()
+    try:
+        source = key_source(cred, secret, svc.trust_roots)
+        with source.open() as key:
+            check_certificate(key.cert, expected_name=p.user.full_name, at=now)
+            locked = objects.lock_document(session, doc_id)
+            assert locked is not None
+            sigs = _signatures(session, doc_id)
+            mine = _mine(sigs, p.user.id)
+            if locked.status != AWAITING or mine is None:
+                session.rollback()
+                raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+            earlier = [s for s in sigs if s.order < mine.order and s.status != "signed"]
+            if locked.routing == "sequential" and earlier:
+                session.rollback()
+                raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
+            assert locked.pdf_object is not None
+            current = objects.read(svc.store, locked.pdf_object)
+            certify = not any(s.status == "signed" for s in sigs)
+            signed_pdf = sign_document(
+                current, field_name=mine.field_name, signer=key, cert_chain=svc.trust_roots,
+                timestamper=svc.timestamper, certify=certify,
+                stamp=StampInfo(full_name=p.user.full_name, position=p.user.position,
+                                organisation=p.user.organisation.name, signed_at=now,
+                                signature_image=p.user.signature_image),
+                reason=f"Ký ban hành văn bản số {locked.doc_number}",
+            )
+    except SignatureCoreError as exc:
+        session.rollback()
+        raise SigningRefused(exc.reason_vi) from exc
+    done = sum(1 for s in sigs if s.status == "signed") + 1
+    row = objects.put(session, svc.store, document_key(locked.id, locked.current_version, f"signed-{done}", "pdf"),
+                      signed_pdf, content_type=objects.PDF,
+                      metadata={"doc-number": locked.doc_number or "", "document-id": str(locked.id)})
+    mine.status, mine.signed_at, mine.pdf_object_id = "signed", now, row.id
+    mine.certification = certify
+    locked.pdf_object_id = row.id
+    if all(s.status == "signed" for s in sigs):
+        _finalise(svc, locked, row, signed_pdf)
+    audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
+                 sha256=row.sha256, status=locked.status)
+    session.commit()
+    return locked
+
+
+def _finalise(svc: Services, doc: Document, row, pdf: bytes) -> None:
+    """Validate the fully signed PDF; only a passing report makes the document signed and locked."""
+    report = validate_pdf(pdf, trust_roots=svc.trust_roots)
+    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
+    if report.ok and len(report.signatures) == 2:
+        doc.status = SIGNED
+        until = utcnow() + timedelta(days=365 * svc.retention.years)
+        svc.store.set_retention(row.key, row.version_id, until)
+        row.retain_until = until
+
+
+def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
+    """Refuse to sign with a reason; the document goes back to the clerk and signatures restart."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise ValidationFailed("Cần nhập lý do từ chối ký (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
+    get_document(session, p, doc_id)
+    locked = objects.lock_document(session, doc_id)
+    assert locked is not None
+    sigs = _signatures(session, doc_id)
+    mine = _mine(sigs, p.user.id)
+    if locked.status != AWAITING or mine is None:
+        session.rollback()
+        raise Conflict("Văn bản không còn chờ chữ ký của bạn.")
+    mine.status, mine.reason = "declined", reason
+    for s in sigs:
+        if s.status == "pending":
+            s.status = "cancelled"
+    locked.status = DECLINED
+    audit.record(session, actor, "decline", "document", locked.id, reason=reason)
+    session.commit()
+    return locked
+
+
+def verification(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
+                 *, rerun: bool = False) -> dict[str, Any]:
+    """The stored validation report of the current PDF, re-run on demand (and when none exists)."""
+    doc = get_document(session, p, doc_id, "document.verify")
+    if doc.pdf_object is None:
+        raise ValidationFailed("Văn bản chưa có tệp PDF.")
+    if rerun or doc.validation is None or doc.validation.get("sha256") != doc.pdf_object.sha256:
+        report = validate_pdf(objects.read(svc.store, doc.pdf_object), trust_roots=svc.trust_roots)
+        doc.validation = {**report.to_dict(), "sha256": doc.pdf_object.sha256}
+        doc.validated_at = utcnow()
+        audit.record(session, actor, "verify", "document", doc.id, ok=report.ok)
+        session.commit()
+    return {**doc.validation, "validated_at": doc.validated_at.isoformat() if doc.validated_at else None}
+
+
+def verify_upload(svc: Services, pdf: bytes) -> ValidationReport:
+    """Validate an uploaded PDF against the configured trust roots (nothing is stored)."""
+    if not pdf:
+        raise ValidationFailed("Chưa chọn tệp PDF.")
+    try:
+        return validate_pdf(pdf, trust_roots=svc.trust_roots)
+    except InvalidPdf as exc:
+        raise ValidationFailed(exc.reason_vi) from exc
