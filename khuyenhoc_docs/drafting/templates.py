@@ -1,0 +1,351 @@
+"""Template kinds, safe inspection and validation of uploaded .docx templates.
+
+Templates are user-supplied Jinja (docxtpl) programs, so everything here assumes hostile input:
+the ZIP container is checked from its central directory before anything is decompressed, XML
+parts are parsed without DTDs, and Jinja runs in a sandbox with no globals, a short list of
+filters, capped repetition operators, no include/import/macro and bounded loop nesting.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
+
+MAX_UNCOMPRESSED = 50 * 1024 * 1024  #: total of all parts once decompressed
+MAX_MEMBERS = 1_000
+MAX_RATIO = 100  #: compression ratio refused for parts above RATIO_FLOOR bytes
+RATIO_FLOOR = 1024 * 1024
+MAX_LOOP_DEPTH = 3
+MAX_REPEAT = 10_000  #: longest string a template may build with *
+
+#: Filters a template may use: none of them can make output much larger than its input.
+SAFE_FILTERS = frozenset({
+    "upper", "lower", "title", "capitalize", "trim", "default", "d", "length", "count", "first",
+    "last", "join", "e", "escape", "string", "int", "round", "abs", "truncate", "wordcount",
+    "striptags",
+})
+# No inclusion (there is nothing to include), no macros (recursion), and no variables: with
+# {% set %}/{% with %} each statement could double a string, exponential in template length.
+_FORBIDDEN_NODES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Macro, nodes.CallBlock,
+                    nodes.Assign, nodes.AssignBlock, nodes.With)
+
+_HEADER = ("header_left_name", "header_right_name", "doc_number", "place_date", "doc_type", "summary")
+_BODY = ("preamble", "purposes", "requirements", "contents", "responsibilities", "closing")
+_SIGN = tuple(f"sign_{side}_{what}" for side in ("left", "right") for what in ("authority", "position", "name"))
+_BASE_REQUIRED = frozenset(_HEADER + _BODY + _SIGN + ("recipients",))
+_PARENT_REQUIRED = frozenset({"parent_citation", "report_to", "report_deadline"})
+
+#: Every name the renderer puts in the context (render.build_context keeps to this list).
+CONTEXT_KEYS = _BASE_REQUIRED | _PARENT_REQUIRED | frozenset({
+    "header_left_parent", "header_right_parent", "period", "place", "party_a_name", "party_b_name",
+    "issue_date", "is_draft",
+})
+#: Values that are RichText and therefore must be written {{r name }}.
+RICH_KEYS = frozenset({"preamble", "closing"})
+
+
+class TemplateKind(enum.Enum):
+    """The four document templates; the value is also the file stem under templates/."""
+
+    PROGRAMME_PROVINCE = "programme_province"
+    PROGRAMME_DISTRICT = "programme_district"
+    PROGRAMME_GRASSROOTS = "programme_grassroots"
+    AGREEMENT = "agreement"
+
+    @property
+    def needs_parent(self) -> bool:
+        """District and grassroots programmes implement the level above and report to it."""
+        return self in (TemplateKind.PROGRAMME_DISTRICT, TemplateKind.PROGRAMME_GRASSROOTS)
+
+    @property
+    def required(self) -> frozenset[str]:
+        """Placeholders the template must contain."""
+        return _BASE_REQUIRED | (_PARENT_REQUIRED if self.needs_parent else frozenset())
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """Placeholders the template may contain."""
+        return CONTEXT_KEYS
+
+    @property
+    def filename(self) -> str:
+        return f"{self.value}.docx"
+
+    @property
+    def label_vi(self) -> str:
+        return _LABELS_VI[self]
+
+
+_LABELS_VI = {
+    TemplateKind.PROGRAMME_PROVINCE: "Chương trình phối hợp cấp tỉnh",
+    TemplateKind.PROGRAMME_DISTRICT: "Chương trình phối hợp cấp huyện, thành phố",
+    TemplateKind.PROGRAMME_GRASSROOTS: "Chương trình phối hợp cấp cơ sở",
+    TemplateKind.AGREEMENT: "Thỏa thuận hợp tác",
+}
+
+
+class TemplateInvalid(ValueError):
+    """A template the service refuses; .message is Vietnamese and shown to the user as is."""
+
+    def __init__(self, message: str, *, code: str, missing: frozenset[str] = frozenset(),
+                 unknown: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.missing = missing
+        self.unknown = unknown
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """What a template reads from the context."""
+
+    placeholders: frozenset[str]  # top-level names, e.g. {"summary", "contents"}
+    loop_depth: int  # deepest nesting of for-loops
+    uncompressed_size: int
+    parts: tuple[str, ...]  # parts that were scanned for placeholders
+
+    def missing(self, kind: TemplateKind) -> frozenset[str]:
+        return kind.required - self.placeholders
+
+    def unknown(self, kind: TemplateKind) -> frozenset[str]:
+        return self.placeholders - kind.allowed
+
+
+# -- sandbox ------------------------------------------------------------------------------------
+class _Sandbox(SandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        # Templates only read data ("item.number", "loop.first"); no method may be reached, so
+        # "summary.center(10**9)" and friends are out along with the dunder escapes.
+        return not callable(value) and super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        # Repetition and %-formatting are how a tiny template allocates gigabytes ("x" * 10**9,
+        # "%999999999s" % x); ints are capped so ** cannot build enormous numbers either.
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("không được dùng định dạng chuỗi %")
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and \
+                abs(right) * max(left.bit_length(), 1) > 4096:
+            raise SecurityError("số quá lớn")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (list, tuple)) and isinstance(n, int):
+                    raise SecurityError("không được nhân danh sách")
+                if isinstance(seq, str) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise SecurityError("chuỗi lặp quá dài")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4096:
+                raise SecurityError("số quá lớn")
+        return super().call_binop(context, operator, left, right)
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        # docxtpl recompiles the whole document XML on every render (~15 ms); the same template
+        # always yields the same source, so compiled templates are cached by source text.
+        if globals is None and template_class is None and isinstance(source, str):
+            return self._compiled(source)
+        return super().from_string(source, globals, template_class)
+
+    @lru_cache(maxsize=64)
+    def _compiled(self, source: str) -> Any:
+        return super().from_string(source)
+
+
+@cache
+def sandbox_env() -> Environment:
+    """The one Jinja environment templates are parsed and rendered with."""
+    env = _Sandbox(autoescape=True)
+    env.globals.clear()  # no range(), dict(), lipsum(), namespace(): a template only sees the context
+    env.filters = {k: v for k, v in env.filters.items() if k in SAFE_FILTERS}
+    return env
+
+
+# -- container ----------------------------------------------------------------------------------
+def check_container(data: bytes, *, parse_xml: bool = True) -> int:
+    """Refuse anything that is not a plausible .docx ZIP; return the total uncompressed size.
+
+    Sizes come from the central directory, read before any decompression; zipfile never
+    inflates a member past its declared size (it stops and fails the CRC), so checking the
+    declared sizes bounds the memory a later reader can use.
+    """
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise TemplateInvalid("Tệp tải lên rỗng hoặc không đọc được.", code="not_docx")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise TemplateInvalid("Tệp tải lên không phải là tệp Word (.docx) hợp lệ: không đọc được cấu trúc "
+                              "nén ZIP.", code="not_docx") from exc
+    if len(infos) > MAX_MEMBERS:
+        raise TemplateInvalid(f"Tệp .docx có quá nhiều thành phần ({len(infos)}).", code="zip_bomb")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise TemplateInvalid(
+            f"Tệp .docx quá lớn khi giải nén ({total / 1048576:.0f} MB, tối đa {MAX_UNCOMPRESSED // 1048576} "
+            "MB); có thể là tệp độc hại (zip bomb).", code="zip_bomb")
+    for info in infos:
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise TemplateInvalid(
+                f"Tệp .docx có tỉ lệ nén bất thường ({info.filename}: "
+                f"{info.file_size // max(info.compress_size, 1)}:1); có thể là tệp độc hại (zip bomb).",
+                code="zip_bomb")
+        if info.flag_bits & 0x1:
+            raise TemplateInvalid("Tệp .docx đang được đặt mật khẩu; hãy bỏ mật khẩu rồi tải lên lại.",
+                                  code="encrypted")
+    names = {i.filename for i in infos}
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise TemplateInvalid("Tệp không phải là văn bản Word (.docx): thiếu phần nội dung chính "
+                              "(word/document.xml).", code="not_docx")
+    if parse_xml:  # render skips this: python-docx parses without entities anyway, and it costs ~20 ms
+        _check_xml_parts(zf, infos)
+    return total
+
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        try:
+            blob = zf.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise TemplateInvalid(f"Tệp .docx bị hỏng: không giải nén được phần {info.filename}.",
+                                  code="corrupt") from exc
+        # Office XML never carries a DTD; one here is an entity-expansion or XXE attempt.
+        if b"<!DOCTYPE" in blob or b"<!doctype" in blob:
+            raise TemplateInvalid(f"Tệp .docx chứa khai báo DOCTYPE không được phép ({info.filename}).",
+                                  code="corrupt")
+        try:
+            etree.fromstring(blob, _XML_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TemplateInvalid(f"Tệp .docx bị hỏng: phần {info.filename} không phải XML hợp lệ "
+                                  f"(dòng {exc.lineno}).", code="corrupt") from exc
+
+
+# -- placeholders -------------------------------------------------------------------------------
+def _sources(data: bytes) -> Iterator[tuple[str, str]]:
+    """(part name, Jinja source) of every place docxtpl.render evaluates, patched as docxtpl does."""
+    tpl = DocxTemplate(io.BytesIO(data))
+    tpl.init_docx()
+    # Newline before each paragraph, as docxtpl's renderer does, so error line numbers point
+    # at a paragraph.
+    split = lambda xml: re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # noqa: E731
+    yield "word/document.xml", split(tpl.patch_xml(tpl.get_xml()))
+    for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+        for _, part in tpl.get_headers_footers(uri):
+            yield str(part.partname).lstrip("/"), split(tpl.patch_xml(tpl.get_part_xml(part)))
+    for part in tpl.docx.part.package.parts:
+        if part.content_type.endswith("wordprocessingml.footnotes+xml"):
+            yield str(part.partname).lstrip("/"), split(tpl.patch_xml(part.blob.decode("utf-8")))
+    props = tpl.docx.core_properties
+    for name in ("author", "comments", "identifier", "language", "subject", "title"):
+        yield f"docProps/core.xml#{name}", getattr(props, name) or ""
+
+
+def _snippet(source: str, lineno: int | None) -> str:
+    lines = source.splitlines()
+    if not lineno or lineno > len(lines):
+        return ""
+    text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
+    return text[:80] + ("…" if len(text) > 80 else "")
+
+
+def _loop_depth(node: nodes.Node, depth: int = 0) -> int:
+    here = depth + isinstance(node, nodes.For)
+    return max([here, *(_loop_depth(child, here) for child in node.iter_child_nodes())])
+
+
+def _check_ast(env: Environment, part: str, tree: nodes.Template) -> None:
+    for node in tree.find_all(_FORBIDDEN_NODES):
+        raise TemplateInvalid(f"Mẫu dùng lệnh Jinja không được phép ({type(node).__name__.lower()}) trong "
+                              f"{part}.", code="forbidden")
+    if any(loop.recursive for loop in tree.find_all(nodes.For)):
+        raise TemplateInvalid("Mẫu dùng vòng lặp đệ quy (recursive), không được phép.", code="forbidden")
+    bad = sorted({f.name for f in tree.find_all(nodes.Filter) if f.name not in env.filters}
+                 | {t.name for t in tree.find_all(nodes.Test) if t.name not in env.tests})
+    if bad:
+        raise TemplateInvalid(f"Mẫu dùng bộ lọc không được hỗ trợ: {', '.join(bad)}.", code="forbidden")
+
+
+def inspect_template(data: bytes) -> TemplateInfo:
+    """Placeholders and shape of a template; raises TemplateInvalid for unreadable files or broken syntax."""
+    size = check_container(data)
+    env = sandbox_env()
+    names: set[str] = set()
+    depth, parts = 0, []
+    try:
+        sources = list(_sources(data))
+    except Exception as exc:  # python-docx on a structurally odd package
+        raise TemplateInvalid("Tệp .docx bị hỏng hoặc không phải văn bản Word.", code="corrupt") from exc
+    for part, source in sources:
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as exc:
+            near = _snippet(source, exc.lineno)
+            raise TemplateInvalid(
+                f"Chỗ điền bị lỗi cú pháp (thiếu dấu đóng hoặc viết sai) trong {part}: {exc.message}"
+                + (f" — gần đoạn «{near}»." if near else "."), code="syntax") from exc
+        except RecursionError as exc:  # thousands of nested brackets
+            raise TemplateInvalid(f"Biểu thức trong mẫu lồng nhau quá sâu ({part}).", code="forbidden") from exc
+        _check_ast(env, part, tree)
+        names |= meta.find_undeclared_variables(tree)
+        depth = max(depth, _loop_depth(tree))
+        parts.append(part)
+    return TemplateInfo(frozenset(names), depth, size, tuple(parts))
+
+
+def _misused_rich(data: bytes) -> list[str]:
+    """Rich-text values written {{ x }} instead of {{r x }}: the output would be corrupt."""
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    return sorted({m for m in re.findall(r"\{\{\s*(\w+)", text) if m in RICH_KEYS})
+
+
+def validate_template(data: bytes, kind: TemplateKind | str) -> TemplateInfo:
+    """Raise TemplateInvalid unless data is a safe template of this kind; return its info."""
+    kind = TemplateKind(kind)
+    info = inspect_template(data)
+    missing, unknown = info.missing(kind), info.unknown(kind)
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append("thiếu chỗ điền bắt buộc: " + ", ".join(f"{{{{ {n} }}}}" for n in sorted(missing)))
+        if unknown:
+            parts.append("có chỗ điền không được hỗ trợ: " + ", ".join(f"{{{{ {n} }}}}" for n in sorted(unknown)))
+        raise TemplateInvalid(f"Mẫu «{kind.label_vi}» " + "; ".join(parts) + ".", code="placeholders",
+                              missing=missing, unknown=unknown)
+    if info.loop_depth > MAX_LOOP_DEPTH:
+        raise TemplateInvalid(f"Mẫu lồng vòng lặp quá sâu ({info.loop_depth} cấp, tối đa {MAX_LOOP_DEPTH}).",
+                              code="forbidden")
+    misused = _misused_rich(data)
+    if misused:
+        raise TemplateInvalid("Chỗ điền có định dạng phải viết với chữ r: "
+                              + ", ".join(f"{{{{r {n} }}}}" for n in misused) + ".", code="syntax")
+    _trial_render(data, kind)
+    return info
+
+
+def _trial_render(data: bytes, kind: TemplateKind) -> None:
+    """Render sample fields once: catches what shows only at run time ({{ x }} on rich text in a loop, unsafe access)."""
+    from datetime import date
+
+    from .reference import demo_district_fields, reference_fields
+    from .render import render_docx
+
+    sample = demo_district_fields() if kind.needs_parent else reference_fields()
+    render_docx(data, sample, doc_number="01/CTPH-HKH-TĐ", issue_date=date(2018, 3, 5))
