@@ -1,0 +1,127 @@
+"""PAdES signing of a prepared signature field (incremental update only)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.sign import fields as sig_fields
+from pyhanko.sign import signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+
+from . import FieldAlreadySigned, SigningError
+from .appearance import AppearanceOptions, StampInfo, build_stamp_style, signing_moment
+from .keys import SigningKey, check_certificate
+from .pki import to_asn1_cert
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    md_algorithm: str = "sha256"
+    location: str | None = None
+    appearance: AppearanceOptions = field(default_factory=AppearanceOptions)
+    # The product signs PAdES B-T: a signature without a trusted time is
+    # refused. Benchmarks of B-B pass require_timestamp=False.
+    require_timestamp: bool = True
+    # Refuse a certificate that is expired, lacks signing key usage or is
+    # issued to someone other than the stamp's full name.
+    check_certificate: bool = True
+
+
+def _field_state(writer: IncrementalPdfFileWriter, field_name: str) -> tuple[bool, tuple[float, float]]:
+    """(already signed?, widget size) of the named signature field."""
+    for _name, value, ref in sig_fields.enumerate_sig_fields(writer.prev, with_name=field_name):
+        widget = ref.get_object()
+        if "/Rect" not in widget and "/Kids" in widget:
+            widget = widget["/Kids"][0].get_object()
+        x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", [0, 0, 0, 0]))
+        return value is not None, (abs(x2 - x1), abs(y2 - y1))
+    raise SigningError(f"Không có ô chữ ký “{field_name}” trong tài liệu.",
+                       detail=f"no signature field {field_name!r}")
+
+
+def _has_signatures(writer: IncrementalPdfFileWriter) -> bool:
+    return any(True for _ in sig_fields.enumerate_sig_fields(writer.prev, filled_status=True))
+
+
+def sign_document(
+    pdf: bytes,
+    *,
+    field_name: str,
+    signer: Signer | SigningKey,
+    cert_chain: Sequence[x509.Certificate | asn1_x509.Certificate],
+    timestamper: TimeStamper | None,
+    certify: bool,
+    stamp: StampInfo,
+    reason: str | None,
+    options: SignOptions = SignOptions(),
+) -> bytes:
+    """Sign the existing, empty field ``field_name``; return the new PDF.
+
+    ``certify=True``: certification signature, DocMDP FILL_FORMS (must be the
+    first signature); otherwise an approval signature. Always PAdES
+    (ETSI.CAdES.detached), B-T when a timestamper is given, B-B otherwise
+    (only allowed with ``options.require_timestamp=False``). The original
+    bytes are kept unchanged; the signature is an incremental update."""
+    pyhanko_signer = signer.signer if isinstance(signer, SigningKey) else signer
+    if timestamper is None and options.require_timestamp:
+        raise SigningError("Chưa cấu hình máy chủ dấu thời gian (TSA); không thể ký.",
+                           detail="timestamp required (PAdES B-T)")
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except (PdfError, ValueError, KeyError) as exc:
+        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+    if writer.prev.encrypted:
+        raise SigningError("Không ký được tệp PDF đã mã hoá.", detail="encrypted")
+
+    signed, box = _field_state(writer, field_name)
+    if signed:
+        raise FieldAlreadySigned(f"Ô chữ ký “{field_name}” đã được ký.", detail=field_name)
+    if certify and _has_signatures(writer):
+        raise SigningError("Chữ ký chứng thực phải là chữ ký đầu tiên của tài liệu.",
+                           detail="certification signature must come first")
+
+    at: datetime = signing_moment(stamp)
+    cert = pyhanko_signer.signing_cert
+    if options.check_certificate:
+        check_certificate(cert, expected_name=stamp.full_name, at=at)
+    registry = pyhanko_signer.cert_registry
+    registry.register_multiple([to_asn1_cert(c) for c in cert_chain])
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=options.md_algorithm,
+        reason=reason,
+        location=options.location,
+        certify=certify,
+        docmdp_permissions=sig_fields.MDPPerm.FILL_FORMS,
+        subfilter=sig_fields.SigSeedSubFilter.PADES,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=pyhanko_signer,
+        timestamper=timestamper,
+        stamp_style=build_stamp_style(stamp, at, box, options.appearance),
+    )
+    try:
+        out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
+    except TimestampRequestError as exc:
+        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+    except PyHankoSigningError as exc:
+        raise SigningError(detail=repr(exc)) from exc
+    except PdfError as exc:
+        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+    except RuntimeError as exc:
+        # python-pkcs11 errors (token removed, session closed, mechanism...)
+        if type(exc).__module__.startswith("pkcs11"):
+            raise SigningError("Thiết bị ký số báo lỗi khi ký.", detail=repr(exc)) from exc
+        raise
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Tests for the signing and validation core (khuyenhoc_docs.signing)."""
