@@ -64,6 +64,7 @@ RULES: dict[str, Rule] = {
     "admin.templates": lambda p, _: p.has("admin"),
     "template.list": lambda p, _: p.has("admin", "clerk"),
     "credential.manage": lambda p, _: p.has("admin"),
+    "recipients.manage": lambda p, _: p.has("admin", "clerk"),
 }
 
 

@@ -54,6 +54,10 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     mail_from: str = "vanthu@khuyenhoc.local"
+    smtp_timeout: float = 10.0
+    base_url: str = "http://127.0.0.1:5000"  # used in links sent by email
+    redis_url: str = ""  # empty: background jobs in a SQLite file in the data dir
+    jobs_immediate: bool = False  # run background jobs inline (tests)
     # Web.
     secure_cookies: bool = False
     force_https: bool = False
@@ -104,6 +108,8 @@ _PARSERS: dict[str, Any] = {
     "converter_base_port": int,
     "trust_roots": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "smtp_port": int,
+    "smtp_timeout": float,
+    "jobs_immediate": _bool,
     "token_ttl_minutes": int,
     "max_upload_mb": int,
     "testing": _bool,

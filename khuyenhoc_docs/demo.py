@@ -14,6 +14,7 @@ from .drafting.reference import reference_fields
 from .drafting.templates import TemplateKind
 from .models import Document, Organisation, OrgLevel, User
 from .orgtree import counterpart
+from .recipients import NewRecipient, create_list, create_recipient
 from .services import Services
 from .workflow.drafting import create_draft
 from .workflow.template_store import import_builtin
@@ -118,10 +119,32 @@ def seed(session: Session, services: Services, *, only_if_empty: bool = True) ->
     for username in ("chutich.hkh", "phobithu.td"):
         issue_demo_credential(session, services.demo_pki.ca, users[username], password)
     import_builtin(session, services)
+    seed_recipients(session, orgs)
     session.commit()
     seed_reference_draft(session, services, users["vanthu"])
     log.info("demo data seeded")
     return True
+
+
+REFERENCE_RECIPIENTS = (
+    # name as printed, demo email
+    ("Ban TNTH TW", "bantnth@tw.doan.local"),
+    ("Ban Phong trào Hội khuyến học Việt Nam", "banphongtrao@khuyenhoc.vn.local"),
+    ("Thường trực Tỉnh ủy", "thuongtruc@tinhuy.bentre.local"),
+    ("VP Tỉnh ủy", "vanphong@tinhuy.bentre.local"),
+    ("Ban dân vận Tỉnh ủy", "bandanvan@tinhuy.bentre.local"),
+    ("Hội Khuyến học tỉnh", "hoikhuyenhoc@bentre.local"),
+    ("Ban Thường vụ Tỉnh đoàn", "tinhdoan@bentre.local"),
+    ("Ban TTNTN Tỉnh đoàn", "banttntn@tinhdoan.bentre.local"),
+    ("Ban Thường vụ các Huyện, Thành đoàn", "huyendoan@bentre.local"),
+)
+REFERENCE_LIST = "Nơi nhận chương trình phối hợp cấp tỉnh (Bến Tre 2018 – 2020)"
+
+
+def seed_recipients(session: Session, orgs: dict[str, Organisation]) -> None:
+    """The reference document's recipients, as directory entries and as one named list."""
+    rows = [create_recipient(session, NewRecipient(name=name, email=email)) for name, email in REFERENCE_RECIPIENTS]
+    create_list(session, REFERENCE_LIST, [r.id for r in rows])
 
 
 def seed_reference_draft(session: Session, services: Services, clerk: User) -> Document:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .db import utcnow
 from .drafting.vn import format_doc_number
 from .models import RegisterCounter, RegisterEntry
 
@@ -87,6 +88,7 @@ def void(session: Session, document_id: int, reason: str) -> list[RegisterEntry]
     for entry in entries:
         entry.status = "void"
         entry.void_reason = reason[:2000]
+        entry.voided_at = utcnow()
     session.flush()
     return entries
 
@@ -100,3 +102,34 @@ def entries_for_year(session: Session, organisation_ids: set[int] | frozenset[in
             .order_by(RegisterEntry.organisation_id, RegisterEntry.number)
         )
     )
+
+
+def register_rows(session: Session, organisation_ids: set[int] | frozenset[int], year: int,
+                  *, status: str | None = None, query: str = "") -> list:
+    """The outgoing register of a year in Decree 30 columns (void numbers included, noted)."""
+    from .distribution.register_export import RegisterRow, ack_summary, void_note
+    from .models import Dispatch, Document, Signature
+
+    rows = []
+    for entry in entries_for_year(session, organisation_ids, year):
+        if status and entry.status != status:
+            continue
+        doc = session.get(Document, entry.document_id)
+        assert doc is not None
+        if query and query.casefold() not in f"{entry.doc_number} {entry.summary}".casefold():
+            continue
+        signers = tuple(s.signer.full_name for s in session.scalars(
+            select(Signature).where(Signature.document_id == doc.id, Signature.status == "signed")
+            .order_by(Signature.order)))
+        dispatches = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)))
+        sent = [d.sent_at for d in dispatches if d.sent_at]
+        acked = sum(1 for d in dispatches if d.acknowledged_at)
+        rows.append(RegisterRow(
+            doc_number=entry.doc_number, issue_date=entry.issue_date,
+            doc_type=(doc.fields or {}).get("doc_type", "").capitalize(), summary=entry.summary,
+            signers=signers, recipients=tuple((doc.fields or {}).get("recipients", [])),
+            archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
+            dispatched_date=min(sent).date() if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
+            notes=void_note((entry.voided_at or entry.created_at).date(), entry.void_reason) if entry.status == "void" else "",
+        ))
+    return rows

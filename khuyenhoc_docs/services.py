@@ -10,7 +10,8 @@ from pathlib import Path
 from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
 
-from .config import Settings
+from .config import Settings, ensure_secret_key
+from .distribution.mailer import MailOptions
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .storage import open_store
@@ -83,6 +84,18 @@ class Services:
         if self.settings.tsa_url:
             return http_timestamper(self.settings.tsa_url)
         return DemoTimeStamper(self.demo_pki.tsa, chain=(self.demo_pki.ca.cert,))
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        """Key for acknowledgement links, derived from the app secret (never the secret itself)."""
+        import hashlib
+
+        return hashlib.sha256(b"khd-ack-links|" + ensure_secret_key(self.settings).encode()).digest()
+
+    @property
+    def mail_options(self) -> MailOptions:
+        s = self.settings
+        return MailOptions(host=s.smtp_host, port=s.smtp_port, mail_from=s.mail_from, timeout=s.smtp_timeout)
 
     @property
     def retention(self) -> Retention:

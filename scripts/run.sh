@@ -30,6 +30,8 @@ trap cleanup INT TERM EXIT
 .venv/bin/python -m khuyenhoc_docs.conversion.supervisor --instances "$INSTANCES" \
   --base-port "$BASE_PORT" --workdir "$KHD_DATA_DIR/run/converter" &
 pids+=($!)
+.venv/bin/huey_consumer khuyenhoc_docs.jobs.huey --workers 2 --worker-type thread &
+pids+=($!)
 .venv/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind "127.0.0.1:$PORT" \
   --access-logfile - app:app &
 pids+=($!)

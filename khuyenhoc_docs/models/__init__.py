@@ -1,5 +1,9 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 from .audit import AuditEvent, AuditHead
+from .distribution import (
+    ACKNOWLEDGED, CHANNELS, FAILED, QUEUED, SENT,
+    Dispatch, DocumentRecipient, Recipient, RecipientList, RecipientListItem,
+)
 from .documents import (
     AWAITING, DECLINED, DRAFT, ISSUED, SIGNED, STATUSES, WITHDRAWN,
     Document, DocumentVersion, Signature, StoredObject, TemplateVersion,
@@ -9,6 +13,8 @@ from .register import RegisterCounter, RegisterEntry
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
 
 __all__ = [
+    "ACKNOWLEDGED", "CHANNELS", "FAILED", "QUEUED", "SENT", "Dispatch", "DocumentRecipient", "Recipient",
+    "RecipientList", "RecipientListItem",
     "AuditEvent", "AuditHead", "AWAITING", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",

@@ -1,7 +1,8 @@
 """The outgoing register (sổ đăng ký văn bản đi): numbers per organisation per year."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Optional
 from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -40,6 +41,7 @@ class RegisterEntry(Base):
     summary: Mapped[str] = mapped_column(String(2000))
     status: Mapped[str40] = mapped_column(default="active")  # "active" | "void"
     void_reason: Mapped[str] = mapped_column(String(2000), default="")
+    voided_at: Mapped[Optional[datetime]]
     created_at: Mapped[created_ts]
 
     organisation: Mapped[Organisation] = relationship()

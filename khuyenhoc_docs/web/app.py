@@ -10,8 +10,9 @@ from flask_talisman import Talisman
 
 from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
+from .. import jobs
 from ..services import Services
-from . import admin, api, auth, documents, errors, health, home, signing_views, templates_admin
+from . import ack, admin, api, auth, documents, errors, health, home, issuing, signing_views, templates_admin
 from .cli import register_cli
 from .context import close_db
 from .extensions import csrf, limiter, login_manager
@@ -64,6 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     app.extensions["khd.engine"] = engine
     app.extensions["khd.sessions"] = make_session_factory(engine)
     app.extensions["khd.services"] = Services(settings)
+    jobs.configure(settings, app.extensions["khd.services"], app.extensions["khd.sessions"])
 
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -78,7 +80,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
         referrer_policy="same-origin",
     )
 
-    for module in (auth, home, admin, documents, health, templates_admin, signing_views):
+    for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, recipients
 from ..access import Principal, ensure
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
@@ -106,11 +106,28 @@ def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_o
     return lead, partner
 
 
+def with_recipients(session: Session, data: Any, recipient_ids: list[int] | None,
+                    list_ids: list[int] | None) -> Any:
+    """Put the names of chosen directory entries and lists into the printed Nơi nhận list."""
+    if not (recipient_ids or list_ids) or not isinstance(data, dict):
+        return data
+    chosen = recipients.resolve(session, recipient_ids=list(recipient_ids or []), list_ids=list(list_ids or []))
+    return {**data, "recipients": [r.name for r in chosen]}
+
+
+def link_recipients(session: Session, doc: Document, fields: ProgrammeFields) -> None:
+    """Link the printed recipients that are in the directory (they receive the issued document)."""
+    by_name = {r.name: r for r in recipients.directory(session)}
+    recipients.set_document_recipients(session, doc.id, [by_name[n] for n in fields.recipients if n in by_name])
+
+
 def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *, kind: str, data: Any,
                  lead_org_id: int | None = None, partner_org_id: int | None = None,
-                 parent_id: int | None = None, routing: str = "any") -> Document:
+                 parent_id: int | None = None, routing: str = "any",
+                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
     """Create a draft and its first version; commits."""
     ensure(p, "document.create")
+    data = with_recipients(session, data, recipient_ids, recipient_list_ids)
     if routing not in ("any", "sequential"):
         raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
     template = latest_template(session, kind)
@@ -125,6 +142,7 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     session.add(doc)
     session.flush()
     store_version(session, svc, doc, rendered, user_id=p.user.id, stage="draft", note="Tạo dự thảo")
+    link_recipients(session, doc, fields)
     audit.record(session, actor, "create", "document", doc.id, kind=kind, version=doc.current_version)
     session.commit()
     return doc
@@ -140,9 +158,11 @@ def get_document(session: Session, p: Principal, doc_id: int, action: str = "doc
 
 
 def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, *, data: Any,
-                 expected_version: int | None = None, routing: str | None = None) -> Document:
+                 expected_version: int | None = None, routing: str | None = None,
+                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
     """Save an edit as a new version; a declined document returns to draft. Commits."""
     doc = get_document(session, p, doc_id, "document.edit")
+    data = with_recipients(session, data, recipient_ids, recipient_list_ids)
     if doc.status not in EDITABLE:
         raise Conflict("Chỉ sửa được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
     if routing is not None and routing not in ("any", "sequential"):
@@ -158,6 +178,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
         session.rollback()
         raise Conflict(f"Văn bản đã có phiên bản mới hơn (phiên bản {locked.current_version}); vui lòng tải lại.")
     store_version(session, svc, locked, rendered, user_id=p.user.id, stage="draft", note="Chỉnh sửa")
+    link_recipients(session, locked, fields)
     locked.status = DRAFT
     if routing:
         locked.routing = routing

@@ -1,0 +1,75 @@
+"""Background jobs (huey): SQLite file in the data dir by default, Redis in production.
+
+The consumer runs as ``huey_consumer khuyenhoc_docs.jobs.huey``; queued jobs live in the
+storage, so they survive a restart of the consumer or of the app.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+
+from .config import Settings, load_settings
+from .db import make_engine, make_session_factory
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+def _make_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        return RedisHuey("khuyenhoc_docs", url=settings.redis_url, immediate=settings.jobs_immediate)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("khuyenhoc_docs", filename=str(settings.data_dir / "jobs.sqlite3"),
+                      immediate=settings.jobs_immediate)
+
+
+huey = _make_huey(load_settings())
+_lock = threading.Lock()
+_context: dict[str, Any] = {}
+
+
+def configure(settings: Settings, services: Services | None = None, sessions=None) -> None:
+    """Point the jobs at the app's settings (the app factory calls this; tests pass overrides)."""
+    with _lock:
+        _context.clear()
+        _context["settings"] = settings
+        if services is not None:
+            _context["services"] = services
+        if sessions is not None:
+            _context["sessions"] = sessions
+    huey.immediate = settings.jobs_immediate
+
+
+def _ctx() -> tuple[Services, Any]:
+    with _lock:
+        if "settings" not in _context:
+            _context["settings"] = load_settings()
+        settings = _context["settings"]
+        if "services" not in _context:
+            _context["services"] = Services(settings)
+        if "sessions" not in _context:
+            _context["sessions"] = make_session_factory(make_engine(settings.sqlalchemy_url))
+        return _context["services"], _context["sessions"]
+
+
+@huey.task(retries=5, retry_delay=30)
+def deliver_dispatch(dispatch_id: int) -> str:
+    """Send one dispatch; temporary SMTP failures raise so huey retries later."""
+    from .workflow.distribution import deliver
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        return deliver(session, svc, dispatch_id, svc.settings.base_url)
+
+
+def enqueue_deliveries(dispatch_ids: list[int]) -> None:
+    """Queue delivery of the given dispatches (inline when jobs are immediate)."""
+    for dispatch_id in dispatch_ids:
+        try:
+            deliver_dispatch(dispatch_id)
+        except Exception as exc:  # noqa: BLE001 - inline mode raises what a worker would retry
+            log.warning("delivery of dispatch %s failed: %s", dispatch_id, exc)

@@ -1,0 +1,43 @@
+"""Public pages behind a recipient's personal link: download the signed PDF, confirm receipt."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+
+from ..models import Document
+from ..workflow import distribution
+from .context import db, services
+from .extensions import limiter
+
+bp = Blueprint("ack", __name__, url_prefix="/r")
+
+
+def _dispatch(token: str):
+    return distribution.dispatch_for_token(db(), services(), token[:400])
+
+
+@bp.get("/<token>")
+@limiter.limit("60 per minute")
+def landing(token: str):
+    d = _dispatch(token)
+    doc = db().get(Document, d.document_id)
+    return render_template("issuing/ack.html", d=d, doc=doc, token=token)
+
+
+@bp.get("/<token>/file")
+@limiter.limit("30 per minute")
+def download(token: str):
+    d = _dispatch(token)
+    data = distribution.download_and_record(db(), services(), d, request.remote_addr or "")
+    name = (db().get(Document, d.document_id).doc_number or "van-ban").replace("/", "-")
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.post("/<token>/ack")
+@limiter.limit("30 per minute")
+def confirm(token: str):
+    d = _dispatch(token)
+    distribution.acknowledge(db(), d, request.remote_addr or "")
+    doc = db().get(Document, d.document_id)
+    return render_template("issuing/ack.html", d=d, doc=doc, token=token, confirmed=True)

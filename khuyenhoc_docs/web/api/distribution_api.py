@@ -1,0 +1,121 @@
+"""Issuing in the JSON API: issue, dispatches, resend, and the outgoing register."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Date, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import OneOf, Range
+from sqlalchemy import select
+
+from ... import jobs
+from ...models import CHANNELS, Dispatch
+from ...register import register_rows
+from ...workflow import distribution
+from ...workflow.drafting import get_document
+from ...workflow.submission import today_vn
+from ..context import actor, db, require, services
+from ..issuing import export
+from . import bp
+
+SECURITY = "BearerAuth"
+
+
+class IssueIn(Schema):
+    channels = Dict(keys=String(), values=String(validate=OneOf(CHANNELS)), load_default=dict,
+                    metadata={"description": "recipient_id → email | link | paper (mặc định: email nếu có)"})
+
+
+class DispatchOut(Schema):
+    id = Integer()
+    recipient_id = Integer()
+    recipient = String(attribute="recipient.name")
+    email = String(attribute="recipient.email")
+    channel = String()
+    status = String()
+    attempts = Integer()
+    last_error = String()
+    queued_at = DateTime()
+    sent_at = DateTime(allow_none=True)
+    first_download_at = DateTime(allow_none=True)
+    acknowledged_at = DateTime(allow_none=True)
+
+
+class DispatchesOut(Schema):
+    items = List(Nested(DispatchOut))
+
+
+class RegisterQuery(Schema):
+    year = Integer(validate=Range(2000, 2100))
+    format = String(load_default="json", validate=OneOf(["json", "xlsx", "csv"]))
+    status = String(validate=OneOf(["active", "void"]))
+
+
+class RegisterRowOut(Schema):
+    doc_number = String()
+    issue_date = Date()
+    type_and_summary = String()
+    signers = List(String())
+    recipients = List(String())
+    archive_unit = String()
+    copies = Integer()
+    dispatched_date = Date(allow_none=True)
+    acknowledged = String()
+    notes = String()
+
+
+class RegisterOut(Schema):
+    year = Integer()
+    items = List(Nested(RegisterRowOut))
+
+
+def _dispatches(doc_id: int) -> list[Dispatch]:
+    db().expire_all()  # delivery jobs commit in their own sessions
+    return list(db().scalars(select(Dispatch).where(Dispatch.document_id == doc_id).order_by(Dispatch.id)))
+
+
+@bp.post("/documents/<int:doc_id>/issue")
+@bp.input(IssueIn, arg_name="body")
+@bp.output(DispatchesOut, status_code=201)
+@bp.doc(summary="Phát hành văn bản đã ký tới các nơi nhận", security=SECURITY)
+def issue_document(doc_id: int, body):
+    p = require("document.list")
+    try:
+        channels = {int(k): v for k, v in body["channels"].items()}
+    except ValueError:
+        channels = {-1: "email"}  # reported by issue() as an unknown recipient
+    created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
+    jobs.enqueue_deliveries([d.id for d in created if d.status == "queued"])
+    return {"items": _dispatches(doc_id)}
+
+
+@bp.get("/documents/<int:doc_id>/dispatches")
+@bp.output(DispatchesOut)
+@bp.doc(summary="Các lượt gửi của văn bản và trạng thái", security=SECURITY)
+def list_dispatches(doc_id: int):
+    p = require("document.list")
+    get_document(db(), p, doc_id)
+    return {"items": _dispatches(doc_id)}
+
+
+@bp.post("/dispatches/<int:dispatch_id>/resend")
+@bp.output(DispatchOut)
+@bp.doc(summary="Gửi lại tới một nơi nhận", security=SECURITY)
+def resend_dispatch(dispatch_id: int):
+    p = require("document.list")
+    d = distribution.resend(db(), p, actor(), dispatch_id)
+    jobs.enqueue_deliveries([d.id])
+    db().expire_all()
+    return db().get(Dispatch, dispatch_id)
+
+
+@bp.get("/register")
+@bp.input(RegisterQuery, location="query", arg_name="query")
+@bp.doc(summary="Sổ đăng ký văn bản đi theo năm (json, xlsx, csv)", security=SECURITY,
+        responses={200: {"description": "Sổ", "content": {"application/json": {}, "text/csv": {},
+                                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def register(query):
+    p = require("register.view")
+    year = query.get("year") or today_vn().year
+    rows = register_rows(db(), p.scope, year, status=query.get("status"))
+    if query["format"] != "json":
+        return export(rows, year, p.user.organisation.name, query["format"])
+    return RegisterOut().dump({"year": year, "items": rows})

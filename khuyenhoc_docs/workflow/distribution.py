@@ -1,0 +1,174 @@
+"""Issuing signed documents to their recipients, delivery with retries, acknowledgements."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import audit, recipients
+from ..access import Principal, ensure
+from ..audit import Actor
+from ..db import utcnow
+from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, MailOptions, OutgoingMail, send_mail
+from ..distribution.tokens import TokenError, make_token, read_token
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document)
+from ..services import Services
+from . import objects
+from .drafting import get_document
+
+LINK_TTL = timedelta(days=60)
+
+
+class AckLinkInvalid(DomainError):
+    status = 404
+
+
+class TemporaryDeliveryFailure(Exception):
+    """Raised by ``deliver`` so the job runner retries later."""
+
+
+def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
+          channels: dict[int, str] | None = None) -> list[Dispatch]:
+    """Create one dispatch per recipient of a signed, validated document (each recipient once). Commits."""
+    doc = get_document(session, p, doc_id, "document.issue")
+    if doc.status not in (SIGNED, ISSUED):
+        raise Conflict("Chỉ phát hành được văn bản đã đủ chữ ký số.")
+    if not (doc.validation and doc.validation.get("ok") and doc.pdf_object
+            and doc.validation.get("sha256") == doc.pdf_object.sha256):
+        raise Conflict("Kết quả kiểm tra chữ ký chưa đạt hoặc đã cũ; hãy kiểm tra lại chữ ký trước khi phát hành.")
+    chosen = recipients.document_recipients(session, doc.id)
+    if not chosen:
+        raise ValidationFailed("Văn bản chưa có nơi nhận nào trong danh bạ.")
+    channels = channels or {}
+    unknown = [rid for rid in channels if rid not in {r.id for r in chosen}]
+    if unknown or any(c not in CHANNELS for c in channels.values()):
+        raise ValidationFailed("Nơi nhận hoặc hình thức gửi không hợp lệ.")
+    plan = {r.id: channels.get(r.id) or ("email" if r.email else "paper") for r in chosen}
+    missing = [r.name for r in chosen if plan[r.id] == "email" and not r.email]
+    if missing:
+        raise ValidationFailed("Nơi nhận chưa có địa chỉ email: " + "; ".join(missing) + ".",
+                               fields={"channels": "Chọn hình thức khác hoặc bổ sung email."})
+    locked = objects.lock_document(session, doc.id)
+    assert locked is not None
+    existing = {d.recipient_id for d in session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id))}
+    created = []
+    for r in chosen:
+        if r.id in existing:
+            continue  # never twice by accident: resend is explicit
+        d = Dispatch(document_id=doc.id, recipient_id=r.id, channel=plan[r.id], created_by_id=p.user.id,
+                     status=SENT if plan[r.id] == "paper" else QUEUED)
+        if d.status == SENT:
+            d.sent_at = utcnow()
+        session.add(d)
+        created.append(d)
+    locked.status = ISSUED
+    session.flush()
+    audit.record(session, actor, "issue", "document", doc.id, dispatches=len(created))
+    session.commit()
+    return created
+
+
+def ack_link(svc: Services, dispatch: Dispatch, base_url: str) -> str:
+    """The recipient's personal, expiring link."""
+    token = make_token(svc.link_secret, dispatch.id, utcnow() + LINK_TTL)
+    return f"{base_url.rstrip('/')}/r/{token}"
+
+
+def deliver(session: Session, svc: Services, dispatch_id: int, base_url: str) -> str:
+    """Send one queued dispatch by email; records sent or failed-with-reason. Commits.
+
+    Raises TemporaryDeliveryFailure after recording a temporary failure, so the caller retries.
+    """
+    d = session.get(Dispatch, dispatch_id)
+    if d is None or d.status not in (QUEUED, FAILED) or d.channel == "paper":
+        return d.status if d else "missing"
+    doc = session.get(Document, d.document_id)
+    assert doc is not None and doc.pdf_object is not None
+    link = ack_link(svc, d, base_url)
+    text = (f"Kính gửi: {d.recipient.name}\n\n"
+            f"{doc.lead_org.name} và {doc.partner_org.name} trân trọng gửi văn bản số {doc.doc_number}:\n"
+            f"{doc.title}\n\nVăn bản điện tử có chữ ký số. Vui lòng xác nhận đã nhận tại:\n{link}\n")
+    attachments = ()
+    if d.channel == "email":
+        attachments = (Attachment(f"{(doc.doc_number or str(doc.id)).replace('/', '-')}.pdf", "application/pdf",
+                                  objects.read(svc.store, doc.pdf_object)),)
+    mail = OutgoingMail(to=d.recipient.email, to_name=d.recipient.name,
+                        subject=f"Văn bản số {doc.doc_number}: {doc.title}"[:250], text=text, attachments=attachments)
+    d.attempts += 1
+    try:
+        d.message_id = send_mail(svc.mail_options, mail)
+    except (InvalidRecipient, MailDeliveryFailed) as exc:
+        d.status, d.last_error = FAILED, exc.reason_vi[:1000]
+        session.commit()
+        if isinstance(exc, MailDeliveryFailed) and not exc.permanent:
+            raise TemporaryDeliveryFailure(exc.reason_vi) from exc
+        return FAILED
+    d.status, d.sent_at, d.last_error = SENT, utcnow(), ""
+    session.commit()
+    return SENT
+
+
+def resend(session: Session, p: Principal, actor: Actor, dispatch_id: int) -> Dispatch:
+    """Queue one dispatch again (the caller enqueues delivery). Commits."""
+    d = session.get(Dispatch, dispatch_id)
+    if d is None:
+        raise NotFound("Không tìm thấy lượt gửi.")
+    ensure(p, "document.issue", session.get(Document, d.document_id))
+    if d.status == ACKNOWLEDGED:
+        raise Conflict("Nơi nhận đã xác nhận; không cần gửi lại.")
+    if d.channel == "paper":
+        raise Conflict("Bản giấy không gửi lại qua hệ thống.")
+    d.status, d.last_error = QUEUED, ""
+    audit.record(session, actor, "resend", "document", d.document_id, dispatch=d.id)
+    session.commit()
+    return d
+
+
+def resend_unacknowledged(session: Session, p: Principal, actor: Actor, doc_id: int) -> list[Dispatch]:
+    """Queue every electronic dispatch of a document that has not been acknowledged. Commits."""
+    get_document(session, p, doc_id, "document.issue")
+    rows = list(session.scalars(select(Dispatch).where(
+        Dispatch.document_id == doc_id, Dispatch.status != ACKNOWLEDGED, Dispatch.channel != "paper")))
+    for d in rows:
+        d.status, d.last_error = QUEUED, ""
+    audit.record(session, actor, "resend", "document", doc_id, dispatches=len(rows))
+    session.commit()
+    return rows
+
+
+def dispatch_for_token(session: Session, svc: Services, token: str, now: datetime | None = None) -> Dispatch:
+    """The dispatch named by an acknowledgement link (404 for forged, altered or expired links)."""
+    try:
+        dispatch_id = read_token(svc.link_secret, token, now or utcnow())
+    except TokenError as exc:
+        raise AckLinkInvalid(exc.reason_vi) from exc
+    d = session.get(Dispatch, dispatch_id)
+    if d is None:
+        raise AckLinkInvalid("Liên kết không còn hiệu lực.")
+    return d
+
+
+def download_and_record(session: Session, svc: Services, d: Dispatch, ip: str) -> bytes:
+    """The signed PDF for a recipient; the first download is recorded. Commits."""
+    doc = session.get(Document, d.document_id)
+    assert doc is not None and doc.pdf_object is not None
+    data = objects.read(svc.store, doc.pdf_object)
+    first = session.execute(update(Dispatch).where(Dispatch.id == d.id, Dispatch.first_download_at.is_(None))
+                            .values(first_download_at=utcnow())).rowcount
+    audit.record(session, Actor(None, ip), "recipient_download", "document", d.document_id, dispatch=d.id,
+                 first=bool(first))
+    session.commit()
+    return data
+
+
+def acknowledge(session: Session, d: Dispatch, ip: str) -> Dispatch:
+    """Record "Đã nhận" (idempotent: the first confirmation time is kept). Commits."""
+    if d.acknowledged_at is None:
+        d.acknowledged_at = utcnow()
+        d.status = ACKNOWLEDGED
+        audit.record(session, Actor(None, ip), "acknowledge", "document", d.document_id, dispatch=d.id,
+                     recipient=d.recipient.name)
+        session.commit()
+    return d

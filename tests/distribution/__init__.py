@@ -1,0 +1,1 @@
+"""Tests of the distribution core: mailer, acknowledgement tokens, register export."""
