@@ -54,6 +54,8 @@ RULES: dict[str, Rule] = {
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     "document.verify": lambda p, d: p.has("admin", "clerk", "chair", "archivist")
     and (p.has("admin") or p.in_scope(d) or _is_signer(p, d)),
+    "document.export": lambda p, d: p.has("admin", "clerk", "archivist") and (p.has("admin") or p.in_scope(d)),
+    "document.audit": lambda p, d: p.has("admin", "clerk", "archivist") and (p.has("admin") or p.in_scope(d)),
     # Anyone signed in may check an uploaded PDF; it touches no stored record.
     "verify.upload": lambda p, _: True,
     "register.view": lambda p, _: p.has("admin", "clerk", "archivist"),

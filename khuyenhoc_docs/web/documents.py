@@ -92,10 +92,16 @@ def show(doc_id: int):
     signatures = [s for s in doc.signatures if s.status != "cancelled"]
     from .. import audit
 
+    from ..evidence import metadata
+    from ..models import Dispatch
+
+    meta = metadata(doc, read(services().store, doc.pdf_object)) if doc.doc_number and doc.pdf_object else None
+    dispatches = session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)).all()
     audit.record(session, actor(), "view", "document", doc.id)
     session.commit()
     return render_template("documents/show.html", doc=doc, versions=versions, signatures=signatures,
-                           kinds=KIND_LABELS, history=audit.events_for(session, "document", doc.id)[-30:])
+                           kinds=KIND_LABELS, history=audit.events_for(session, "document", doc.id)[-30:],
+                           meta=meta, dispatches=dispatches)
 
 
 @bp.get("/<int:doc_id>/edit")
@@ -164,6 +170,22 @@ def file(doc_id: int):
         "Content-Disposition": f'{disposition}; filename="{name}"',
         "Cache-Control": "private, no-store",
     })
+
+
+@bp.get("/<int:doc_id>/evidence.zip")
+@login_required
+def evidence(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = drafting.get_document(session, p, doc_id, "document.export")
+    from .. import audit
+    from ..evidence import build_evidence
+
+    audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
+    session.commit()
+    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
+    return Response(build_evidence(session, services(), doc), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="chung-cu-{name}.zip"'})
 
 
 def download(session, doc: Document, fmt: str, version_no: int | None) -> tuple[bytes, str, str]:

@@ -1,0 +1,53 @@
+"""Archive endpoints: a document's audit trail and its evidence package."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
+from flask import Response
+
+from ... import audit
+from ...evidence import build_evidence
+from ...workflow.drafting import get_document
+from ..context import actor, db, require, services
+from . import bp
+
+SECURITY = "BearerAuth"
+
+
+class AuditEventOut(Schema):
+    id = Integer()
+    at = DateTime()
+    actor = String(attribute="actor_name")
+    ip = String()
+    action = String()
+    details = Dict()
+    hash = String()
+    prev_hash = String()
+
+
+class AuditOut(Schema):
+    items = List(Nested(AuditEventOut))
+
+
+@bp.get("/documents/<int:doc_id>/audit")
+@bp.output(AuditOut)
+@bp.doc(summary="Nhật ký xử lý của văn bản (chuỗi băm)", security=SECURITY)
+def document_audit(doc_id: int):
+    p = require("document.list")
+    doc = get_document(db(), p, doc_id, "document.audit")
+    return {"items": audit.events_for(db(), "document", doc.id)}
+
+
+@bp.get("/documents/<int:doc_id>/evidence.zip")
+@bp.doc(summary="Gói chứng cứ: PDF đã ký, báo cáo kiểm tra, nhật ký, bảng băm SHA-256", security=SECURITY,
+        responses={200: {"description": "ZIP", "content": {"application/zip": {}}}})
+def evidence(doc_id: int):
+    p = require("document.list")
+    session = db()
+    doc = get_document(session, p, doc_id, "document.export")
+    audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
+    session.commit()
+    data = build_evidence(session, services(), doc)
+    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="chung-cu-{name}.zip"'})
