@@ -35,9 +35,9 @@ def _district_names(area: str) -> tuple[str, str, str, str]:
     if area.startswith("Thành phố"):
         city = area.removeprefix("Thành phố ").strip()
         return (f"Hội Khuyến học thành phố {city}", f"HỘI KHUYẾN HỌC THÀNH PHỐ {city.upper()}",
-                f"Thành đoàn {city}", f"THÀNH ĐOÀN {city.upper()}")
+                f"Thành đoàn {city}", f"BCH ĐOÀN THÀNH PHỐ {city.upper()}")
     return (f"Hội Khuyến học huyện {area}", f"HỘI KHUYẾN HỌC HUYỆN {area.upper()}",
-            f"Huyện đoàn {area}", f"HUYỆN ĐOÀN {area.upper()}")
+            f"Huyện đoàn {area}", f"BCH ĐOÀN HUYỆN {area.upper()}")
 
 
 def _org(session: Session, **kw) -> Organisation:
@@ -56,7 +56,7 @@ def seed_organisations(session: Session) -> dict[str, Organisation]:
                header_name="HỘI KHUYẾN HỌC TỈNH BẾN TRE", abbreviation="HKH", area="Bến Tre", place="Bến Tre",
                email="hoikhuyenhoc@bentre.local")
     td = _org(session, level_id=levels["province"].id, family="doan", name="Tỉnh đoàn Bến Tre",
-              header_name="TỈNH ĐOÀN BẾN TRE", parent_header="BCH ĐOÀN TỈNH BẾN TRE", abbreviation="TĐ",
+              header_name="BCH ĐOÀN TỈNH BẾN TRE", abbreviation="TĐ",
               area="Bến Tre", place="Bến Tre", email="tinhdoan@bentre.local")
     for area in DISTRICTS:
         hkh_name, hkh_header, td_name, td_header = _district_names(area)
@@ -65,7 +65,7 @@ def seed_organisations(session: Session) -> dict[str, Organisation]:
                      abbreviation="HKH", area=area, place=area.removeprefix("Thành phố ").strip(),
                      email=f"hkh.{_slug(area)}@bentre.local")
         d_td = _org(session, parent_id=td.id, level_id=levels["district"].id, family="doan",
-                    name=td_name, header_name=td_header, parent_header="BCH ĐOÀN TỈNH BẾN TRE",
+                    name=td_name, header_name=td_header, parent_header="TỈNH ĐOÀN BẾN TRE",
                     abbreviation="HĐ" if not area.startswith("Thành phố") else "ThĐ", area=area,
                     place=area.removeprefix("Thành phố ").strip(), email=f"doan.{_slug(area)}@bentre.local")
         for unit in GRASSROOTS.get(area, ()):

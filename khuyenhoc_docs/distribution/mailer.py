@@ -384,7 +384,7 @@ def _reply(exc: smtplib.SMTPResponseException | tuple[int, bytes]) -> tuple[int,
 def _by_code(what_vi: str, code: int, text: str, exc: BaseException) -> MailDeliveryFailed:
     detail = f"{type(exc).__name__}: {code} {text}"
     if 500 <= code < 600:
-        return MailDeliveryFailed(f"{what_vi} (mã {code}).", permanent=True, detail=detail, code=code)
+        return MailDeliveryFailed(f"{what_vi} (mã {code}).", permanent=False, detail=detail, code=code)
     return MailDeliveryFailed(
         f"{what_vi} tạm thời (mã {code}). Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail, code=code
     )
@@ -411,6 +411,8 @@ def _failure(exc: BaseException) -> MailDeliveryFailed:
         return MailDeliveryFailed(
             "Máy chủ thư không hỗ trợ chức năng được cấu hình (STARTTLS hoặc đăng nhập).", permanent=True, detail=detail
         )
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+        exc = exc.__context__  # smtplib reports a read timeout as "Connection unexpectedly closed"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return MailDeliveryFailed(
             "Máy chủ thư ngắt kết nối giữa chừng. Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail

@@ -47,7 +47,12 @@ def initial_fields(session: Session, kind: str, org: Organisation, partner: Orga
     )
     if kind == TemplateKind.AGREEMENT.value:
         base = replace(base, doc_type="THỎA THUẬN HỢP TÁC")
-    party_a = party_for(session, org)
-    party_b = party_for(session, partner) if partner is not None else base.party_b
+    # The model texts have the Đoàn unit as party A (it drafts, as in the reference) and the
+    # Hội Khuyến học unit as party B, whichever of the two the clerk belongs to.
+    pair = [org, partner] if partner is not None else [org]
+    doan = next((o for o in pair if o.family == "doan"), None)
+    hoi = next((o for o in pair if o is not doan), None)
+    party_a = party_for(session, doan) if doan is not None else base.party_a
+    party_b = party_for(session, hoi) if hoi is not None else base.party_b
     return replace(base, party_a=party_a, party_b=party_b, place=org.place or base.place,
-                   org_abbrs=(org.abbreviation, partner.abbreviation if partner else "")).to_dict()
+                   org_abbrs=tuple(o.abbreviation for o in pair)).to_dict()

@@ -1,0 +1,33 @@
+"""Full-text search over the archive: one interface, SQLite FTS5 or PostgreSQL FTS.
+
+Domain core (no Flask, no configuration reading)::
+
+    index = search_index_for(session)
+    index.index_document(session, SearchEntry(...))   # caller commits
+    page = index.search(session, "khuyen hoc", SearchFilters(year=2019), page=1)
+
+The schema is created by the migration through :mod:`khuyenhoc_docs.search.schema`.
+"""
+from __future__ import annotations
+
+from .base import (
+    SearchEntry,
+    SearchFilters,
+    SearchHit,
+    SearchIndex,
+    SearchPage,
+    search_index_for,
+)
+from .text import SearchQueryInvalid, fold, tokenize
+
+__all__ = [
+    "SearchEntry",
+    "SearchFilters",
+    "SearchHit",
+    "SearchIndex",
+    "SearchPage",
+    "SearchQueryInvalid",
+    "fold",
+    "search_index_for",
+    "tokenize",
+]

@@ -1,0 +1,317 @@
+"""The search interface: records, filters, results, the ``SearchIndex`` protocol.
+
+Both implementations (SQLite FTS5, PostgreSQL full-text search) share everything
+here except how they match terms and keep their index in step; see
+``sqlite_fts.py`` and ``postgres_fts.py``. Every method takes a SQLAlchemy
+``Session`` and never commits: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+
+from sqlalchemy import (
+    ColumnElement, Connection, Engine, Float, FromClause, and_, false, func, literal, or_, select,
+)
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from .schema import search_entries
+from .text import (
+    SearchQueryInvalid, clean, has_invalid_chars, index_text, key_text, snippet_html, tokenize, words,
+)
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+MAX_FILTER_CHARS = 200
+_INT_MAX = 2**31 - 1  # the columns are 32-bit on PostgreSQL
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """What the index knows about one document (its latest extracted text)."""
+
+    document_id: int
+    doc_number: str | None
+    title: str
+    body: str
+    year: int | None
+    level_code: str
+    organisation_ids: tuple[int, ...]
+    signer_names: tuple[str, ...]
+    status: str
+    issue_date: date | None
+
+    def __post_init__(self) -> None:
+        # Programming errors, not user input: fail loudly before touching the database.
+        if not isinstance(self.document_id, int) or not 0 < self.document_id <= _INT_MAX:
+            raise ValueError(f"SearchEntry.document_id must be a positive int, got {self.document_id!r}")
+        for name in ("level_code", "status"):
+            if len(getattr(self, name)) > 40:
+                raise ValueError(f"SearchEntry.{name} is longer than 40 characters")
+        object.__setattr__(self, "organisation_ids", tuple(int(i) for i in self.organisation_ids))
+        object.__setattr__(self, "signer_names", tuple(self.signer_names))
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Structured filters; ``None`` (or a blank string) means "any".
+
+    ``organisation_ids`` is an access scope: only records sharing at least one
+    organisation are returned (an empty set returns nothing). ``doc_number`` and
+    ``signer`` match case-, diacritic- and punctuation-insensitively:
+    "40/ctph" finds "40/CTPH-HKVN", "nguyen van" finds "Nguyễn Văn An".
+    Invalid values raise :class:`SearchQueryInvalid`.
+    """
+
+    doc_number: str | None = None
+    year: int | None = None
+    level_code: str | None = None
+    organisation_ids: frozenset[int] | None = None
+    signer: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("doc_number", "level_code", "signer", "status"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, str) or len(value) > MAX_FILTER_CHARS:
+                raise SearchQueryInvalid("Giá trị bộ lọc không hợp lệ hoặc quá dài.")
+            if has_invalid_chars(value):
+                raise SearchQueryInvalid("Bộ lọc chứa ký tự không hợp lệ.")
+            # An empty form field is "any"; codes are compared in NFC like the stored ones.
+            object.__setattr__(self, name, clean(value) if value.strip() else None)
+        for name in ("doc_number", "signer"):
+            value = getattr(self, name)
+            if value is not None and not words(value):
+                raise SearchQueryInvalid("Bộ lọc số, ký hiệu hoặc người ký cần có chữ hoặc số.")
+        if self.year is not None and (
+            isinstance(self.year, bool) or not isinstance(self.year, int) or not 1 <= self.year <= 9999
+        ):
+            raise SearchQueryInvalid("Năm không hợp lệ.")
+        if self.organisation_ids is not None:
+            ids = frozenset(self.organisation_ids)
+            if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= _INT_MAX for i in ids):
+                raise SearchQueryInvalid("Mã tổ chức không hợp lệ.")
+            object.__setattr__(self, "organisation_ids", ids)
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, date):
+                raise SearchQueryInvalid("Ngày lọc không hợp lệ.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise SearchQueryInvalid("Khoảng ngày không hợp lệ: ngày bắt đầu sau ngày kết thúc.")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result; ``snippet_html`` is escaped text with ``<mark>`` around matches."""
+
+    document_id: int
+    doc_number: str | None
+    title: str
+    snippet_html: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results and the total number of matching records."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1, so "page 1 of 1" for no results)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@runtime_checkable
+class SearchIndex(Protocol):
+    """Full-text search over the archive, one implementation per database engine."""
+
+    dialect: str
+
+    def index_document(self, session: Session, entry: SearchEntry) -> None:
+        """Insert or replace the record of ``entry.document_id``."""
+
+    def remove(self, session: Session, document_id: int) -> None:
+        """Forget a document (no error if it was never indexed)."""
+
+    def search(
+        self, session: Session, query: str, filters: SearchFilters | None = None,
+        page: int = 1, per_page: int = 20,
+    ) -> SearchPage:
+        """Matching records, best first; an empty query lists by issue date (newest first)."""
+
+
+def entry_values(entry: SearchEntry) -> dict[str, Any]:
+    """Column values of ``search_entries`` for ``entry`` (cleaned for any database)."""
+    title, body = clean(entry.title), clean(entry.body)
+    doc_number = clean(entry.doc_number) if entry.doc_number is not None else None
+    signers = [clean(name).replace("\n", " ") for name in entry.signer_names]
+    return {
+        "document_id": entry.document_id,
+        "doc_number": doc_number,
+        "doc_number_key": key_text(doc_number or ""),
+        "title": title,
+        "body": body,
+        "folded": index_text(title, doc_number or "", body),
+        "year": entry.year,
+        "level_code": clean(entry.level_code),
+        "organisation_ids": "," + "".join(f"{i}," for i in sorted(set(entry.organisation_ids))),
+        "signer_names": "\n".join(signers),
+        "signer_key": "\n".join(" ".join(words(name)) for name in signers),
+        "status": clean(entry.status),
+        "issue_date": entry.issue_date,
+        "updated_at": utcnow(),
+    }
+
+
+def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """WHERE conditions for ``filters`` on ``search_entries``."""
+    c = search_entries.c
+    conditions: list[ColumnElement[bool]] = []
+    if filters.doc_number is not None:
+        # Starts at a word of the number: "40/CTPH" matches " 40 ctph hkvn ", not " 140 ctph ".
+        conditions.append(_contains(c.doc_number_key, " " + " ".join(words(filters.doc_number))))
+    if filters.signer is not None:
+        conditions.append(_contains(c.signer_key, " ".join(words(filters.signer))))
+    if filters.year is not None:
+        conditions.append(c.year == filters.year)
+    if filters.level_code is not None:
+        conditions.append(c.level_code == filters.level_code)
+    if filters.status is not None:
+        conditions.append(c.status == filters.status)
+    if filters.date_from is not None:
+        conditions.append(c.issue_date >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(c.issue_date <= filters.date_to)
+    if filters.organisation_ids is not None:
+        if not filters.organisation_ids:
+            conditions.append(false())
+        else:
+            conditions.append(or_(*(c.organisation_ids.like(f"%,{i},%") for i in sorted(filters.organisation_ids))))
+    return conditions
+
+
+def _check_paging(page: int, per_page: int) -> None:
+    for value in (page, per_page):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SearchQueryInvalid("Số trang không hợp lệ.")
+    if not 1 <= page <= MAX_PAGE:
+        raise SearchQueryInvalid("Số trang không hợp lệ.")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise SearchQueryInvalid(f"Số kết quả mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
+
+
+@dataclass
+class SqlSearchIndex:
+    """Shared implementation; subclasses say how terms match and how writes reach the index."""
+
+    dialect: ClassVar[str] = ""
+    snippet_words: int = field(default=30)
+
+    # -- engine hooks ---------------------------------------------------------------
+    def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+        """(FROM clause joining search_entries, match condition, score: higher is better)."""
+        raise NotImplementedError
+
+    def _write(self, session: Session, values: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _delete(self, session: Session, document_id: int) -> None:
+        raise NotImplementedError
+
+    # -- public API -----------------------------------------------------------------
+    def index_document(self, session: Session, entry: SearchEntry) -> None:
+        """Insert or replace the record of ``entry.document_id``."""
+        self._check_session(session)
+        self._write(session, entry_values(entry))
+
+    def remove(self, session: Session, document_id: int) -> None:
+        """Forget a document (no error if it was never indexed)."""
+        self._check_session(session)
+        self._delete(session, document_id)
+
+    def search(
+        self, session: Session, query: str, filters: SearchFilters | None = None,
+        page: int = 1, per_page: int = 20,
+    ) -> SearchPage:
+        """Matching records, best first; an empty query lists by issue date (newest first).
+
+        Raises :class:`SearchQueryInvalid` (Vietnamese message) for queries it cannot
+        run: over 500 characters, with no letter or digit at all, or bad paging/filters.
+        """
+        self._check_session(session)
+        _check_paging(page, per_page)
+        terms = tokenize(query)
+        if not terms and query.strip():
+            raise SearchQueryInvalid("Từ khóa tìm kiếm cần có ít nhất một chữ cái hoặc chữ số.")
+        conditions = filter_conditions(filters or SearchFilters())
+        c = search_entries.c
+        newest = (c.issue_date.desc().nulls_last(), c.document_id.desc())
+        if terms:
+            source, match, score = self._match(terms)
+            conditions.append(match)
+            order = (score.desc(), *newest)
+        else:
+            source, score, order = search_entries, literal(0.0, Float), newest
+        where = and_(*conditions) if conditions else None
+        count = select(func.count()).select_from(source)
+        rows_query = select(c.document_id, c.doc_number, c.title, c.body, score.label("score")).select_from(source)
+        if where is not None:
+            count, rows_query = count.where(where), rows_query.where(where)
+        total = session.execute(count).scalar_one()
+        rows = session.execute(rows_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
+        hits = tuple(
+            SearchHit(
+                document_id=row.document_id,
+                doc_number=row.doc_number,
+                title=row.title,
+                snippet_html=snippet_html(row.body, terms, self.snippet_words),
+                score=float(row.score or 0.0),
+            )
+            for row in rows
+        )
+        return SearchPage(hits=hits, total=total, page=page, per_page=per_page)
+
+    def _check_session(self, session: Session) -> None:
+        name = session.get_bind().dialect.name
+        if name != self.dialect:
+            raise ValueError(f"{type(self).__name__} used with a {name} session")
+
+
+def search_index_for(target: Session | Engine | Connection | str) -> SearchIndex:
+    """The implementation for a session, engine, connection or dialect name."""
+    if isinstance(target, str):
+        name = target
+    elif isinstance(target, Session):
+        name = target.get_bind().dialect.name
+    else:
+        name = target.dialect.name
+    if name == "sqlite":
+        from .sqlite_fts import SqliteSearchIndex
+
+        return SqliteSearchIndex()
+    if name == "postgresql":
+        from .postgres_fts import PostgresSearchIndex
+
+        return PostgresSearchIndex()
+    raise ValueError(f"no search index for database dialect {name!r}")

@@ -1,0 +1,138 @@
+"""The search index tables: DDL for the migration and a Core ``Table`` for queries.
+
+The index lives in its own table ``search_entries`` (one row per document),
+outside the ORM ``Base`` so the archive models never depend on it. The migration
+calls :func:`create` / :func:`drop` with ``op.execute`` and the dialect name::
+
+    from khuyenhoc_docs.search import schema as search_schema
+    search_schema.create(op.execute, op.get_bind().dialect.name)
+
+The SQL below contains no ``:name`` or ``%`` sequences, so it runs unchanged
+through ``op.execute`` (which wraps strings in ``text()``) and raw DBAPI calls.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
+
+from ..db import UTCDateTime
+
+Execute = Callable[[str], object]
+
+metadata = MetaData()
+
+search_entries = Table(
+    "search_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, nullable=False, unique=True),
+    Column("doc_number", Text),
+    # " 40 ctph hkvn dtncshcm " — folded words of doc_number, for the number filter.
+    Column("doc_number_key", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    # Folded words of title + doc_number + body: what the full-text index covers.
+    Column("folded", Text, nullable=False),
+    Column("year", Integer),
+    Column("level_code", String(40), nullable=False),
+    # ",3,7," so "organisation 3" is LIKE '%,3,%' on both engines.
+    Column("organisation_ids", Text, nullable=False),
+    Column("signer_names", Text, nullable=False),  # one name per line, as given
+    Column("signer_key", Text, nullable=False),  # folded names, one per line
+    Column("status", String(40), nullable=False),
+    Column("issue_date", Date),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+"""Query handle for ``search_entries`` (PostgreSQL also has a generated ``tsv`` column)."""
+
+FTS_TABLE = "search_fts"
+
+_COLUMNS = """
+    document_id INTEGER NOT NULL,
+    doc_number TEXT,
+    doc_number_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    folded TEXT NOT NULL,
+    year INTEGER,
+    level_code VARCHAR(40) NOT NULL,
+    organisation_ids TEXT NOT NULL,
+    signer_names TEXT NOT NULL,
+    signer_key TEXT NOT NULL,
+    status VARCHAR(40) NOT NULL,
+    issue_date DATE,
+"""
+
+_INDEXES = [
+    "CREATE UNIQUE INDEX uq_search_entries_document_id ON search_entries (document_id)",
+    "CREATE INDEX ix_search_entries_issue_date ON search_entries (issue_date)",
+    "CREATE INDEX ix_search_entries_year ON search_entries (year)",
+]
+
+_SQLITE_CREATE = [
+    "CREATE TABLE search_entries (\n    id INTEGER NOT NULL PRIMARY KEY,"
+    + _COLUMNS
+    + "    updated_at TIMESTAMP NOT NULL\n)",
+    *_INDEXES,
+    # External content: the text is stored once (search_entries.folded) and
+    # SqliteSearchIndex keeps the FTS5 index in step (delete old + insert new).
+    # The 'ascii' tokenizer splits on ASCII spaces/punctuation only, so it sees exactly
+    # the words text.index_text produced, whatever their script.
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    "folded, content='search_entries', content_rowid='id', tokenize='ascii')",
+]
+
+_SQLITE_DROP = [
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "DROP TABLE IF EXISTS search_entries",
+]
+
+_POSTGRES_CREATE = [
+    "CREATE TABLE search_entries (\n    id SERIAL PRIMARY KEY,"
+    + _COLUMNS
+    + "    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,\n"
+    # Generated, so no code path can leave the vector stale.
+    "    tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED\n)",
+    *_INDEXES,
+    "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
+]
+
+_POSTGRES_DROP = ["DROP TABLE IF EXISTS search_entries"]
+
+
+def _statements(dialect: str, sqlite: list[str], postgres: list[str]) -> list[str]:
+    if dialect == "sqlite":
+        return sqlite
+    if dialect == "postgresql":
+        return postgres
+    raise ValueError(f"search index: unsupported database dialect {dialect!r}")
+
+
+def create_statements(dialect: str) -> list[str]:
+    """The DDL :func:`create` runs, for review or offline (``--sql``) migrations."""
+    return list(_statements(dialect, _SQLITE_CREATE, _POSTGRES_CREATE))
+
+
+def drop_statements(dialect: str) -> list[str]:
+    """The DDL :func:`drop` runs."""
+    return list(_statements(dialect, _SQLITE_DROP, _POSTGRES_DROP))
+
+
+def create(execute: Execute, dialect: str) -> None:
+    """Create ``search_entries`` and its full-text index (``execute`` = ``op.execute``)."""
+    for statement in create_statements(dialect):
+        execute(statement)
+
+
+def drop(execute: Execute, dialect: str) -> None:
+    """Drop the search tables (the FTS5 table takes its shadow tables with it)."""
+    for statement in drop_statements(dialect):
+        execute(statement)
+
+
+def rebuild(execute: Execute, dialect: str) -> None:
+    """Rebuild the full-text index from ``search_entries`` (repair; a no-op on PostgreSQL)."""
+    _statements(dialect, [], [])  # rejects unknown dialects
+    if dialect == "sqlite":
+        execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

@@ -1,0 +1,73 @@
+"""SQLite FTS5 implementation (the embedded default).
+
+``search_fts`` is an external-content FTS5 table over ``search_entries.folded``;
+this class keeps it in step on every write: the FTS5 'delete' command needs the
+exact text that was indexed, so the old row is read first, in the same
+transaction. Ranking is FTS5's ``bm25()`` (smaller is better, so it is negated).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from sqlalchemy import (
+    ColumnElement, FromClause, bindparam, column, func, insert, literal_column, select, table, text, update,
+)
+from sqlalchemy.orm import Session
+
+from .base import SqlSearchIndex
+from .schema import FTS_TABLE, search_entries
+
+_fts = table(FTS_TABLE, column("rowid"))
+_fts_name = literal_column(FTS_TABLE)
+_FTS_DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES ('delete', :rowid, :folded)")
+_FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (:rowid, :folded)")
+_c = search_entries.c
+_SELECT_OLD = select(_c.id, _c.folded).where(_c.document_id == bindparam("document_id"))
+_INSERT = insert(search_entries).returning(_c.id)
+_UPDATE = update(search_entries).where(_c.id == bindparam("old_id"))
+_DELETE = search_entries.delete().where(_c.id == bindparam("old_id"))
+
+
+def fts5_query(terms: Sequence[str]) -> str:
+    """FTS5 MATCH expression: every term as a quoted prefix, all required.
+
+    ``terms`` come from ``text.tokenize`` (letters/digits only); quoting still makes
+    words such as AND/NEAR plain strings, and doubling ``"`` keeps it safe regardless.
+    """
+    return " AND ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+@dataclass
+class SqliteSearchIndex(SqlSearchIndex):
+    """``SearchIndex`` on SQLite FTS5."""
+
+    dialect: ClassVar[str] = "sqlite"
+
+    def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+        source = _fts.join(search_entries, search_entries.c.id == _fts.c.rowid)
+        match = _fts_name.op("MATCH")(fts5_query(terms))
+        return source, match, -func.bm25(_fts_name)
+
+    def _old(self, session: Session, document_id: int) -> Any:
+        return session.connection().execute(_SELECT_OLD, {"document_id": document_id}).first()
+
+    def _write(self, session: Session, values: dict[str, Any]) -> None:
+        # Prebuilt statements on the session's connection: compiled once, ~3x faster
+        # than ORM-level execution of fresh statements when indexing in bulk.
+        conn = session.connection()
+        old = self._old(session, values["document_id"])
+        if old is None:
+            rowid = conn.execute(_INSERT, values).scalar_one()
+        else:
+            conn.execute(_FTS_DELETE, {"rowid": old.id, "folded": old.folded})
+            conn.execute(_UPDATE, {**values, "old_id": old.id})
+            rowid = old.id
+        conn.execute(_FTS_INSERT, {"rowid": rowid, "folded": values["folded"]})
+
+    def _delete(self, session: Session, document_id: int) -> None:
+        old = self._old(session, document_id)
+        if old is not None:
+            conn = session.connection()
+            conn.execute(_FTS_DELETE, {"rowid": old.id, "folded": old.folded})
+            conn.execute(_DELETE, {"old_id": old.id})
