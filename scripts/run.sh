@@ -9,7 +9,7 @@ INSTANCES="${KHD_CONVERTER_INSTANCES:-1}"
 BASE_PORT="${KHD_CONVERTER_BASE_PORT:-2003}"
 if [ -z "${KHD_CONVERTER_ENDPOINTS:-}" ]; then
   eps=()
-  for ((i = 0; i < INSTANCES; i++)); do eps+=("127.0.0.1:$((BASE_PORT + 2 * i))"); done
+  for ((i = 0; i < INSTANCES; i++)); do eps+=("127.0.0.1:$((BASE_PORT + i))"); done
   KHD_CONVERTER_ENDPOINTS=$(IFS=,; echo "${eps[*]}")
   export KHD_CONVERTER_ENDPOINTS
 fi
