@@ -19,6 +19,12 @@ STATUS_LABELS = {
     "withdrawn": "Đã thu hồi",
     "issued": "Đã phát hành",
 }
+ACTION_LABELS = {
+    "create": "tạo dự thảo", "edit": "sửa (phiên bản mới)", "submit": "trình ký, cấp số", "sign": "ký số",
+    "decline": "từ chối ký", "withdraw": "thu hồi", "issue": "phát hành", "resend": "gửi lại",
+    "acknowledge": "nơi nhận xác nhận", "recipient_download": "nơi nhận tải về", "view": "xem",
+    "download": "tải tệp", "export": "xuất", "verify": "kiểm tra chữ ký", "login": "đăng nhập",
+}
 ROLE_LABELS = {"admin": "Quản trị", "clerk": "Văn thư", "chair": "Người ký", "archivist": "Lưu trữ"}
 
 
@@ -39,4 +45,5 @@ def register_ui(app: Flask) -> None:
     app.add_template_filter(vn_date, "vn_date")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
+    app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")
     app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")
