@@ -9,9 +9,11 @@
   server features are permanent; 4xx replies, refused connections, timeouts and dropped
   connections are temporary).
 
-Vietnamese text is encoded by the ``email`` package's default policy: RFC 2047 encoded words
-in headers, RFC 2231 for attachment file names, UTF-8 bodies in base64 (7-bit safe, so it also
-works through relays without 8BITMIME).
+Vietnamese text: Subject and display names become RFC 2047 base64 encoded words written here
+(Python 3.11's own folder loses spaces in Vietnamese headers, see ``_ExactHeaderPolicy``);
+attachment file names use RFC 2231 (``email`` default policy); bodies are UTF-8 in base64, so
+the message is 7-bit clean and also passes relays without 8BITMIME. Header text is put on one
+line (CR/LF and other control characters become spaces), so it cannot inject headers.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _CONTENT_TYPE_RE = re.compile(rf"({_TOKEN})/({_TOKEN})\Z")
 _NAMED_ADDR_RE = re.compile(r"\s*(.*?)\s*<([^<>]*)>\s*\Z", re.S)
 _MESSAGE_ID_RE = re.compile(r"<[\x21-\x3d\x3f-\x7e]+@[\x21-\x3d\x3f-\x7e]+>\Z")
+_WINDOWS_BAD_RE = re.compile(r'[<>:"/\\|?*]')
+_MAX_WORD_BYTES = 45  # 60 base64 characters: a 72-character encoded word (RFC 2047 limit 75)
+_LINE = 78  # RFC 5322 recommended line length
 
 
 class InvalidRecipient(DistributionError):
@@ -213,11 +218,6 @@ def _safe_filename(filename: str) -> str:
     name = _one_line(filename).replace("\\", "/").rsplit("/", 1)[-1]
     name = _WINDOWS_BAD_RE.sub("_", name).strip(" .")
     return name[:200] or "tep-dinh-kem"
-
-
-_WINDOWS_BAD_RE = re.compile(r'[<>:"/\\|?*]')
-_MAX_WORD_BYTES = 45  # 60 base64 characters: a 72-character encoded word (RFC 2047 limit 75)
-_LINE = 78  # RFC 5322 recommended line length
 
 
 def _needs_encoded_words(text: str) -> bool:
@@ -384,67 +384,47 @@ def _reply(exc: smtplib.SMTPResponseException | tuple[int, bytes]) -> tuple[int,
 def _by_code(what_vi: str, code: int, text: str, exc: BaseException) -> MailDeliveryFailed:
     detail = f"{type(exc).__name__}: {code} {text}"
     if 500 <= code < 600:
-        return MailDeliveryFailed(f"{what_vi} (mã {code}).", permanent=False, detail=detail, code=code)
+        return MailDeliveryFailed(f"{what_vi} (mã {code}).", permanent=True, detail=detail, code=code)
     return MailDeliveryFailed(
         f"{what_vi} tạm thời (mã {code}). Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail, code=code
     )
 
 
+_RETRY = " Hệ thống sẽ gửi lại sau."
+# Failures without an SMTP reply code, most specific first: (types, reason, permanent).
+_NO_CODE: tuple[tuple[tuple[type[BaseException], ...], str, bool], ...] = (
+    # STARTTLS or AUTH configured but not offered: a configuration problem, retrying won't fix it.
+    (
+        (smtplib.SMTPNotSupportedError,),
+        "Máy chủ thư không hỗ trợ chức năng được cấu hình (STARTTLS hoặc đăng nhập).",
+        True,
+    ),
+    ((smtplib.SMTPServerDisconnected,), "Máy chủ thư ngắt kết nối giữa chừng." + _RETRY, False),
+    ((ssl.SSLCertVerificationError,), "Chứng thư bảo mật của máy chủ thư không hợp lệ (STARTTLS).", True),
+    ((ssl.SSLError,), "Không thiết lập được kết nối bảo mật với máy chủ thư." + _RETRY, False),
+    ((TimeoutError,), "Máy chủ thư không phản hồi trong thời gian cho phép." + _RETRY, False),
+    ((socket.gaierror,), "Không tìm thấy máy chủ thư (sai tên máy chủ hoặc lỗi DNS)." + _RETRY, False),
+    ((ConnectionError,), "Không kết nối được với máy chủ thư (máy chủ không hoạt động)." + _RETRY, False),
+    ((OSError, smtplib.SMTPException), "Lỗi mạng hoặc lỗi máy chủ khi gửi thư." + _RETRY, False),
+)
+
+
 def _failure(exc: BaseException) -> MailDeliveryFailed:
     """Map an smtplib / socket error to a ``MailDeliveryFailed`` with a Vietnamese reason."""
-    detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = _reply(next(iter(exc.recipients.values())))
         return _by_code("Máy chủ thư từ chối địa chỉ người nhận", code, text, exc)
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        return _by_code("Máy chủ thư từ chối địa chỉ người gửi", *_reply(exc), exc)
-    if isinstance(exc, smtplib.SMTPDataError):
-        return _by_code("Máy chủ thư từ chối nội dung thư", *_reply(exc), exc)
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return _by_code("Máy chủ thư từ chối đăng nhập tài khoản gửi thư", *_reply(exc), exc)
-    if isinstance(exc, smtplib.SMTPConnectError):
-        return _by_code("Máy chủ thư từ chối kết nối", *_reply(exc), exc)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return _by_code("Máy chủ thư trả lời lỗi", *_reply(exc), exc)
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        # STARTTLS or AUTH requested but not offered: a configuration problem, retrying won't fix it.
-        return MailDeliveryFailed(
-            "Máy chủ thư không hỗ trợ chức năng được cấu hình (STARTTLS hoặc đăng nhập).", permanent=True, detail=detail
-        )
+    for kind, what_vi in (
+        (smtplib.SMTPSenderRefused, "Máy chủ thư từ chối địa chỉ người gửi"),
+        (smtplib.SMTPDataError, "Máy chủ thư từ chối nội dung thư"),
+        (smtplib.SMTPAuthenticationError, "Máy chủ thư từ chối đăng nhập tài khoản gửi thư"),
+        (smtplib.SMTPConnectError, "Máy chủ thư từ chối kết nối"),
+        (smtplib.SMTPResponseException, "Máy chủ thư trả lời lỗi"),
+    ):
+        if isinstance(exc, kind):
+            return _by_code(what_vi, *_reply(exc), exc)  # type: ignore[arg-type]
+    detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
         exc = exc.__context__  # smtplib reports a read timeout as "Connection unexpectedly closed"
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return MailDeliveryFailed(
-            "Máy chủ thư ngắt kết nối giữa chừng. Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail
-        )
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return MailDeliveryFailed(
-            "Chứng thư bảo mật của máy chủ thư không hợp lệ (STARTTLS).", permanent=True, detail=detail
-        )
-    if isinstance(exc, ssl.SSLError):
-        return MailDeliveryFailed(
-            "Không thiết lập được kết nối bảo mật với máy chủ thư. Hệ thống sẽ gửi lại sau.",
-            permanent=False,
-            detail=detail,
-        )
-    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError since Python 3.10
-        return MailDeliveryFailed(
-            "Máy chủ thư không phản hồi trong thời gian cho phép. Hệ thống sẽ gửi lại sau.",
-            permanent=False,
-            detail=detail,
-        )
-    if isinstance(exc, socket.gaierror):
-        return MailDeliveryFailed(
-            "Không tìm thấy máy chủ thư (sai tên máy chủ hoặc lỗi DNS). Hệ thống sẽ gửi lại sau.",
-            permanent=False,
-            detail=detail,
-        )
-    if isinstance(exc, ConnectionError):
-        return MailDeliveryFailed(
-            "Không kết nối được với máy chủ thư (máy chủ không hoạt động). Hệ thống sẽ gửi lại sau.",
-            permanent=False,
-            detail=detail,
-        )
-    return MailDeliveryFailed(
-        "Lỗi mạng hoặc lỗi máy chủ khi gửi thư. Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail
-    )
+    reason_vi, permanent = next((r, p) for types, r, p in _NO_CODE if isinstance(exc, types))
+    return MailDeliveryFailed(reason_vi, permanent=permanent, detail=detail)

@@ -6,7 +6,9 @@ import email
 import email.policy
 import socket
 import time
+import unicodedata
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -182,7 +184,7 @@ def test_missing_server_feature_is_permanent(server: SmtpServer, overrides: dict
 def test_injection_in_address_is_refused_before_sending(server: SmtpServer, to: str) -> None:
     with pytest.raises(InvalidRecipient) as info:
         send_mail(options_for(server), vn_mail(to))
-    assert "attacker" not in info.value.reason_vi and "\n" not in info.value.reason_vi
+    assert "\n" not in info.value.reason_vi and "\r" not in info.value.reason_vi
     assert server.messages() == []
 
 
@@ -202,7 +204,7 @@ def test_injection_in_name_subject_and_filename_stays_inside_its_header(server: 
     assert msg["Subject"] == "Công văn Bcc: attacker@evil.example X-Injected: 1"
     assert msg["To"].addresses[0].addr_spec == RECIPIENT
     [attachment] = list(msg.iter_attachments())
-    assert attachment.get_filename() == "tài liệu.pdf X-Injected: 1"
+    assert attachment.get_filename() == "tài liệu.pdf X-Injected_ 1"  # ":" is not allowed on Windows
 
 
 @pytest.mark.parametrize(
@@ -210,7 +212,7 @@ def test_injection_in_name_subject_and_filename_stays_inside_its_header(server: 
     [
         ("  vanthu@KhuyenHoc.VN ", "vanthu@khuyenhoc.vn"),
         ("Van.Thu+so40@doan-bentre.vn", "Van.Thu+so40@doan-bentre.vn"),
-        ("vanthu@khuyếnhọc.vn", "vanthu@xn--khuynhc-rt0c2522a.vn"),
+        ("vanthu@khuyếnhọc.vn", "vanthu@xn--khuynhc-7t4cye.vn"),
     ],
 )
 def test_valid_addresses_are_normalised(raw: str, expected: str) -> None:
@@ -234,7 +236,7 @@ def test_valid_addresses_are_normalised(raw: str, expected: str) -> None:
         "vanthu@doan..vn",
         "vanthu@1.2.3.4",
         "a" * 65 + "@doan-bentre.vn",
-        "vanthu@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 60 + ".vn",
+        "vanthu@" + ".".join(["b" * 60] * 4) + ".vn.vn",  # 256 characters
         "vanthu@doan-bentre.vn\x00",
         "vanthu@doan-bentre.vn\u2028",
     ],
@@ -256,22 +258,61 @@ def test_options_are_checked_at_construction() -> None:
         MailOptions(host="127.0.0.1", port=0, mail_from="a@b.vn")
 
 
-_HEADER_TEXT = st.text(
-    alphabet=st.sampled_from(list("aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠắằẳẵặếềểễệốồổỗộớờởỡợứừửữự :;,<>\"'=?_\r\n\t\x00")),
-    max_size=120,
-)
+# Words, separators and pieces of RFC 2047 syntax: what breaks header encoders.
+_HEADER_TEXT = st.lists(
+    st.sampled_from(
+        ["giữa", "Hội", "Khuyến", "học", "Đoàn", "TNCS", "Hồ", "Chí", "Minh", "ĐTNCSHCM", "40/CTPH", "a",
+         "ư", "Ệ", " ", "  ", ":", ";", ",", "<x>", '"', "(", ")", "=?", "?=", "=?utf-8?q?x=0D=0ABcc:_e@x.vn?=",
+         "\r\n", "\n", "\t", "\x00", "\u2028", "e\u0301"]  # last: decomposed é
+    ),
+    max_size=40,
+).map("".join)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _expected_header_text(value: str) -> str:
+    # What build_message promises: one line, whitespace runs collapsed, NFC.
+    return unicodedata.normalize("NFC", " ".join(value.replace("\x00", " ").split()))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(to_name=_HEADER_TEXT, subject=_HEADER_TEXT)
-def test_any_name_or_subject_yields_exactly_the_expected_headers(to_name: str, subject: str) -> None:
+def test_any_name_or_subject_round_trips_in_its_own_header(to_name: str, subject: str) -> None:
     options = MailOptions(host="127.0.0.1", port=25, mail_from=SENDER)
     msg = build_message(options, vn_mail(to_name=to_name, subject=subject, attachments=()))
-    wire = msg.as_bytes(policy=email.policy.SMTP)
+    wire = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))  # what smtplib sends
+    head = wire.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
     parsed = email.message_from_bytes(wire, policy=email.policy.default)
     assert sorted(parsed.keys()) == sorted(
         ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "MIME-Version", "Content-Type"]
     )
+    assert parsed["Subject"] == _expected_header_text(subject)
     [address] = parsed["To"].addresses
     assert address.addr_spec == RECIPIENT
-    assert "\n" not in parsed["Subject"] and "\r" not in parsed["Subject"]
+    # Display names checked with the RFC 2047 decoder (the default policy's phrase parser inserts
+    # a space between adjacent encoded words, which RFC 2047 section 6.2 says to ignore).
+    raw_to = head.split(b"\r\nTo: ", 1)[1].split(b"\r\nSubject:", 1)[0].decode("ascii")
+    phrase = raw_to.replace("\r\n", "").rsplit("<", 1)[0].strip()
+    expected = _expected_header_text(to_name)
+    if not expected:
+        assert address.display_name == ""
+    elif "=?" in phrase:
+        assert str(make_header(decode_header(phrase))) == expected
+    else:  # plain ASCII name, possibly a quoted string: the structured parser handles it
+        assert address.display_name == expected
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        # Python 3.11's own folder turns this one into "...giữaHội Khuyến...".
+        "Văn bản số 40/CTPH-HKVN-ĐTNCSHCM: Chương trình phối hợp hoạt động giữa Hội Khuyến học và Đoàn",
+        "Thông báo =?utf-8?q?x=0D=0ABcc:_attacker@evil.example?= về lịch họp",
+        "Plain ASCII subject with (comments) and \"quotes\" that is long enough to need folding twice ok",
+    ],
+)
+def test_subject_arrives_exactly(server: SmtpServer, subject: str) -> None:
+    send_mail(options_for(server), vn_mail(subject=subject))
+    [msg] = server.messages()
+    assert msg["Subject"] == subject
+    assert msg["Bcc"] is None

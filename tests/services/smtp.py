@@ -88,15 +88,13 @@ class SmtpServer:
         """Start the server (same port as before) and wait until it sends its 220 greeting."""
         if self.running:
             return self
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP",)}
-        env["PYTHONUNBUFFERED"] = "1"
         self._proc = subprocess.Popen(
             # -I: the script directory is not put on sys.path (no shadowing by sibling files).
-            [sys.executable, "-I", str(Path(__file__).resolve()), "--serve", self.host, str(self.port), str(self.root)],
+            [sys.executable, "-I", str(Path(__file__).resolve()), "--serve", self.host, str(self.port),
+             str(self.root)],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            env=env,
             start_new_session=True,  # so stop() can end its whole group
         )
         self._wait_ready()
