@@ -58,6 +58,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"  # used in links sent by email
     redis_url: str = ""  # empty: background jobs in a SQLite file in the data dir
     jobs_immediate: bool = False  # run background jobs inline (tests)
+    reminder_days: int = 7  # yearly-report reminders this many days before the deadline
     # Web.
     secure_cookies: bool = False
     force_https: bool = False
@@ -110,6 +111,7 @@ _PARSERS: dict[str, Any] = {
     "smtp_port": int,
     "smtp_timeout": float,
     "jobs_immediate": _bool,
+    "reminder_days": int,
     "token_ttl_minutes": int,
     "max_upload_mb": int,
     "testing": _bool,

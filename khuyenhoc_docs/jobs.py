@@ -9,7 +9,7 @@ import logging
 import threading
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
 from .config import Settings, load_settings
@@ -41,7 +41,13 @@ def configure(settings: Settings, services: Services | None = None, sessions=Non
             _context["services"] = services
         if sessions is not None:
             _context["sessions"] = sessions
+    if not settings.redis_url:
+        # The queue follows the configured data dir (a test's, or KHD_DATA_DIR in a worker).
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        huey.storage_kwargs["filename"] = str(settings.data_dir / "jobs.sqlite3")
     huey.immediate = settings.jobs_immediate
+    if not settings.jobs_immediate:
+        huey.storage = huey.create_storage()
 
 
 def _ctx() -> tuple[Services, Any]:
@@ -64,6 +70,32 @@ def deliver_dispatch(dispatch_id: int) -> str:
     svc, sessions = _ctx()
     with sessions() as session:
         return deliver(session, svc, dispatch_id, svc.settings.base_url)
+
+
+@huey.task(retries=2, retry_delay=10)
+def cascade(job_id: int) -> str:
+    """Generate the unit programmes of a cascade job (reruns skip units already done)."""
+    from .workflow.followup import run_cascade
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        return run_cascade(session, svc, job_id).status
+
+
+@huey.periodic_task(crontab(hour="7", minute="0"))
+def daily_reminders() -> dict:
+    """Deadline reminders and overdue notices for yearly reports (07:00 server time)."""
+    from .workflow.followup import send_reminders
+    from .workflow.submission import today_vn
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        return send_reminders(session, svc, today_vn(), days_before=svc.settings.reminder_days)
+
+
+def enqueue_cascade(job_id: int) -> None:
+    """Queue a cascade job (inline when jobs are immediate)."""
+    cascade(job_id)
 
 
 def enqueue_deliveries(dispatch_ids: list[int]) -> None:

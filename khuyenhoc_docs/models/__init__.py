@@ -8,11 +8,13 @@ from .documents import (
     AWAITING, DECLINED, DRAFT, ISSUED, SIGNED, STATUSES, WITHDRAWN,
     Document, DocumentVersion, Signature, StoredObject, TemplateVersion,
 )
+from .followup import BackgroundJob, CascadeChild, ReportObligation
 from .org import Organisation, OrgLevel
 from .register import RegisterCounter, RegisterEntry
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
 
 __all__ = [
+    "BackgroundJob", "CascadeChild", "ReportObligation",
     "ACKNOWLEDGED", "CHANNELS", "FAILED", "QUEUED", "SENT", "Dispatch", "DocumentRecipient", "Recipient",
     "RecipientList", "RecipientListItem",
     "AuditEvent", "AuditHead", "AWAITING", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, Float, FromClause, and_, false, func, literal, or_, select,
+    ColumnElement, Connection, Engine, FromClause, and_, false, func, or_, select, true,
 )
 from sqlalchemy.orm import Session
 
@@ -223,14 +223,25 @@ def _check_paging(page: int, per_page: int) -> None:
 
 @dataclass
 class SqlSearchIndex:
-    """Shared implementation; subclasses say how terms match and how writes reach the index."""
+    """Shared implementation; subclasses say how terms match and how writes reach the index.
+
+    ``rank_limit``: when more records than this match, the page is ordered newest first
+    instead of by relevance (hits still carry their score). Ranking means scoring every
+    match — on PostgreSQL reading every matching tsvector — and a term found in most of
+    the archive ("khuyến học") makes that cost grow with the archive for no useful order.
+    """
 
     dialect: ClassVar[str] = ""
     snippet_words: int = field(default=30)
+    rank_limit: int = field(default=5_000)
 
     # -- engine hooks ---------------------------------------------------------------
     def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
         """(FROM clause joining search_entries, match condition, score: higher is better)."""
+        raise NotImplementedError
+
+    def _scores(self, session: Session, terms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        """Scores of the given ``search_entries.id`` rows only (for date-ordered pages)."""
         raise NotImplementedError
 
     def _write(self, session: Session, values: dict[str, Any]) -> None:
@@ -266,29 +277,40 @@ class SqlSearchIndex:
             raise SearchQueryInvalid("Từ khóa tìm kiếm cần có ít nhất một chữ cái hoặc chữ số.")
         conditions = filter_conditions(filters or SearchFilters())
         c = search_entries.c
-        newest = (c.issue_date.desc().nulls_last(), c.document_id.desc())
+        source: FromClause = search_entries
+        score: ColumnElement[Any] | None = None
         if terms:
             source, match, score = self._match(terms)
             conditions.append(match)
-            order = (score.desc(), *newest)
+        where = and_(true(), *conditions)
+        total = session.execute(select(func.count()).select_from(source).where(where)).scalar_one()
+        offset = (page - 1) * per_page
+        if offset >= total:
+            return SearchPage(hits=(), total=total, page=page, per_page=per_page)
+
+        # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
+        newest = (c.issue_date.desc().nulls_last(), c.document_id.desc())
+        window = select(c.id).select_from(source).where(where).limit(per_page).offset(offset)
+        if score is not None and total <= self.rank_limit:
+            ranked = session.execute(window.add_columns(score).order_by(score.desc(), *newest)).all()
+            ids, scores = [r[0] for r in ranked], {r[0]: float(r[1] or 0.0) for r in ranked}
         else:
-            source, score, order = search_entries, literal(0.0, Float), newest
-        where = and_(*conditions) if conditions else None
-        count = select(func.count()).select_from(source)
-        rows_query = select(c.document_id, c.doc_number, c.title, c.body, score.label("score")).select_from(source)
-        if where is not None:
-            count, rows_query = count.where(where), rows_query.where(where)
-        total = session.execute(count).scalar_one()
-        rows = session.execute(rows_query.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
+            ids = list(session.execute(window.order_by(*newest)).scalars())
+            scores = self._scores(session, terms, ids) if terms else {}
+        # Phase 2: the page's rows by primary key.
+        rows = session.execute(
+            select(c.id, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
+        ).all()
+        by_id = {row.id: row for row in rows}
         hits = tuple(
             SearchHit(
                 document_id=row.document_id,
                 doc_number=row.doc_number,
                 title=row.title,
                 snippet_html=snippet_html(row.body, terms, self.snippet_words),
-                score=float(row.score or 0.0),
+                score=scores.get(row.id, 0.0),
             )
-            for row in rows
+            for row in (by_id[i] for i in ids if i in by_id)
         )
         return SearchPage(hits=hits, total=total, page=page, per_page=per_page)
 

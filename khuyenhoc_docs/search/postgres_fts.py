@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
-from sqlalchemy import ColumnElement, FromClause, bindparam, func, literal_column, Text
+from sqlalchemy import ColumnElement, FromClause, Text, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,10 @@ def tsquery_text(terms: Sequence[str]) -> str:
     return " & ".join(quoted)
 
 
+def _tsquery(terms: Sequence[str]) -> ColumnElement[Any]:
+    return func.to_tsquery(_simple, bindparam("tsquery", tsquery_text(terms), type_=Text))
+
+
 @dataclass
 class PostgresSearchIndex(SqlSearchIndex):
     """``SearchIndex`` on PostgreSQL full-text search (``simple`` configuration)."""
@@ -49,8 +53,12 @@ class PostgresSearchIndex(SqlSearchIndex):
     dialect: ClassVar[str] = "postgresql"
 
     def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
-        query = func.to_tsquery(_simple, bindparam("tsquery", tsquery_text(terms), type_=Text))
+        query = _tsquery(terms)
         return search_entries, _tsv.op("@@")(query), func.ts_rank(_tsv, query)
+
+    def _scores(self, session: Session, terms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        query = select(search_entries.c.id, func.ts_rank(_tsv, _tsquery(terms))).where(search_entries.c.id.in_(ids))
+        return {row_id: float(score) for row_id, score in session.execute(query)}
 
     def _write(self, session: Session, values: dict[str, Any]) -> None:
         # One prebuilt statement on the session's connection: compiled once.

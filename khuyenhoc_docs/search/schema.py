@@ -22,47 +22,54 @@ Execute = Callable[[str], object]
 
 metadata = MetaData()
 
+# Column order matters on SQLite: a row is one record, and reading a column stored
+# after a long TEXT value walks that value's overflow pages. So the small filter and
+# sort columns come first and title/body/folded last.
 search_entries = Table(
     "search_entries",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("document_id", Integer, nullable=False, unique=True),
+    Column("year", Integer),
+    Column("issue_date", Date),
+    Column("level_code", String(40), nullable=False),
+    Column("status", String(40), nullable=False),
+    # ",3,7," so "organisation 3" is LIKE '%,3,%' on both engines.
+    Column("organisation_ids", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     Column("doc_number", Text),
     # " 40 ctph hkvn dtncshcm " — folded words of doc_number, for the number filter.
     Column("doc_number_key", Text, nullable=False),
+    Column("signer_names", Text, nullable=False),  # one name per line, as given
+    Column("signer_key", Text, nullable=False),  # folded names, one per line
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     # Folded words of title + doc_number + body: what the full-text index covers.
     Column("folded", Text, nullable=False),
-    Column("year", Integer),
-    Column("level_code", String(40), nullable=False),
-    # ",3,7," so "organisation 3" is LIKE '%,3,%' on both engines.
-    Column("organisation_ids", Text, nullable=False),
-    Column("signer_names", Text, nullable=False),  # one name per line, as given
-    Column("signer_key", Text, nullable=False),  # folded names, one per line
-    Column("status", String(40), nullable=False),
-    Column("issue_date", Date),
-    Column("updated_at", UTCDateTime(), nullable=False),
 )
 """Query handle for ``search_entries`` (PostgreSQL also has a generated ``tsv`` column)."""
 
 FTS_TABLE = "search_fts"
 
-_COLUMNS = """
+
+def _columns(id_type: str, timestamp_type: str) -> str:
+    return f"""
+    id {id_type},
     document_id INTEGER NOT NULL,
+    year INTEGER,
+    issue_date DATE,
+    level_code VARCHAR(40) NOT NULL,
+    status VARCHAR(40) NOT NULL,
+    organisation_ids TEXT NOT NULL,
+    updated_at {timestamp_type} NOT NULL,
     doc_number TEXT,
     doc_number_key TEXT NOT NULL,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL,
-    folded TEXT NOT NULL,
-    year INTEGER,
-    level_code VARCHAR(40) NOT NULL,
-    organisation_ids TEXT NOT NULL,
     signer_names TEXT NOT NULL,
     signer_key TEXT NOT NULL,
-    status VARCHAR(40) NOT NULL,
-    issue_date DATE,
-"""
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    folded TEXT NOT NULL"""
+
 
 _INDEXES = [
     "CREATE UNIQUE INDEX uq_search_entries_document_id ON search_entries (document_id)",
@@ -71,9 +78,7 @@ _INDEXES = [
 ]
 
 _SQLITE_CREATE = [
-    "CREATE TABLE search_entries (\n    id INTEGER NOT NULL PRIMARY KEY,"
-    + _COLUMNS
-    + "    updated_at TIMESTAMP NOT NULL\n)",
+    "CREATE TABLE search_entries (" + _columns("INTEGER NOT NULL PRIMARY KEY", "TIMESTAMP") + "\n)",
     *_INDEXES,
     # External content: the text is stored once (search_entries.folded) and
     # SqliteSearchIndex keeps the FTS5 index in step (delete old + insert new).
@@ -89,11 +94,10 @@ _SQLITE_DROP = [
 ]
 
 _POSTGRES_CREATE = [
-    "CREATE TABLE search_entries (\n    id SERIAL PRIMARY KEY,"
-    + _COLUMNS
-    + "    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,\n"
+    "CREATE TABLE search_entries ("
+    + _columns("SERIAL PRIMARY KEY", "TIMESTAMP WITH TIME ZONE")
     # Generated, so no code path can leave the vector stale.
-    "    tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED\n)",
+    + ",\n    tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED\n)",
     *_INDEXES,
     "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
 ]

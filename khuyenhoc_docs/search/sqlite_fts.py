@@ -49,6 +49,15 @@ class SqliteSearchIndex(SqlSearchIndex):
         match = _fts_name.op("MATCH")(fts5_query(terms))
         return source, match, -func.bm25(_fts_name)
 
+    def _scores(self, session: Session, terms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
+        # bm25() only exists inside a MATCH query; the rowid list keeps it to the page.
+        query = (
+            select(_fts.c.rowid, -func.bm25(_fts_name))
+            .select_from(_fts)
+            .where(_fts_name.op("MATCH")(fts5_query(terms)), _fts.c.rowid.in_(ids))
+        )
+        return {rowid: float(score) for rowid, score in session.execute(query)}
+
     def _old(self, session: Session, document_id: int) -> Any:
         return session.connection().execute(_SELECT_OLD, {"document_id": document_id}).first()
 

@@ -49,33 +49,41 @@ def _fold_char(ch: str) -> str:
     return _strip_marks(out)
 
 
-# Code point → folded string, for str.translate: a plain dict filled ahead of each call
+# Code point → folded string, for str.translate: plain dicts filled ahead of each call
 # (translate is ~40% slower with a dict subclass that fills itself via __missing__).
-# Bounded, so hostile input with every code point cannot grow it without limit.
+# _WORD_TABLE also turns every non-word character into a space, so words are one
+# translate + split instead of a regex. Bounded: hostile input with every code point
+# cannot grow them without limit.
 _FOLD_TABLE: dict[int, str] = {}
+_WORD_TABLE: dict[int, str] = {}
 _SEEN: set[str] = set()
 _TABLE_LIMIT = 20_000
 
 
-def _fold_table_for(text: str) -> dict[int, str]:
-    """A translate table that covers every character of ``text``."""
+def _word_form(folded: str) -> str:
+    return "".join(ch if ch.isalnum() else " " for ch in folded)
+
+
+def _tables_for(text: str) -> tuple[dict[int, str], dict[int, str]]:
+    """(fold table, word table) covering every character of ``text``."""
     new = set(text) - _SEEN
     if not new:
-        return _FOLD_TABLE
-    if len(_SEEN) + len(new) > _TABLE_LIMIT:
-        table = dict(_FOLD_TABLE)  # cache full: a table for this call only
-        table.update((ord(ch), _fold_char(ch)) for ch in new)
-        return table
-    for ch in new:  # table first, then _SEEN: a concurrent reader never misses an entry
-        _FOLD_TABLE[ord(ch)] = _fold_char(ch)
+        return _FOLD_TABLE, _WORD_TABLE
+    folds = {ord(ch): _fold_char(ch) for ch in new}
+    word_forms = {cp: _word_form(f) for cp, f in folds.items()}
+    if len(_SEEN) + len(new) > _TABLE_LIMIT:  # cache full: tables for this call only
+        return {**_FOLD_TABLE, **folds}, {**_WORD_TABLE, **word_forms}
+    # Tables first, then _SEEN: a concurrent reader never misses an entry.
+    _FOLD_TABLE.update(folds)
+    _WORD_TABLE.update(word_forms)
     _SEEN.update(new)
-    return _FOLD_TABLE
+    return _FOLD_TABLE, _WORD_TABLE
 
 
 def _fold_raw(text: str) -> str:
     """Fold char by char (NFC first), keeping whitespace as it is."""
     text = unicodedata.normalize("NFC", text)
-    return text.translate(_fold_table_for(text))
+    return text.translate(_tables_for(text)[0])
 
 
 def clean(text: str) -> str:
@@ -104,7 +112,7 @@ def fold_map(text: str) -> tuple[str, list[int] | None]:
     character folded char ``i`` came from, or ``None`` when every character folds to
     exactly one character (the usual case for NFC Vietnamese), i.e. the identity.
     """
-    table = _fold_table_for(text)
+    table = _tables_for(text)[0]
     folded = text.translate(table)
     lengths = {ch: len(table[ord(ch)]) for ch in set(text)}
     if all(n == 1 for n in lengths.values()):
@@ -116,14 +124,17 @@ def fold_map(text: str) -> tuple[str, list[int] | None]:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text``, as the engines index them."""
-    return WORD_RE.findall(_fold_raw(text))
+    """The folded words of ``text`` (runs of letters/digits), as the engines index them."""
+    text = unicodedata.normalize("NFC", text)
+    return text.translate(_tables_for(text)[1]).split()
 
 
 def index_text(*parts: str) -> str:
     """Folded words of all ``parts`` joined by single spaces, within the size caps."""
-    kept = [w for part in parts if part for w in words(part) if len(w) <= MAX_INDEXED_WORD_CHARS]
-    joined = " ".join(kept)
+    found = words(" ".join(p for p in parts if p))
+    if max(map(len, found), default=0) > MAX_INDEXED_WORD_CHARS:
+        found = [w for w in found if len(w) <= MAX_INDEXED_WORD_CHARS]
+    joined = " ".join(found)
     if len(joined) > MAX_INDEXED_CHARS:
         joined = joined[:MAX_INDEXED_CHARS].rsplit(" ", 1)[0]
     return joined
@@ -149,7 +160,7 @@ def tokenize(query: str) -> list[str]:
         )
     terms: list[str] = []
     # NUL and surrogates are not word characters: they separate words like spaces.
-    for term in WORD_RE.findall(fold(query)):
+    for term in words(query):
         term = term[:MAX_TERM_CHARS]
         if term not in terms:  # "hoc hoc" is one condition, and keeps engine queries short
             terms.append(term)

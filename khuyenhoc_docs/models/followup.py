@@ -1,0 +1,68 @@
+"""Follow-up of a programme: background jobs, cascaded unit programmes, yearly report obligations."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, created_ts, intpk, str40, str255
+from .documents import Document, StoredObject
+from .org import Organisation
+
+
+class BackgroundJob(Base):
+    """A long-running task the user can follow (progress = done / total)."""
+
+    __tablename__ = "background_jobs"
+
+    id: Mapped[intpk]
+    kind: Mapped[str40]
+    status: Mapped[str40] = mapped_column(default="queued")  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(String(2000), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[created_ts]
+    finished_at: Mapped[Optional[datetime]]
+
+
+class CascadeChild(Base):
+    """The unit programme generated from a parent programme; unique per unit so reruns never duplicate."""
+
+    __tablename__ = "cascade_children"
+    __table_args__ = (UniqueConstraint("parent_document_id", "unit_org_id"),)
+
+    id: Mapped[intpk]
+    parent_document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    unit_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+
+    unit: Mapped[Organisation] = relationship(lazy="joined")
+    document: Mapped[Document] = relationship(foreign_keys=[document_id], lazy="joined")
+
+
+class ReportObligation(Base):
+    """A unit's yearly report on a programme, due on the programme's deadline (e.g. 15/11)."""
+
+    __tablename__ = "report_obligations"
+    __table_args__ = (UniqueConstraint("programme_id", "unit_org_id", "year"),)
+
+    id: Mapped[intpk]
+    programme_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    unit_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int]
+    due_date: Mapped[date]
+    submitted_at: Mapped[Optional[datetime]]
+    late: Mapped[bool] = mapped_column(default=False)
+    object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    filename: Mapped[str255] = mapped_column(default="")
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reminder_sent_at: Mapped[Optional[datetime]]
+    overdue_sent_at: Mapped[Optional[datetime]]
+
+    unit: Mapped[Organisation] = relationship(lazy="joined")
+    object: Mapped[Optional[StoredObject]] = relationship()

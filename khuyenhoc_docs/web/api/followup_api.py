@@ -1,0 +1,116 @@
+"""Follow-up in the JSON API: cascade jobs, job progress, yearly report obligations and submissions."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.validators import Range
+
+from ... import jobs
+from ...db import utcnow
+from ...errors import NotFound
+from ...models import BackgroundJob
+from ...workflow import followup
+from ...workflow.submission import today_vn
+from ..context import actor, db, require, services
+from . import bp
+
+SECURITY = "BearerAuth"
+
+
+class CascadeIn(Schema):
+    unit_ids = List(Integer(), load_default=None, metadata={"description": "Mặc định: mọi đơn vị cấp dưới"})
+
+
+class JobOut(Schema):
+    id = Integer()
+    kind = String()
+    status = String()
+    total = Integer()
+    done = Integer()
+    result = Dict()
+    error = String()
+    created_at = DateTime()
+    finished_at = DateTime(allow_none=True)
+
+
+class ReportsQuery(Schema):
+    year = Integer(validate=Range(2000, 2100))
+
+
+class ObligationOut(Schema):
+    id = Integer()
+    programme_id = Integer()
+    unit = String(attribute="unit.name")
+    unit_org_id = Integer()
+    year = Integer()
+    due_date = Date()
+    status = String()
+    submitted_at = DateTime(allow_none=True)
+    late = Boolean()
+    filename = String()
+
+
+class ReportsOut(Schema):
+    year = Integer()
+    items = List(Nested(ObligationOut))
+    totals = Dict()
+
+
+class SubmissionIn(Schema):
+    file = File(required=True)
+
+
+@bp.post("/documents/<int:doc_id>/cascade")
+@bp.input(CascadeIn, arg_name="body")
+@bp.output(JobOut, status_code=202)
+@bp.doc(summary="Tạo dự thảo chương trình cho các đơn vị cấp dưới (chạy nền)", security=SECURITY)
+def start_cascade(doc_id: int, body):
+    p = require("document.list")
+    job = followup.start_cascade(db(), p, actor(), doc_id, body.get("unit_ids"))
+    jobs.enqueue_cascade(job.id)
+    db().expire_all()
+    return db().get(BackgroundJob, job.id)
+
+
+@bp.get("/jobs/<int:job_id>")
+@bp.output(JobOut)
+@bp.doc(summary="Tiến độ công việc nền", security=SECURITY)
+def get_job(job_id: int):
+    p = require("document.list")
+    job = db().get(BackgroundJob, job_id)
+    if job is None or (job.created_by_id != p.user.id and not p.has("admin")):
+        raise NotFound("Không tìm thấy công việc.")
+    return job
+
+
+def _obligation(o, now) -> dict:
+    return {**{k: getattr(o, k) for k in ("id", "programme_id", "unit", "unit_org_id", "year", "due_date",
+                                          "submitted_at", "late", "filename")},
+            "status": followup.obligation_status(o, now)}
+
+
+@bp.get("/reports")
+@bp.input(ReportsQuery, location="query", arg_name="query")
+@bp.output(ReportsOut)
+@bp.doc(summary="Nghĩa vụ báo cáo năm và tình trạng (đúng hạn, muộn, chưa nộp)", security=SECURITY)
+def list_reports(query):
+    p = require("document.list")
+    session = db()
+    year = query.get("year") or today_vn().year
+    now = utcnow()
+    items = [_obligation(o, now) for doc in followup.programmes_with_reports(session, p)
+             for o in followup.ensure_obligations(session, doc, year)]
+    session.commit()
+    totals = {k: sum(1 for i in items if i["status"] == k) for k in ("on_time", "late", "missing", "pending")}
+    return {"year": year, "items": items, "totals": totals}
+
+
+@bp.post("/reports/<int:obligation_id>/submission")
+@bp.input(SubmissionIn, location="files", arg_name="body")
+@bp.output(ObligationOut, status_code=201)
+@bp.doc(summary="Nộp báo cáo năm của đơn vị (PDF hoặc DOCX)", security=SECURITY)
+def submit_report(obligation_id: int, body):
+    p = require("document.list")
+    upload = body["file"]
+    o = followup.submit_report(db(), services(), p, actor(), obligation_id, upload.filename or "", upload.read())
+    return _obligation(o, utcnow())

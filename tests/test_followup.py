@@ -1,0 +1,188 @@
+"""Follow-up: cascade to the 9 districts, yearly report obligations, deadlines, reminders, durable jobs."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from khuyenhoc_docs.accounts import NewUser, create_user
+from khuyenhoc_docs.models import BackgroundJob, CascadeChild, Document, Organisation, ReportObligation, StoredObject
+from khuyenhoc_docs.workflow.followup import deadline_moment, obligation_status, send_reminders
+from tests.conftest import DEMO_PASSWORD, api_token, make_app
+from tests.services.smtp import SmtpServer
+from tests.test_drafting_flow import pdftext
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def signed_programme(client, period: str | None = None) -> tuple[int, dict, str]:
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    if period:
+        fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+        fields["period"] = period
+        assert client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields}).status_code == 200
+    number = client.post(f"/api/v1/documents/{doc_id}/submit", headers=h).get_json()["doc_number"]
+    for chair in ("chutich.hkh", "phobithu.td"):
+        assert client.post(f"/api/v1/documents/{doc_id}/sign", headers=api_token(client, chair),
+                           json={"secret": DEMO_PASSWORD}).status_code == 200
+    return doc_id, h, number
+
+
+@pytest.fixture
+def jobs_app(data_dir):
+    app = make_app(data_dir, jobs_immediate=True)
+    yield app
+    app.extensions["khd.engine"].dispose()
+
+
+def test_cascade_to_the_nine_districts_cites_the_parent_and_never_duplicates(jobs_app):
+    client = jobs_app.test_client()
+    h = api_token(client, "vanthu")
+    draft_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    assert client.post(f"/api/v1/documents/{draft_id}/cascade", headers=h, json={}).status_code == 409
+    doc_id, h, number = signed_programme(client)
+    job = client.post(f"/api/v1/documents/{doc_id}/cascade", headers=h, json={})
+    assert job.status_code == 202, job.get_json()
+    status = client.get(f"/api/v1/jobs/{job.get_json()['id']}", headers=h).get_json()
+    assert status["status"] == "done" and status["done"] == status["total"] == 9, status
+    children = status["result"]["created"]
+    assert len(children) == 9
+    issue_date = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["issue_date"]
+    d = date.fromisoformat(issue_date)
+    for child_id in children:
+        child = client.get(f"/api/v1/documents/{child_id}", headers=h).get_json()
+        assert child["kind"] == "programme_district" and child["parent_id"] == doc_id
+        text = pdftext(client.get(f"/api/v1/documents/{child_id}/file", headers=h).data)
+        assert f"Thực hiện chương trình phối hợp số {number}, ngày {d.day}/{d.month}/{d.year}" in text, text[:600]
+        assert "Hội Khuyến học tỉnh Bến Tre và Tỉnh đoàn Bến Tre" in text
+    leads = {client.get(f"/api/v1/documents/{c}", headers=h).get_json()["lead_org"] for c in children}
+    assert "Hội Khuyến học huyện Châu Thành" in leads and "Hội Khuyến học thành phố Bến Tre" in leads
+    again = client.post(f"/api/v1/documents/{doc_id}/cascade", headers=h, json={}).get_json()
+    rerun = client.get(f"/api/v1/jobs/{again['id']}", headers=h).get_json()
+    assert rerun["result"] == {"created": [], "skipped": rerun["result"]["skipped"]}
+    assert len(rerun["result"]["skipped"]) == 9
+    with jobs_app.extensions["khd.sessions"]() as s:
+        assert s.scalar(select(func.count()).select_from(CascadeChild)) == 9
+        assert s.scalar(select(func.count()).where(Document.parent_id == doc_id)) == 9
+
+
+def test_deadline_logic_in_vietnam_time_across_years():
+    for year in (2025, 2026, 2027):
+        due = date(year, 11, 15)
+        moment = deadline_moment(due)
+        assert moment == datetime(year, 11, 16, tzinfo=VN)
+        o = ReportObligation(due_date=due, year=year, submitted_at=None, late=False)
+        just_before = datetime(year, 11, 15, 23, 59, tzinfo=VN).astimezone(timezone.utc)
+        assert obligation_status(o, just_before) == "pending"
+        assert obligation_status(o, moment.astimezone(timezone.utc)) == "missing"
+        # 16:59 UTC on 15/11 is 23:59 in Vietnam: still on time; 17:00 UTC is midnight: late
+        assert datetime(year, 11, 15, 16, 59, tzinfo=timezone.utc) < moment
+        assert datetime(year, 11, 15, 17, 0, tzinfo=timezone.utc) >= moment
+
+
+def _district_clerk(app, org_name: str, username: str) -> None:
+    with app.extensions["khd.sessions"]() as s:
+        org = s.scalar(select(Organisation).where(Organisation.name == org_name))
+        create_user(s, NewUser(username=username, full_name="Văn thư huyện", password=DEMO_PASSWORD,
+                               organisation_id=org.id, roles=("clerk",)))
+        s.commit()
+
+
+def test_reports_dashboard_upload_late_and_bad_input(jobs_app):
+    client = jobs_app.test_client()
+    year = datetime.now(VN).year
+    signed_programme(client, period=f"{year} – {year + 4}")
+    _district_clerk(jobs_app, "Hội Khuyến học huyện Châu Thành", "vanthu.ct")
+    h_ct = api_token(client, "vanthu.ct")
+    province = api_token(client, "vanthu")
+    items = client.get(f"/api/v1/reports?year={year}", headers=province).get_json()["items"]
+    assert len(items) == 9
+    mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Châu Thành")
+    other = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Ba Tri")
+    with jobs_app.extensions["khd.sessions"]() as s:
+        objects_before = s.scalar(select(func.count()).select_from(StoredObject))
+    corrupt = client.post(f"/api/v1/reports/{mine['id']}/submission", headers=h_ct,
+                          data={"file": (io.BytesIO(b"PK\x03\x04 not really a docx"), "bc.docx")},
+                          content_type="multipart/form-data")
+    assert corrupt.status_code == 422
+    pdf = client.get(f"/api/v1/documents/{items[0]['programme_id']}/file", headers=province).data
+    foreign = client.post(f"/api/v1/reports/{other['id']}/submission", headers=h_ct,
+                          data={"file": (io.BytesIO(pdf), "bc.pdf")}, content_type="multipart/form-data")
+    assert foreign.status_code == 403
+    with jobs_app.extensions["khd.sessions"]() as s:
+        assert s.scalar(select(func.count()).select_from(StoredObject)) == objects_before
+    ok = client.post(f"/api/v1/reports/{mine['id']}/submission", headers=h_ct,
+                     data={"file": (io.BytesIO(pdf), "bao-cao-2026.pdf")}, content_type="multipart/form-data")
+    assert ok.status_code == 201
+    expected_late = datetime.now(VN) >= deadline_moment(date(year, 11, 15))
+    assert ok.get_json()["late"] is expected_late
+    assert ok.get_json()["status"] == ("late" if expected_late else "on_time")
+    totals = client.get(f"/api/v1/reports?year={year}", headers=province).get_json()["totals"]
+    assert sum(totals.values()) == 9 and totals["late" if expected_late else "on_time"] == 1
+    page = client.get(f"/reports?year={year}")
+    assert page.status_code in (302, 401)  # the dashboard needs a browser session
+
+
+def test_reminders_reach_the_real_smtp_server_once(jobs_app):
+    client = jobs_app.test_client()
+    year = datetime.now(VN).year
+    signed_programme(client, period=f"{year} – {year + 4}")
+    client.get(f"/api/v1/reports?year={year + 1}", headers=api_token(client, "vanthu"))  # creates obligations
+    svc = jobs_app.extensions["khd.services"]
+    due = date(year + 1, 11, 15)
+    with SmtpServer() as smtp:
+        object.__setattr__(svc.settings, "smtp_host", smtp.host)
+        object.__setattr__(svc.settings, "smtp_port", smtp.port)
+        with jobs_app.extensions["khd.sessions"]() as s:
+            assert send_reminders(s, svc, due - timedelta(days=7))["reminders"] == 9
+            assert send_reminders(s, svc, due - timedelta(days=7))["reminders"] == 0
+            assert send_reminders(s, svc, due)["overdue"] == 0
+            assert send_reminders(s, svc, due + timedelta(days=1))["overdue"] == 9
+        subjects = [m["Subject"] for m in smtp.messages()]
+    assert len(subjects) == 18
+    assert sum(s.startswith("Nhắc hạn") for s in subjects) == 9 and sum(s.startswith("Quá hạn") for s in subjects) == 9
+
+
+def _consumer(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "huey_consumer"), "khuyenhoc_docs.jobs.huey",
+                             "-w", "1", "-k", "thread"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def test_a_queued_job_survives_a_worker_restart(data_dir, converter_endpoints):
+    app = make_app(data_dir)  # jobs go to the SQLite queue in the data dir
+    client = app.test_client()
+    doc_id, h, _ = signed_programme(client)
+    env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "test-secret",
+           "KHD_CONVERTER_ENDPOINTS": ",".join(f"{host}:{port}" for host, port in converter_endpoints)}
+    worker = _consumer(env)
+    time.sleep(2)
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker dies; the queue is in the data dir, not in it
+    worker.wait()
+    job = client.post(f"/api/v1/documents/{doc_id}/cascade", headers=h, json={}).get_json()  # queued, no worker
+    time.sleep(1)
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=h).get_json()["status"] == "queued"
+    worker = _consumer(env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = client.get(f"/api/v1/jobs/{job['id']}", headers=h).get_json()
+            if status["status"] in ("done", "failed"):
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        app.extensions["khd.engine"].dispose()
+    assert status["status"] == "done" and len(status["result"]["created"]) == 9, status
+    with app.extensions["khd.sessions"]() as s:
+        assert s.get(BackgroundJob, job["id"]).finished_at is not None
