@@ -124,8 +124,9 @@ def link_recipients(session: Session, doc: Document, fields: ProgrammeFields) ->
 def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *, kind: str, data: Any,
                  lead_org_id: int | None = None, partner_org_id: int | None = None,
                  parent_id: int | None = None, routing: str = "any",
-                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
-    """Create a draft and its first version; commits."""
+                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None,
+                 pre_rendered: Rendered | None = None) -> Document:
+    """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
     ensure(p, "document.create")
     data = with_recipients(session, data, recipient_ids, recipient_list_ids)
     if routing not in ("any", "sequential"):
@@ -135,7 +136,8 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
     if parent_id is not None and session.get(Document, parent_id) is None:
         raise ValidationFailed("Văn bản cấp trên không tồn tại.", fields={"parent_id": "Không tìm thấy."})
-    rendered = render(svc, template, fields)
+    rendered = pre_rendered if pre_rendered is not None and pre_rendered.fields == fields else render(
+        svc, template, fields)
     doc = Document(kind=kind, title=fields.summary[:2000], status=DRAFT, fields=fields.to_dict(),
                    template_version_id=template.id, lead_org_id=lead.id, partner_org_id=partner.id,
                    parent_id=parent_id, routing=routing, created_by_id=p.user.id)

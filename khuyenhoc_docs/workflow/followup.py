@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -100,21 +101,33 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
     actor = Actor(p.user, "job")
     created, skipped = [], []
     try:
-        for done, unit_id in enumerate(job.params["unit_ids"], start=1):
-            exists = session.scalar(select(CascadeChild.id).where(CascadeChild.parent_document_id == parent.id,
-                                                                  CascadeChild.unit_org_id == unit_id))
-            if exists:
+        todo = []
+        for unit_id in job.params["unit_ids"]:
+            if session.scalar(select(CascadeChild.id).where(CascadeChild.parent_document_id == parent.id,
+                                                            CascadeChild.unit_org_id == unit_id)):
                 skipped.append(unit_id)
-            else:
-                unit = session.get(Organisation, unit_id)
-                partner = counterpart(session, unit)
-                child = drafting.create_draft(session, svc, p, actor, kind=_kind_for(session, unit),
-                                              data=_unit_fields(session, parent, unit, partner), lead_org_id=unit.id,
-                                              partner_org_id=partner.id if partner else None, parent_id=parent.id)
-                session.add(CascadeChild(parent_document_id=parent.id, unit_org_id=unit_id, document_id=child.id))
+                continue
+            unit = session.get(Organisation, unit_id)
+            partner = counterpart(session, unit)
+            kind = _kind_for(session, unit)
+            data = _unit_fields(session, parent, unit, partner)
+            todo.append((unit, partner, kind, data, drafting.parse_fields(kind, data, strict=False)))
+        job.done = len(skipped)
+        session.commit()
+        templates = {kind: drafting.latest_template(session, kind) for _, _, kind, _, _ in todo}
+        # Rendering and conversion run in parallel (one worker per converter instance); the
+        # database writes stay in this thread, one committed unit at a time.
+        workers = max(1, len(svc.settings.converter_endpoints))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(drafting.render, svc, templates[kind], fields) for _, _, kind, _, fields in todo]
+            for (unit, partner, kind, data, _), future in zip(todo, futures):
+                child = drafting.create_draft(session, svc, p, actor, kind=kind, data=data, lead_org_id=unit.id,
+                                              partner_org_id=partner.id if partner else None, parent_id=parent.id,
+                                              pre_rendered=future.result())
+                session.add(CascadeChild(parent_document_id=parent.id, unit_org_id=unit.id, document_id=child.id))
                 created.append(child.id)
-            job.done = done
-            session.commit()
+                job.done += 1
+                session.commit()
         job.status, job.result = "done", {"created": created, "skipped": skipped}
     except Exception as exc:  # noqa: BLE001 - the job records why it stopped; finished units stay
         session.rollback()
