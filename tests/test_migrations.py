@@ -25,9 +25,12 @@ def _no_drift(url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from khuyenhoc_docs.migrations.env_filters import include_object
+
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == []
 

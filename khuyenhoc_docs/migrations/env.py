@@ -3,6 +3,7 @@ from alembic import context
 
 from khuyenhoc_docs import models  # noqa: F401  (registers the tables)
 from khuyenhoc_docs.db import Base, make_engine
+from khuyenhoc_docs.migrations.env_filters import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,6 +24,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
         compare_type=True,
     )

@@ -12,7 +12,7 @@ from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
 from .. import jobs
 from ..services import Services
-from . import (ack, admin, api, auth, credentials_admin, documents, errors, followup, health, home, issuing,
+from . import (ack, admin, archive, api, auth, credentials_admin, documents, errors, followup, health, home, issuing,
                signing_views, templates_admin)
 from .cli import register_cli
 from .context import close_db
@@ -82,7 +82,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup):
+                   credentials_admin, followup, archive):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import audit, recipients
+from .. import audit, recipients, search_sync
 from ..access import Principal, ensure
 from ..audit import Actor
 from ..db import utcnow
@@ -65,6 +65,7 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
         created.append(d)
     locked.status = ISSUED
     session.flush()
+    search_sync.index(session, locked)
     audit.record(session, actor, "issue", "document", doc.id, dispatches=len(created))
     session.commit()
     return created

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import audit, recipients
+from .. import audit, recipients, search_sync
 from ..access import Principal, ensure
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
@@ -145,6 +145,7 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     session.flush()
     store_version(session, svc, doc, rendered, user_id=p.user.id, stage="draft", note="Tạo dự thảo")
     link_recipients(session, doc, fields)
+    search_sync.index(session, doc)
     audit.record(session, actor, "create", "document", doc.id, kind=kind, version=doc.current_version)
     session.commit()
     return doc
@@ -184,6 +185,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
     locked.status = DRAFT
     if routing:
         locked.routing = routing
+    search_sync.index(session, locked)
     audit.record(session, actor, "edit", "document", locked.id, version=locked.current_version)
     session.commit()
     return locked

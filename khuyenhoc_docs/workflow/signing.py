@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, search_sync
 from ..access import Principal
 from ..audit import Actor
 from ..credentials import active_credential, key_source
@@ -97,6 +97,7 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
     locked.pdf_object_id = row.id
     if all(s.status == "signed" for s in sigs):
         _finalise(svc, locked, row, signed_pdf)
+    search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
                  sha256=row.sha256, status=locked.status)
     session.commit()
@@ -132,6 +133,7 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
         if s.status == "pending":
             s.status = "cancelled"
     locked.status = DECLINED
+    search_sync.index(session, locked)
     audit.record(session, actor, "decline", "document", locked.id, reason=reason)
     session.commit()
     return locked

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, register
+from .. import audit, register, search_sync
 from ..access import Principal
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
@@ -106,6 +106,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     locked.doc_number = doc_number
     locked.issue_date = issue_date
     locked.status = AWAITING
+    search_sync.index(session, locked)
     audit.record(session, actor, "submit", "document", locked.id, doc_number=doc_number,
                  version=version.number, signers=[chair_a.username, chair_b.username])
     session.commit()
@@ -126,6 +127,7 @@ def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id
     for sig in session.scalars(select(Signature).where(Signature.document_id == doc.id, Signature.status == "pending")):
         sig.status = "cancelled"
     locked.status = WITHDRAWN
+    search_sync.index(session, locked)
     audit.record(session, actor, "withdraw", "document", doc.id, reason=reason,
                  voided=[e.doc_number for e in voided])
     session.commit()

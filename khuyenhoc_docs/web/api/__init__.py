@@ -31,7 +31,7 @@ def _authenticate():
 
 def register(app: Flask) -> None:
     """Attach the API blueprint and its route modules."""
-    from . import archive_api, auth_api, distribution_api, documents_api, followup_api  # noqa: F401  (routes register on import)
+    from . import archive_api, auth_api, distribution_api, documents_api, followup_api, search_api  # noqa: F401  (routes register on import)
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
