@@ -90,3 +90,14 @@ def test_archivist_of_a_district_does_not_see_province_records(app, client):
     assert client.get(f"/api/v1/documents/{doc_id}", headers=h).status_code == 403
     assert client.get(f"/api/v1/documents/{doc_id}/evidence.zip", headers=h).status_code == 403
     assert client.get("/api/v1/documents", headers=h).get_json()["total"] == 0
+
+
+def test_download_headers_are_latin1_safe_with_vietnamese_names(client):
+    from khuyenhoc_docs.web.downloads import content_disposition
+
+    value = content_disposition("chung-cu-01-CTPH-HKH-TĐ.zip")
+    value.encode("latin-1")  # what a real WSGI server must send
+    assert "filename*=UTF-8''chung-cu-01-CTPH-HKH-T%C4%90.zip" in value and 'filename="chung-cu-01-CTPH-HKH-TD.zip"' in value
+    doc_id, _ = signed(client)
+    resp = client.get(f"/api/v1/documents/{doc_id}/evidence.zip", headers=api_token(client, "luutru"))
+    resp.headers["Content-Disposition"].encode("latin-1")

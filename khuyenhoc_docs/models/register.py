@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Optional
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship

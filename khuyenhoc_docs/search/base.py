@@ -8,6 +8,7 @@ here except how they match terms and keep their index in step; see
 from __future__ import annotations
 
 import math
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
@@ -109,7 +110,11 @@ class SearchFilters:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One result; ``snippet_html`` is escaped text with ``<mark>`` around matches."""
+    """One result; ``snippet_html`` is escaped text with ``<mark>`` around matches.
+
+    ``score`` is the engine's relevance (higher is better; bm25 and ts_rank are not
+    comparable with each other), 0.0 on pages that are not ranked.
+    """
 
     document_id: int
     doc_number: str | None
@@ -126,6 +131,9 @@ class SearchPage:
     total: int
     page: int
     per_page: int
+    # False when the hits are ordered newest first rather than by relevance: a listing
+    # (no query) or more matches than the index's rank_limit.
+    ranked: bool = True
 
     @property
     def pages(self) -> int:
@@ -226,9 +234,10 @@ class SqlSearchIndex:
     """Shared implementation; subclasses say how terms match and how writes reach the index.
 
     ``rank_limit``: when more records than this match, the page is ordered newest first
-    instead of by relevance (hits still carry their score). Ranking means scoring every
-    match — on PostgreSQL reading every matching tsvector — and a term found in most of
-    the archive ("khuyến học") makes that cost grow with the archive for no useful order.
+    instead of by relevance (``SearchPage.ranked`` is False, scores are 0). Ranking
+    means scoring every match — on PostgreSQL reading every matching tsvector — and a
+    term found in most of the archive ("khuyến học") makes that cost grow with the
+    archive for no useful order.
     """
 
     dialect: ClassVar[str] = ""
@@ -240,9 +249,13 @@ class SqlSearchIndex:
         """(FROM clause joining search_entries, match condition, score: higher is better)."""
         raise NotImplementedError
 
-    def _scores(self, session: Session, terms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
-        """Scores of the given ``search_entries.id`` rows only (for date-ordered pages)."""
-        raise NotImplementedError
+    def _tuned(self, session: Session) -> AbstractContextManager[None]:
+        """Context around the queries of a full-text search (planner settings)."""
+        return nullcontext()
+
+    def _count_source(self, source: FromClause, filtered: bool) -> FromClause:
+        """FROM clause for the total; an engine may skip the join when nothing filters."""
+        return source
 
     def _write(self, session: Session, values: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -279,24 +292,27 @@ class SqlSearchIndex:
         c = search_entries.c
         source: FromClause = search_entries
         score: ColumnElement[Any] | None = None
+        count_source: FromClause = search_entries
         if terms:
             source, match, score = self._match(terms)
+            count_source = self._count_source(source, filtered=bool(conditions))
             conditions.append(match)
         where = and_(true(), *conditions)
-        total = session.execute(select(func.count()).select_from(source).where(where)).scalar_one()
-        offset = (page - 1) * per_page
-        if offset >= total:
-            return SearchPage(hits=(), total=total, page=page, per_page=per_page)
-
-        # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
         newest = (c.issue_date.desc().nulls_last(), c.document_id.desc())
-        window = select(c.id).select_from(source).where(where).limit(per_page).offset(offset)
-        if score is not None and total <= self.rank_limit:
-            ranked = session.execute(window.add_columns(score).order_by(score.desc(), *newest)).all()
-            ids, scores = [r[0] for r in ranked], {r[0]: float(r[1] or 0.0) for r in ranked}
-        else:
-            ids = list(session.execute(window.order_by(*newest)).scalars())
-            scores = self._scores(session, terms, ids) if terms else {}
+        window = select(c.id).select_from(source).where(where).limit(per_page).offset((page - 1) * per_page)
+        with self._tuned(session) if terms else nullcontext():
+            total = session.execute(select(func.count()).select_from(count_source).where(where)).scalar_one()
+            # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
+            ranked = score is not None and total <= self.rank_limit
+            if (page - 1) * per_page >= total:
+                ids, scores = [], {}
+            elif ranked:
+                rows = session.execute(window.add_columns(score).order_by(score.desc(), *newest)).all()
+                ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
+            else:
+                ids, scores = list(session.execute(window.order_by(*newest)).scalars()), {}
+        if not ids:
+            return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)
         # Phase 2: the page's rows by primary key.
         rows = session.execute(
             select(c.id, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
@@ -312,7 +328,7 @@ class SqlSearchIndex:
             )
             for row in (by_id[i] for i in ids if i in by_id)
         )
-        return SearchPage(hits=hits, total=total, page=page, per_page=per_page)
+        return SearchPage(hits=hits, total=total, page=page, per_page=per_page, ranked=ranked)
 
     def _check_session(self, session: Session) -> None:
         name = session.get_bind().dialect.name

@@ -83,9 +83,11 @@ _SQLITE_CREATE = [
     # External content: the text is stored once (search_entries.folded) and
     # SqliteSearchIndex keeps the FTS5 index in step (delete old + insert new).
     # The 'ascii' tokenizer splits on ASCII spaces/punctuation only, so it sees exactly
-    # the words text.index_text produced, whatever their script.
+    # the words text.index_text produced, whatever their script. Prefix indexes for 2-
+    # and 3-letter prefixes: Vietnamese syllables are short, so "ho"* or "hoc"* would
+    # otherwise merge hundreds of posting lists per query (10-30x slower, measured).
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
-    "folded, content='search_entries', content_rowid='id', tokenize='ascii')",
+    "folded, content='search_entries', content_rowid='id', tokenize='ascii', prefix='2 3')",
 ]
 
 _SQLITE_DROP = [

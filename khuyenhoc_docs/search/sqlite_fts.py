@@ -13,10 +13,13 @@ from typing import Any, ClassVar, Sequence
 from sqlalchemy import (
     ColumnElement, FromClause, bindparam, column, func, insert, literal_column, select, table, text, update,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from .base import SqlSearchIndex
 from .schema import FTS_TABLE, search_entries
+from .text import is_prefix
 
 _fts = table(FTS_TABLE, column("rowid"))
 _fts_name = literal_column(FTS_TABLE)
@@ -29,13 +32,31 @@ _UPDATE = update(search_entries).where(_c.id == bindparam("old_id"))
 _DELETE = search_entries.delete().where(_c.id == bindparam("old_id"))
 
 
+class _FtsJoin(Join):
+    """``search_fts CROSS JOIN search_entries``: SQLite keeps the left table outermost.
+
+    With a plain JOIN the planner may drive from search_entries (an index on a filter
+    or on issue_date) and run the MATCH once per row — a prefix query re-expanded
+    thousands of times (seconds instead of milliseconds).
+    """
+
+    inherit_cache = True
+
+
+@compiles(_FtsJoin, "sqlite")
+def _compile_fts_join(join: _FtsJoin, compiler: Any, **kw: Any) -> str:
+    # visit_join also feeds the FROM linter; the left side is the bare FTS table name,
+    # so the first " JOIN " is this join's keyword.
+    return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
 def fts5_query(terms: Sequence[str]) -> str:
-    """FTS5 MATCH expression: every term as a quoted prefix, all required.
+    """FTS5 MATCH expression: every term quoted, as a prefix (see ``is_prefix``), all required.
 
     ``terms`` come from ``text.tokenize`` (letters/digits only); quoting still makes
     words such as AND/NEAR plain strings, and doubling ``"`` keeps it safe regardless.
     """
-    return " AND ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+    return " AND ".join('"' + term.replace('"', '""') + '"' + ("*" if is_prefix(term) else "") for term in terms)
 
 
 @dataclass
@@ -45,18 +66,14 @@ class SqliteSearchIndex(SqlSearchIndex):
     dialect: ClassVar[str] = "sqlite"
 
     def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
-        source = _fts.join(search_entries, search_entries.c.id == _fts.c.rowid)
+        source = _FtsJoin(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
         match = _fts_name.op("MATCH")(fts5_query(terms))
         return source, match, -func.bm25(_fts_name)
 
-    def _scores(self, session: Session, terms: Sequence[str], ids: Sequence[int]) -> dict[int, float]:
-        # bm25() only exists inside a MATCH query; the rowid list keeps it to the page.
-        query = (
-            select(_fts.c.rowid, -func.bm25(_fts_name))
-            .select_from(_fts)
-            .where(_fts_name.op("MATCH")(fts5_query(terms)), _fts.c.rowid.in_(ids))
-        )
-        return {rowid: float(score) for rowid, score in session.execute(query)}
+    def _count_source(self, source: FromClause, filtered: bool) -> FromClause:
+        # Without filters the match alone decides: counting in FTS5 skips a row lookup
+        # per match (~10x faster when most of the archive matches).
+        return source if filtered else _fts
 
     def _old(self, session: Session, document_id: int) -> Any:
         return session.connection().execute(_SELECT_OLD, {"document_id": document_id}).first()

@@ -18,6 +18,7 @@ from ..errors import ValidationFailed
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 MAX_TERM_CHARS = 64
+MIN_PREFIX_CHARS = 2
 # Words longer than this are junk (base64, hashes) and PostgreSQL refuses lexemes > 2047 bytes.
 MAX_INDEXED_WORD_CHARS = 256
 # Cap on the folded text per record: PostgreSQL's tsvector is limited to 1 MB and no
@@ -169,10 +170,25 @@ def tokenize(query: str) -> list[str]:
     return terms
 
 
+def is_prefix(term: str) -> bool:
+    """Whether a search term matches as a word prefix ("khuy" → "khuyến").
+
+    One-character terms match whole words only: as prefixes they would match most of
+    the archive ("d" → every d-word) and cost the engines a merge of hundreds of
+    posting lists per term, while "2" in "chỉ thị 2" or "ở" are meant as words.
+    """
+    return len(term) >= MIN_PREFIX_CHARS
+
+
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
-    # Prefix match at a word start, extended to the end of that word (matches the engines).
-    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+    # Same rule as the engines: a prefix term matches at a word start and the mark
+    # extends to the end of that word; a short term must be the whole word.
+    ordered = sorted(set(terms), key=len, reverse=True)
+    prefixes = "|".join(re.escape(t) for t in ordered if is_prefix(t))
+    words_ = "|".join(re.escape(t) for t in ordered if not is_prefix(t))
+    branches = [f"(?:{prefixes})[^\\W_]*"] if prefixes else []
+    branches += [f"(?:{words_})(?![^\\W_])"] if words_ else []
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(branches)})")
 
 
 def _original_span(start: int, end: int, origin: list[int] | None, text: str) -> tuple[int, int]:

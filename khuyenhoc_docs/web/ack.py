@@ -1,12 +1,13 @@
 """Public pages behind a recipient's personal link: download the signed PDF, confirm receipt."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from ..models import Document
 from ..workflow import distribution
 from .context import db, services
 from .extensions import limiter
+from .downloads import file_response
 
 bp = Blueprint("ack", __name__, url_prefix="/r")
 
@@ -29,9 +30,7 @@ def download(token: str):
     d = _dispatch(token)
     data = distribution.download_and_record(db(), services(), d, request.remote_addr or "")
     name = (db().get(Document, d.document_id).doc_number or "van-ban").replace("/", "-")
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"',
-                             "Cache-Control": "private, no-store"})
+    return file_response(data, "application/pdf", f"{name}.pdf")
 
 
 @bp.post("/<token>/ack")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import audit
 from ..accounts import NewUser, create_user
 from ..errors import ValidationFailed
-from ..models import ROLES, User
+from ..models import User
 from ..organisations import FAMILIES, NewOrganisation, create_organisation, levels, tree
 from .context import actor, db, require
 from .forms import form_int, form_str

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from apiflask import APIFlask
 from flask_talisman import Talisman
+from werkzeug.routing import IntegerConverter
 
 from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
@@ -30,6 +31,15 @@ CSP = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` URL parts are row ids: past the INTEGER range they match no route (404) instead of
+    reaching the database (SQLite raises OverflowError beyond 64 bits: a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the app; ``overrides`` replaces settings (tests pass data_dir, database_url…)."""
     settings = load_settings().with_overrides(overrides)
@@ -41,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
         docs_path="/api/v1/docs",
         json_errors=False,  # errors.py answers JSON under /api and Vietnamese HTML elsewhere
     )
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
     app.config.update(
         SECRET_KEY=ensure_secret_key(settings),
         TESTING=settings.testing,

@@ -29,7 +29,7 @@ def _date(value: str | None, label: str) -> date | None:
 def _int(value: str | None, label: str) -> int | None:
     if not value:
         return None
-    if not value.strip().isdigit() or len(value) > 6:
+    if not value.strip().isascii() or not value.strip().isdigit() or len(value) > 6:
         raise SearchQueryInvalid(f"{label} không hợp lệ.")
     return int(value)
 
@@ -57,9 +57,9 @@ def run_search(p: Principal, args) -> tuple[str, SearchFilters, SearchPage]:
 def search():
     p = require("archive.search")
     try:
-        query, filters, result = run_search(p, request.args)
+        query, _, result = run_search(p, request.args)
         error = None
     except ValidationFailed as exc:
-        query, filters, result, error = request.args.get("q", "")[:200], None, None, exc.message
+        query, result, error = request.args.get("q", "")[:200], None, exc.message
     return render_template("archive/search.html", q=query, args=request.args, result=result, error=error,
                            levels=LEVELS, statuses=STATUSES), 422 if error else 200

@@ -1,7 +1,7 @@
 """Browser pages for documents: list, draft form, preview, versions, submit and withdraw."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, or_, select
 
@@ -15,6 +15,7 @@ from ..workflow import prefill
 from .context import actor, db, require, services
 from .doc_forms import fields_from_form, form_from_fields
 from .forms import form_int
+from .downloads import file_response
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -166,10 +167,7 @@ def file(doc_id: int):
                  version=request.args.get("version") or "current")
     session.commit()
     disposition = "inline" if fmt == "pdf" and not request.args.get("download") else "attachment"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'{disposition}; filename="{name}"',
-        "Cache-Control": "private, no-store",
-    })
+    return file_response(data, mimetype, name, inline=disposition == "inline")
 
 
 @bp.get("/<int:doc_id>/evidence.zip")
@@ -184,8 +182,7 @@ def evidence(doc_id: int):
     audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
     session.commit()
     name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
-    return Response(build_evidence(session, services(), doc), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="chung-cu-{name}.zip"'})
+    return file_response(build_evidence(session, services(), doc), "application/zip", f"chung-cu-{name}.zip")
 
 
 def download(session, doc: Document, fmt: str, version_no: int | None) -> tuple[bytes, str, str]:

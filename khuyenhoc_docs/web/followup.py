@@ -12,7 +12,7 @@ from ..workflow import followup
 from ..workflow.drafting import get_document
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services
-from .forms import form_int
+from .forms import form_int, is_id
 
 bp = Blueprint("followup", __name__)
 
@@ -32,7 +32,7 @@ def tree(doc_id: int):
 @login_required
 def cascade(doc_id: int):
     p = require("document.list")
-    unit_ids = [int(v) for v in request.form.getlist("unit_ids") if v.isdigit()]
+    unit_ids = [int(v) for v in request.form.getlist("unit_ids") if is_id(v)]
     job = followup.start_cascade(db(), p, actor(), doc_id, unit_ids or None)
     jobs.enqueue_cascade(job.id)
     return redirect(url_for("followup.job", job_id=job.id))

@@ -9,7 +9,12 @@ def form_str(form: Mapping[str, str], name: str, limit: int = 300) -> str:
     return (form.get(name) or "").strip()[: limit + 1]
 
 
+def is_id(raw: str) -> bool:
+    """ASCII digits short enough for an INTEGER id (``str.isdigit`` also accepts "²", which ``int`` refuses)."""
+    return raw.isascii() and raw.isdigit() and len(raw) < 10
+
+
 def form_int(form: Mapping[str, str], name: str) -> int | None:
     """An integer or None when empty or not a number."""
     raw = (form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None

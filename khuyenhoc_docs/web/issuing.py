@@ -14,7 +14,7 @@ from ..workflow import distribution
 from ..workflow.drafting import get_document
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services
-from .forms import form_int, form_str
+from .forms import form_int, form_str, is_id
 
 bp = Blueprint("issuing", __name__)
 
@@ -38,7 +38,7 @@ def issue(doc_id: int):
     p = require("document.list")
     channels = {}
     for key, value in request.form.items():
-        if key.startswith("channel_") and key[8:].isdigit() and value in CHANNELS:
+        if key.startswith("channel_") and is_id(key[8:]) and value in CHANNELS:
             channels[int(key[8:])] = value
     created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
     jobs.enqueue_deliveries([d.id for d in created if d.status == "queued"])
@@ -75,7 +75,7 @@ def directory():
     if request.method == "POST":
         try:
             if request.form.get("action") == "list":
-                ids = [int(v) for v in request.form.getlist("recipient_ids") if v.isdigit()]
+                ids = [int(v) for v in request.form.getlist("recipient_ids") if is_id(v)]
                 lst = recipients.create_list(session, form_str(request.form, "list_name"), ids)
                 message = f"Đã tạo danh sách “{lst.name}”."
             else:

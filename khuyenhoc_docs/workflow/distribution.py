@@ -10,7 +10,7 @@ from .. import audit, recipients, search_sync
 from ..access import Principal, ensure
 from ..audit import Actor
 from ..db import utcnow
-from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, MailOptions, OutgoingMail, send_mail
+from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail, send_mail
 from ..distribution.tokens import TokenError, make_token, read_token
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
-from flask import Response
 
 from ... import audit
 from ...evidence import build_evidence
 from ...workflow.drafting import get_document
 from ..context import actor, db, require, services
 from . import bp
+from ..downloads import file_response
 
 SECURITY = "BearerAuth"
 
@@ -49,5 +49,4 @@ def evidence(doc_id: int):
     session.commit()
     data = build_evidence(session, services(), doc)
     name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="chung-cu-{name}.zip"'})
+    return file_response(data, "application/zip", f"chung-cu-{name}.zip")

@@ -14,6 +14,7 @@ from ...workflow import drafting, signing, submission
 from ..context import actor, db, require, services
 from ..documents import download
 from . import bp
+from ..downloads import file_response
 
 SECURITY = "BearerAuth"
 
@@ -77,7 +78,7 @@ class DocumentListQuery(Schema):
 class DocumentIn(Schema):
     kind = String(required=True, validate=OneOf([k.value for k in TemplateKind]))
     fields = Dict(required=True)
-    partner_org_id = Integer(allow_none=True)
+    partner_org_id = Integer(allow_none=True, validate=Range(1, 2**31 - 1))
     routing = String(load_default="any", validate=OneOf(["any", "sequential"]))
 
 
@@ -207,7 +208,7 @@ def document_file(doc_id: int, query):
 
     audit.record(session, actor(), "download", "document", doc.id, format=query["format"], via="api")
     session.commit()
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return file_response(data, mimetype, name)
 
 
 @bp.post("/documents/<int:doc_id>/submit")

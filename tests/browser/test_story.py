@@ -1,0 +1,149 @@
+"""The whole story in headless Chromium (Debian's), driven by Playwright, one screenshot per step."""
+from __future__ import annotations
+
+import re
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import DEMO_PASSWORD, make_app
+from tests.services.smtp import SmtpServer
+
+pytestmark = pytest.mark.slow
+SHOTS = Path(__file__).resolve().parent.parent / "_artifacts" / "story"
+CHROMIUM = "/usr/bin/chromium"
+LINK_RE = re.compile(r"(http://[^\s]+/r/[A-Za-z0-9_\-=.]+)")
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def live(seeded_template_dir, tmp_path_factory, smtp):
+    import shutil
+
+    data_dir = tmp_path_factory.mktemp("story") / "data"
+    shutil.copytree(seeded_template_dir, data_dir)
+    server = make_server("127.0.0.1", 0, None, threaded=True)  # bound first to learn the port
+    port = server.socket.getsockname()[1]
+    server.server_close()
+    app = make_app(data_dir, smtp_host=smtp.host, smtp_port=smtp.port, jobs_immediate=True,
+                   base_url=f"http://127.0.0.1:{port}")
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    app.extensions["khd.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class Story:
+    """One browser context per person; every step leaves a screenshot."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.browser, self.base, self.step = browser, base, 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def as_user(self, username: str):
+        ctx = self.browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900}, accept_downloads=True)
+        page = ctx.new_page()
+        page.goto(self.base + "/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/home$"))
+        return page
+
+    def shot(self, page, name: str) -> None:
+        self.step += 1
+        page.screenshot(path=str(SHOTS / f"{self.step:02d}-{name}.png"), full_page=False)
+
+
+def test_the_whole_story(browser, live, smtp, tmp_path):
+    story = Story(browser, live)
+
+    clerk = story.as_user("vanthu")
+    assert "Dự thảo của đơn vị" in clerk.content()
+    clerk.goto(live + "/documents/new?kind=programme_province")
+    assert clerk.input_value("input[name='party_b.signer_name']") == "Đặng Thị Hoa"
+    story.shot(clerk, "draft-form")
+    clerk.click("#draft-form button[type=submit]")
+    clerk.wait_for_selector("text=Đã tạo dự thảo")
+    story.shot(clerk, "draft-created")
+    clerk.click("text=Trình ký (cấp số)")
+    clerk.wait_for_selector("text=Đã trình ký văn bản số")
+    number = re.search(r"Đã trình ký văn bản số (\S+)\.", clerk.content()).group(1)
+    assert re.fullmatch(r"\d\d/CTPH-HKH-TĐ", number)
+    doc_url = clerk.url
+    story.shot(clerk, "submitted")
+
+    for chair in ("chutich.hkh", "phobithu.td"):
+        page = story.as_user(chair)
+        assert "Văn bản chờ tôi ký" in page.content()
+        page.goto(doc_url)
+        page.click("button[data-open-dialog=sign-dialog]")
+        page.fill("#sign-dialog input[name=secret]", DEMO_PASSWORD)
+        story.shot(page, f"sign-dialog-{chair}")
+        page.click("#sign-dialog button[type=submit]")
+        page.wait_for_selector("text=Đã ký.")
+        story.shot(page, f"signed-{chair}")
+        page.context.close()
+    clerk.goto(doc_url)
+    assert "Đã ký" in clerk.inner_text(".status")
+
+    clerk.click("text=Phát hành")
+    clerk.click("form[action$='/issue'] button[type=submit]")
+    clerk.wait_for_selector("text=Đã phát hành tới 9 nơi nhận")
+    assert "9/9 đã gửi" in clerk.content()
+    story.shot(clerk, "issued")
+
+    messages = smtp.messages()
+    mail = next(m for m in messages if number in m["Subject"])
+    link = LINK_RE.search(mail.get_body(preferencelist=("plain",)).get_content()).group(1)
+    recipient = browser.new_context(locale="vi-VN").new_page()
+    recipient.goto(link)
+    assert number in recipient.content()
+    story.shot(recipient, "recipient-link")
+    recipient.click("text=Đã nhận")
+    recipient.wait_for_selector("#ack-status")
+    story.shot(recipient, "recipient-confirmed")
+    clerk.reload()
+    assert "1 đã xác nhận" in clerk.content()
+
+    archivist = story.as_user("luutru")
+    archivist.fill("input[name=q]", "Gia đình học tập")
+    archivist.click("form.inline button")
+    archivist.wait_for_selector("mark")
+    story.shot(archivist, "search")
+    archivist.click(f"text={number}")
+    archivist.click("text=Báo cáo kiểm tra chữ ký")
+    report = archivist.inner_text("main")
+    assert report.count("Hợp lệ") >= 2 and "Đặng Thị Hoa" in report and "Lâm Như Quỳnh" in report
+    story.shot(archivist, "validation-report")
+    archivist.go_back()
+    # Fetched with the archivist's browser session (headless Chromium's download events are unreliable here).
+    href = archivist.get_attribute("#evidence-link", "href")
+    resp = archivist.request.get(live + href, timeout=120_000)
+    assert resp.ok and resp.headers["content-type"] == "application/zip"
+    path = tmp_path / "evidence.zip"
+    path.write_bytes(resp.body())
+    assert "manifest.json" in zipfile.ZipFile(path).namelist()
+    story.shot(archivist, "evidence-downloaded")
