@@ -206,3 +206,15 @@ def test_trust_roots_and_bad_uploads(client):
                            content_type="multipart/form-data")
         assert resp.status_code == 422, payload
         assert resp.get_json()["error"]["message"]
+
+
+def test_report_for_a_stored_version(client):
+    doc_id, h = submitted(client)
+    assert sign(client, doc_id, "chutich.hkh").status_code == 200
+    versions = client.get(f"/api/v1/documents/{doc_id}/versions", headers=h).get_json()["items"]
+    draft = client.get(f"/api/v1/documents/{doc_id}/verification?version=1", headers=h).get_json()
+    assert draft["signatures"] == [] and draft["ok"] is False and draft["version"] == 1
+    current = client.get(f"/api/v1/documents/{doc_id}/verification", headers=h).get_json()
+    assert len(current["signatures"]) == 1 and current["ok"] is True
+    assert client.get(f"/api/v1/documents/{doc_id}/verification?version={len(versions) + 5}",
+                      headers=h).status_code == 404

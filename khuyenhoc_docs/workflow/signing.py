@@ -12,8 +12,8 @@ from ..access import Principal
 from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
-from ..errors import Conflict, DomainError, Forbidden, ValidationFailed
-from ..models import AWAITING, DECLINED, SIGNED, Document, Signature
+from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..models import AWAITING, DECLINED, SIGNED, Document, DocumentVersion, Signature
 from ..services import Services
 from ..signing import InvalidPdf, SignatureCoreError
 from ..signing.appearance import StampInfo
@@ -140,9 +140,16 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
 
 
 def verification(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-                 *, rerun: bool = False) -> dict[str, Any]:
-    """The stored validation report of the current PDF, re-run on demand (and when none exists)."""
+                 *, rerun: bool = False, version: int | None = None) -> dict[str, Any]:
+    """The validation report of the current PDF (kept, re-run on demand) or of a stored version's PDF."""
     doc = get_document(session, p, doc_id, "document.verify")
+    if version is not None:
+        row = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
+                                                           DocumentVersion.number == version))
+        if row is None:
+            raise NotFound("Không có phiên bản này.")
+        report = validate_pdf(objects.read(svc.store, row.pdf_object), trust_roots=svc.trust_roots)
+        return {**report.to_dict(), "sha256": row.pdf_object.sha256, "version": version}
     if doc.pdf_object is None:
         raise ValidationFailed("Văn bản chưa có tệp PDF.")
     if rerun or doc.validation is None or doc.validation.get("sha256") != doc.pdf_object.sha256:

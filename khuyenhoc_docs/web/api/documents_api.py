@@ -118,6 +118,7 @@ class SecretIn(Schema):
 
 class RerunQuery(Schema):
     rerun = Boolean(load_default=False)
+    version = Integer(validate=Range(1, 100_000), metadata={"description": "Kiểm tra PDF của một phiên bản đã lưu"})
 
 
 class UploadIn(Schema):
@@ -251,7 +252,8 @@ def decline_document(doc_id: int, body):
 @bp.doc(summary="Báo cáo kiểm tra chữ ký của PDF hiện hành", security=SECURITY)
 def document_verification(doc_id: int, query):
     p = require("document.list")
-    return signing.verification(db(), services(), p, actor(), doc_id, rerun=query["rerun"])
+    return signing.verification(db(), services(), p, actor(), doc_id, rerun=query["rerun"],
+                                version=query.get("version"))
 
 
 @bp.post("/verify")
