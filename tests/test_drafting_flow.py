@@ -161,3 +161,15 @@ def test_ui_draft_form_preview_and_versions(client):
     data["summary"] = ""
     bad = client.post("/documents/new", data=data)
     assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
+
+
+def test_new_draft_for_the_demo_clerk_starts_from_the_reference_values(app):
+    from khuyenhoc_docs.models import User
+    from khuyenhoc_docs.orgtree import counterpart
+    from khuyenhoc_docs.workflow.prefill import initial_fields
+
+    with app.extensions["khd.sessions"]() as s:
+        clerk = s.scalar(select(User).where(User.username == "vanthu"))
+        org = clerk.organisation
+        values = initial_fields(s, "programme_province", org, counterpart(s, org))
+    assert values == reference_fields().to_dict()
