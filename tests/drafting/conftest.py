@@ -21,7 +21,11 @@ from khuyenhoc_docs.drafting.templates import TemplateKind
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-REFERENCE_TXT = Path("/work/shared/reference/ctph-ben-tre-2018-2020.txt")
+REFERENCE_TXT = next(
+    (p for p in (Path(__file__).resolve().parents[3] / "shared/reference/ctph-ben-tre-2018-2020.txt",
+                 Path("/work/shared/reference/ctph-ben-tre-2018-2020.txt")) if p.exists()),
+    Path("../shared/reference/ctph-ben-tre-2018-2020.txt"),
+)  # shared/ sits beside the checkout (CI: a copy beside the clone)
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "drafting"
 
 
