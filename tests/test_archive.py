@@ -8,9 +8,9 @@ import zipfile
 
 from sqlalchemy import select, update
 
-from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import AuditEvent, Organisation
-from tests.conftest import DEMO_PASSWORD, api_token, login
+from khuyenhoc_docs.models import AuditEvent
+from tests.conftest import api_token, login
+from tests.factories import make_user
 from tests.test_signing_flow import sign, submitted
 
 
@@ -81,11 +81,7 @@ def test_archivist_is_read_only(client):
 
 def test_archivist_of_a_district_does_not_see_province_records(app, client):
     doc_id, _ = signed(client)
-    with app.extensions["khd.sessions"]() as s:
-        org = s.scalar(select(Organisation).where(Organisation.name == "Huyện đoàn Châu Thành"))
-        create_user(s, NewUser(username="luutru.ct", full_name="Lưu Trữ Châu Thành", password=DEMO_PASSWORD,
-                               organisation_id=org.id, roles=("archivist",)))
-        s.commit()
+    make_user(app, "luutru.ct", "Huyện đoàn Châu Thành", "archivist")
     h = api_token(client, "luutru.ct")
     assert client.get(f"/api/v1/documents/{doc_id}", headers=h).status_code == 403
     assert client.get(f"/api/v1/documents/{doc_id}/evidence.zip", headers=h).status_code == 403

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import BackgroundJob, CascadeChild, Document, Organisation, ReportObligation, StoredObject
+from khuyenhoc_docs.models import BackgroundJob, CascadeChild, Document, ReportObligation, StoredObject
 from khuyenhoc_docs.workflow.followup import deadline_moment, obligation_status, send_reminders
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
+from tests.factories import make_user
 from tests.services.smtp import SmtpServer
 from tests.test_drafting_flow import pdftext
 
@@ -89,19 +89,11 @@ def test_deadline_logic_in_vietnam_time_across_years():
         assert datetime(year, 11, 15, 17, 0, tzinfo=timezone.utc) >= moment
 
 
-def _district_clerk(app, org_name: str, username: str) -> None:
-    with app.extensions["khd.sessions"]() as s:
-        org = s.scalar(select(Organisation).where(Organisation.name == org_name))
-        create_user(s, NewUser(username=username, full_name="Văn thư huyện", password=DEMO_PASSWORD,
-                               organisation_id=org.id, roles=("clerk",)))
-        s.commit()
-
-
 def test_reports_dashboard_upload_late_and_bad_input(jobs_app):
     client = jobs_app.test_client()
     year = datetime.now(VN).year
     signed_programme(client, period=f"{year} – {year + 4}")
-    _district_clerk(jobs_app, "Hội Khuyến học huyện Châu Thành", "vanthu.ct")
+    make_user(jobs_app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
     h_ct = api_token(client, "vanthu.ct")
     province = api_token(client, "vanthu")
     items = client.get(f"/api/v1/reports?year={year}", headers=province).get_json()["items"]

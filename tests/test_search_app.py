@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from khuyenhoc_docs import migrate
-from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import Organisation
-from tests.conftest import DEMO_PASSWORD, api_token, login, make_app
+from tests.conftest import api_token, login, make_app
+from tests.factories import make_user
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,11 +40,7 @@ def test_filters_and_scope(search_app):
                       ).get_json()["total"] == 0
     assert client.get("/api/v1/search", headers=h, query_string={"signer": "dang thi hoa"}).get_json()["total"] == 1
     assert client.get("/api/v1/search", headers=h, query_string={"level": "district"}).get_json()["total"] == 0
-    with search_app.extensions["khd.sessions"]() as s:
-        org = s.scalar(select(Organisation).where(Organisation.name == "Hội Khuyến học huyện Ba Tri"))
-        create_user(s, NewUser(username="luutru.bt", full_name="Lưu Trữ Ba Tri", password=DEMO_PASSWORD,
-                               organisation_id=org.id, roles=("archivist",)))
-        s.commit()
+    make_user(search_app, "luutru.bt", "Hội Khuyến học huyện Ba Tri", "archivist")
     other = api_token(client, "luutru.bt")
     assert client.get("/api/v1/search", headers=other, query_string={"q": "khuyến học"}).get_json()["total"] == 0
 

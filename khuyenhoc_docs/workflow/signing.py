@@ -44,6 +44,18 @@ def _mine(sigs: list[Signature], user_id: int) -> Signature | None:
     return next((s for s in sigs if s.signer_id == user_id and s.status == "pending"), None)
 
 
+def _lock_pending(session: Session, doc_id: int, user_id: int) -> tuple[Document, list[Signature], Signature]:
+    """Lock the document, then re-read its signatures: the user's must still be pending."""
+    locked = objects.lock_document(session, doc_id)
+    assert locked is not None
+    sigs = _signatures(session, doc_id)
+    mine = _mine(sigs, user_id)
+    if locked.status != AWAITING or mine is None:
+        session.rollback()
+        raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+    return locked, sigs, mine
+
+
 def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
     """Apply the chair's PAdES B-T signature to their field; the second makes the document signed.
 
@@ -63,13 +75,7 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
         source = key_source(cred, secret, svc.trust_roots)
         with source.open() as key:
             check_certificate(key.cert, expected_name=p.user.full_name, at=now)
-            locked = objects.lock_document(session, doc_id)
-            assert locked is not None
-            sigs = _signatures(session, doc_id)
-            mine = _mine(sigs, p.user.id)
-            if locked.status != AWAITING or mine is None:
-                session.rollback()
-                raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+            locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
             earlier = [s for s in sigs if s.order < mine.order and s.status != "signed"]
             if locked.routing == "sequential" and earlier:
                 session.rollback()
@@ -121,13 +127,7 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do từ chối ký (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
     get_document(session, p, doc_id)
-    locked = objects.lock_document(session, doc_id)
-    assert locked is not None
-    sigs = _signatures(session, doc_id)
-    mine = _mine(sigs, p.user.id)
-    if locked.status != AWAITING or mine is None:
-        session.rollback()
-        raise Conflict("Văn bản không còn chờ chữ ký của bạn.")
+    locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
     mine.status, mine.reason = "declined", reason
     for s in sigs:
         if s.status == "pending":
