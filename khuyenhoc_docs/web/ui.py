@@ -35,6 +35,16 @@ def vn_datetime(value: datetime | None) -> str:
     return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
+def vn_iso(value: str | None) -> str:
+    """An ISO-8601 timestamp from a stored report, shown in Vietnam time."""
+    if not value:
+        return "—"
+    try:
+        return vn_datetime(datetime.fromisoformat(value)) + " (GMT+7)"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def vn_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
@@ -43,6 +53,7 @@ def register_ui(app: Flask) -> None:
     """Install filters and globals."""
     app.add_template_filter(vn_datetime, "vn_datetime")
     app.add_template_filter(vn_date, "vn_date")
+    app.add_template_filter(vn_iso, "vn_iso")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")

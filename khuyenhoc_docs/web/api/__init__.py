@@ -1,6 +1,8 @@
 """The JSON API under /api/v1: bearer tokens only (no cookies, so no CSRF exposure)."""
 from __future__ import annotations
 
+import re
+
 from apiflask import APIBlueprint
 from flask import Flask, g, request
 
@@ -26,6 +28,27 @@ def _authenticate():
     # Flask-Login keeps the request's user in g._login_user; the session cookie is ignored here.
     g._login_user = user
     g.pop("principal", None)
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@bp.before_request
+def _reject_unencodable_json():
+    """JSON can spell lone surrogates ("\\ud800"), which no database or response can encode, and nest
+    deeper than the parser's recursion limit: refuse both before any view sees them."""
+    if not request.is_json:
+        return None
+    try:
+        stack = [request.get_json(silent=True)]
+    except RecursionError:
+        return respond(400, "Dữ liệu JSON lồng nhau quá sâu.")
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and _SURROGATE.search(item):
+            return respond(422, "Dữ liệu chứa ký tự Unicode không hợp lệ (surrogate đơn lẻ).")
+        stack.extend(item if isinstance(item, list) else [*item.keys(), *item.values()] if isinstance(item, dict) else ())
     return None
 
 
