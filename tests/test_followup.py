@@ -178,3 +178,31 @@ def test_a_queued_job_survives_a_worker_restart(data_dir, converter_endpoints):
     assert status["status"] == "done" and len(status["result"]["created"]) == 9, status
     with app.extensions["khd.sessions"]() as s:
         assert s.get(BackgroundJob, job["id"]).finished_at is not None
+
+
+def test_unit_generates_the_report_from_its_template_and_uploads_it(jobs_app):
+    from docx import Document as Docx
+
+    from tests.conftest import csrf_token, login
+
+    client = jobs_app.test_client()
+    year = datetime.now(VN).year
+    signed_programme(client, period=f"{year} – {year + 4}")
+    make_user(jobs_app, "vanthu.bd", "Huyện đoàn Bình Đại", "clerk")
+    items = client.get(f"/api/v1/reports?year={year}", headers=api_token(client, "vanthu")).get_json()["items"]
+    mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Bình Đại")
+    login(client, "vanthu.bd")
+    resp = client.get(f"/reports/{mine['id']}/template.docx")
+    assert resp.status_code == 200
+    text = "\n".join(p.text for p in Docx(io.BytesIO(resp.data)).paragraphs)
+    assert f"Kết quả thực hiện chương trình phối hợp số 01/CTPH-HKH-TĐ năm {year}" in text
+    assert "Hội Khuyến học huyện Bình Đại báo cáo kết quả thực hiện" in text
+    other = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Ba Tri")
+    assert client.get(f"/reports/{other['id']}/template.docx").status_code == 403
+    upload = client.post("/reports", data={"csrf_token": csrf_token(client, f"/reports?year={year}"),
+                                           "obligation_id": mine["id"], "year": year,
+                                           "file": (io.BytesIO(resp.data), "bao-cao.docx")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 302
+    page = client.get(f"/reports?year={year}").get_data(as_text=True)
+    assert "bao-cao.docx" in page

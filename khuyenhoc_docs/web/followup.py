@@ -12,6 +12,7 @@ from ..workflow import followup
 from ..workflow.drafting import get_document
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services
+from .downloads import file_response
 from .forms import form_int, is_id
 
 bp = Blueprint("followup", __name__)
@@ -49,6 +50,14 @@ def job(job_id: int):
     return render_template("followup/job.html", job=row, doc_id=row.params.get("document_id"))
 
 
+@bp.get("/reports/<int:obligation_id>/template.docx")
+@login_required
+def report_template(obligation_id: int):
+    p = require("document.list")
+    data, name = followup.report_template(db(), p, obligation_id, today_vn())
+    return file_response(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", name)
+
+
 @bp.route("/reports", methods=["GET", "POST"])
 @login_required
 def reports():
@@ -63,8 +72,9 @@ def reports():
         return redirect(url_for("followup.reports", year=year))
     now = utcnow()
     programmes = []
-    for doc in followup.programmes_with_reports(session, p):
-        rows = [(o, followup.obligation_status(o, now)) for o in followup.ensure_obligations(session, doc, year)]
+    for doc, visible in followup.programmes_with_reports(session, p):
+        rows = [(o, followup.obligation_status(o, now)) for o in followup.ensure_obligations(session, doc, year)
+                if visible is None or o.unit_org_id in visible]
         if rows:
             totals = {k: sum(1 for _, s in rows if s == k) for k in REPORT_LABELS}
             programmes.append((doc, rows, totals))

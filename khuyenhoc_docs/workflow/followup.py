@@ -188,22 +188,29 @@ def obligation_status(o: ReportObligation, now: datetime) -> str:
     return "missing" if now >= deadline_moment(o.due_date) else "pending"
 
 
-def programmes_with_reports(session: Session, p: Principal) -> list[Document]:
-    """Signed programmes in the principal's scope whose units report to them."""
-    docs = session.scalars(select(Document).where(Document.status.in_([SIGNED, ISSUED]),
-                                                  Document.kind == TemplateKind.PROGRAMME_PROVINCE.value))
-    return [d for d in docs if p.has("admin") or p.in_scope(d)]
+def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Document, set[int] | None]]:
+    """Signed programmes the principal follows, each with the units they may see (None: all).
+
+    The province sees every unit of its programmes; a unit sees its own line only.
+    """
+    mine = {p.user.organisation_id}
+    partner = counterpart(session, p.user.organisation)
+    if partner is not None:
+        mine.add(partner.id)
+    out: list[tuple[Document, set[int] | None]] = []
+    for d in session.scalars(select(Document).where(Document.status.in_([SIGNED, ISSUED]),
+                                                    Document.kind == TemplateKind.PROGRAMME_PROVINCE.value)):
+        if p.has("admin") or p.in_scope(d):
+            out.append((d, None))
+        elif own := {u.id for u in units_for(session, d)} & mine:
+            out.append((d, own))
+    return out
 
 
 def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, obligation_id: int,
                   filename: str, data: bytes, *, now: datetime | None = None) -> ReportObligation:
     """Store a unit's report (DOCX or PDF); after the deadline it is accepted and marked late. Commits."""
-    o = session.get(ReportObligation, obligation_id)
-    if o is None:
-        raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
-    partner = counterpart(session, o.unit)
-    if not p.has("clerk") or not ({o.unit_org_id, partner.id if partner else -1} & {p.user.organisation_id}):
-        raise Forbidden("Chỉ văn thư của đơn vị được giao mới nộp được báo cáo này.")
+    o = _own_obligation(session, p, obligation_id)
     ext = _report_type(data)
     now = now or utcnow()
     row = objects.put(session, svc.store, report_key("yearly", o.id, ext), data,
@@ -214,6 +221,29 @@ def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, o
     o.late = now >= deadline_moment(o.due_date)
     audit.record(session, actor, "report_submit", "document", o.programme_id, obligation=o.id, late=o.late)
     session.commit()
+    return o
+
+
+def report_template(session: Session, p: Principal, obligation_id: int, today: date) -> tuple[bytes, str]:
+    """A pre-filled report .docx for the unit to complete and upload."""
+    from ..drafting.report_doc import yearly_report_docx
+
+    o = _own_obligation(session, p, obligation_id)
+    doc = session.get(Document, o.programme_id)
+    data = yearly_report_docx(
+        unit_header=o.unit.header_name, unit_name=o.unit.name, place=o.unit.place or "Bến Tre",
+        programme_number=doc.doc_number or "", programme_summary=doc.title, year=o.year,
+        recipient=(doc.fields or {}).get("report_to") or doc.lead_org.name, today=today)
+    return data, f"bao-cao-{o.year}-{o.id}.docx"
+
+
+def _own_obligation(session: Session, p: Principal, obligation_id: int) -> ReportObligation:
+    o = session.get(ReportObligation, obligation_id)
+    if o is None:
+        raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
+    partner = counterpart(session, o.unit)
+    if not p.has("clerk") or not ({o.unit_org_id, partner.id if partner else -1} & {p.user.organisation_id}):
+        raise Forbidden("Chỉ văn thư của đơn vị được giao mới nộp được báo cáo này.")
     return o
 
 

@@ -98,8 +98,8 @@ def list_reports(query):
     session = db()
     year = query.get("year") or today_vn().year
     now = utcnow()
-    items = [_obligation(o, now) for doc in followup.programmes_with_reports(session, p)
-             for o in followup.ensure_obligations(session, doc, year)]
+    items = [_obligation(o, now) for doc, visible in followup.programmes_with_reports(session, p)
+             for o in followup.ensure_obligations(session, doc, year) if visible is None or o.unit_org_id in visible]
     session.commit()
     totals = {k: sum(1 for i in items if i["status"] == k) for k in ("on_time", "late", "missing", "pending")}
     return {"year": year, "items": items, "totals": totals}
