@@ -18,8 +18,8 @@ def sign(doc_id: int):
     try:
         doc = signing.sign(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
     except DomainError as exc:
-        if exc.status >= 500:
-            raise
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise  # only the signer's own mistakes (passphrase, certificate, turn) go back to the page
         flash(exc.message, "error")
         return redirect(url_for("documents.show", doc_id=doc_id)), 303
     if doc.status == "signed":

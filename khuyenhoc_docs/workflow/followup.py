@@ -250,6 +250,7 @@ def _own_obligation(session: Session, p: Principal, obligation_id: int) -> Repor
 def _report_type(data: bytes) -> str:
     from ..conversion.base import InvalidDocument
     from ..conversion import validate_docx
+    from ..drafting.templates import TemplateInvalid, check_container
     from ..signing import InvalidPdf
     from ..signing.validation import _open as open_pdf
 
@@ -263,8 +264,11 @@ def _report_type(data: bytes) -> str:
         return "pdf"
     try:
         validate_docx(data)
+        check_container(data)  # declared sizes and ratios, before anything is inflated
     except InvalidDocument as exc:
         raise ValidationFailed("Tệp báo cáo phải là PDF hoặc DOCX hợp lệ.") from exc
+    except TemplateInvalid as exc:
+        raise ValidationFailed(f"Tệp báo cáo không hợp lệ: {exc.message}") from exc
     return "docx"
 
 

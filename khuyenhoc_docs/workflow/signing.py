@@ -123,10 +123,10 @@ def _finalise(svc: Services, doc: Document, row, pdf: bytes) -> None:
 
 def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
     """Refuse to sign with a reason; the document goes back to the clerk and signatures restart."""
+    get_document(session, p, doc_id, "document.decline")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do từ chối ký (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
-    get_document(session, p, doc_id)
     locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
     mine.status, mine.reason = "declined", reason
     for s in sigs:

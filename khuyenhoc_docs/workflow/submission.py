@@ -115,10 +115,10 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
 
 def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
     """Withdraw a submitted or signed (not yet issued) document; its number becomes void."""
+    doc = drafting.get_document(session, p, doc_id, "document.withdraw")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do thu hồi (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
-    doc = drafting.get_document(session, p, doc_id, "document.withdraw")
     locked = objects.lock_document(session, doc_id)
     if locked is None or locked.status not in (AWAITING, SIGNED, DECLINED):
         session.rollback()
