@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
 from .. import audit
@@ -74,6 +74,4 @@ def logout():
 
 
 def _settings_limit() -> str:
-    from flask import current_app
-
     return current_app.config["KHD_SETTINGS"].login_limit

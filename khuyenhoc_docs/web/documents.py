@@ -5,17 +5,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, or_, select
 
+from .. import audit
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
-from ..models import STATUSES, Document, DocumentVersion, Organisation, Signature
+from ..evidence import build_evidence, metadata
+from ..models import STATUSES, Dispatch, Document, DocumentVersion, Organisation, Signature
 from ..orgtree import counterpart
-from ..workflow import drafting, submission
+from ..workflow import drafting, prefill, submission
 from ..workflow.objects import read
-from ..workflow import prefill
 from .context import actor, db, require, services
 from .doc_forms import fields_from_form, form_from_fields
-from .forms import form_int
 from .downloads import file_response
+from .forms import form_int
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -57,7 +58,7 @@ def new():
     partner = counterpart(session, p.user.organisation)
     values = form_from_fields(prefill.initial_fields(session, kind, p.user.organisation, partner))
     return render_template("documents/form.html", kind=kind, kinds=KIND_LABELS, values=values, errors={},
-                           doc=None, partner=partner, orgs=_orgs(session, p.scope))
+                           doc=None, partner=partner, orgs=_orgs(session))
 
 
 @bp.post("/new")
@@ -77,7 +78,7 @@ def create():
         return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
                                TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
                                values=form_from_fields(data), errors=exc.fields, doc=None, partner=None,
-                               orgs=_orgs(session, p.scope)), 422
+                               orgs=_orgs(session)), 422
     flash("Đã tạo dự thảo (phiên bản 1).", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
@@ -91,11 +92,6 @@ def show(doc_id: int):
     versions = session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
                                .order_by(DocumentVersion.number.desc())).all()
     signatures = [s for s in doc.signatures if s.status != "cancelled"]
-    from .. import audit
-
-    from ..evidence import metadata
-    from ..models import Dispatch
-
     meta = metadata(doc, read(services().store, doc.pdf_object)) if doc.doc_number and doc.pdf_object else None
     dispatches = session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)).all()
     audit.record(session, actor(), "view", "document", doc.id)
@@ -112,7 +108,7 @@ def edit(doc_id: int):
     session = db()
     doc = drafting.get_document(session, p, doc_id, "document.edit")
     return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(doc.fields),
-                           errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session, p.scope))
+                           errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session))
 
 
 @bp.post("/<int:doc_id>/edit")
@@ -130,7 +126,7 @@ def update(doc_id: int):
         doc = drafting.get_document(session, p, doc_id, "document.edit")
         flash(exc.message, "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
-                               errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session, p.scope)), 422
+                               errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session)), 422
     flash("Đã lưu phiên bản mới.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
@@ -161,8 +157,6 @@ def file(doc_id: int):
     doc = drafting.get_document(session, p, doc_id)
     fmt = request.args.get("format", "pdf")
     data, mimetype, name = download(session, doc, fmt, form_int(request.args, "version"))
-    from .. import audit
-
     audit.record(session, actor(), "download", "document", doc.id, format=fmt,
                  version=request.args.get("version") or "current")
     session.commit()
@@ -176,9 +170,6 @@ def evidence(doc_id: int):
     p = require("document.list")
     session = db()
     doc = drafting.get_document(session, p, doc_id, "document.export")
-    from .. import audit
-    from ..evidence import build_evidence
-
     audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
     session.commit()
     name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
@@ -206,5 +197,5 @@ def download(session, doc: Document, fmt: str, version_no: int | None) -> tuple[
     return read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
 
 
-def _orgs(session, scope) -> list[Organisation]:
+def _orgs(session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.name)))

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
-from .. import jobs, recipients
+from .. import audit, jobs, recipients
 from ..distribution.register_export import to_csv, to_xlsx
 from ..errors import ValidationFailed
 from ..models import CHANNELS, Dispatch
@@ -110,8 +110,6 @@ def register_page():
 
 def export(rows, year: int, organisation: str, fmt: str) -> Response:
     """The register as a download (Excel or CSV)."""
-    from .. import audit
-
     session = db()
     audit.record(session, actor(), "export", "register", year, format=fmt, rows=len(rows))
     session.commit()

@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..workflow import signing
+from ..workflow.drafting import get_document
 from .context import actor, db, require, services
 
 bp = Blueprint("signing", __name__)
@@ -44,8 +45,6 @@ def verification(doc_id: int):
     p = require("document.list")
     session = db()
     report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")))
-    from ..workflow.drafting import get_document
-
     return render_template("signing/report.html", report=report, doc=get_document(session, p, doc_id))
 
 

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import Response
 from sqlalchemy import func, or_, select
 
+from ... import audit
 from ...drafting.templates import TemplateKind
 from ...models import STATUSES, Document, DocumentVersion, Signature, TemplateVersion
 from ...workflow import drafting, signing, submission
@@ -205,8 +206,6 @@ def document_file(doc_id: int, query):
     session = db()
     doc = drafting.get_document(session, p, doc_id)
     data, mimetype, name = download(session, doc, query["format"], query.get("version"))
-    from ... import audit
-
     audit.record(session, actor(), "download", "document", doc.id, format=query["format"], via="api")
     session.commit()
     return file_response(data, mimetype, name)
