@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, FromClause, and_, false, func, or_, select, true,
+    ColumnElement, Connection, Engine, FromClause, Select, and_, false, func, or_, select, true,
 )
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,8 @@ class SearchEntry:
                 raise ValueError(f"SearchEntry.{name} is longer than 40 characters")
         object.__setattr__(self, "organisation_ids", tuple(int(i) for i in self.organisation_ids))
         object.__setattr__(self, "signer_names", tuple(self.signer_names))
+        if isinstance(self.issue_date, datetime):
+            object.__setattr__(self, "issue_date", self.issue_date.date())
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class SearchFilters:
             value = getattr(self, name)
             if value is not None and not isinstance(value, date):
                 raise SearchQueryInvalid("Ngày lọc không hợp lệ.")
+            if isinstance(value, datetime):  # compared as dates, like the stored issue_date
+                object.__setattr__(self, name, value.date())
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise SearchQueryInvalid("Khoảng ngày không hợp lệ: ngày bắt đầu sau ngày kết thúc.")
 
@@ -187,6 +191,10 @@ def entry_values(entry: SearchEntry) -> dict[str, Any]:
     }
 
 
+# Listing order; the schema has an index in exactly this order (schema.NEWEST_INDEX).
+NEWEST = (search_entries.c.issue_date.desc().nulls_last(), search_entries.c.document_id.desc())
+
+
 def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.like(f"%{escaped}%", escape="\\")
@@ -253,9 +261,15 @@ class SqlSearchIndex:
         """Context around the queries of a full-text search (planner settings)."""
         return nullcontext()
 
-    def _count_source(self, source: FromClause, filtered: bool) -> FromClause:
-        """FROM clause for the total; an engine may skip the join when nothing filters."""
-        return source
+    def _newest_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        """``SELECT search_entries.id`` of the matching records, newest first."""
+        source, match, _ = self._match(terms)
+        return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(*NEWEST)
+
+    def _count_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        """``SELECT count(*)`` of records matching ``terms`` and ``conditions``."""
+        source, match, _ = self._match(terms)
+        return select(func.count()).select_from(source).where(*conditions, match)
 
     def _write(self, session: Session, values: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -288,29 +302,31 @@ class SqlSearchIndex:
         terms = tokenize(query)
         if not terms and query.strip():
             raise SearchQueryInvalid("Từ khóa tìm kiếm cần có ít nhất một chữ cái hoặc chữ số.")
-        conditions = filter_conditions(filters or SearchFilters())
+        filtering = filter_conditions(filters or SearchFilters())
         c = search_entries.c
         source: FromClause = search_entries
         score: ColumnElement[Any] | None = None
-        count_source: FromClause = search_entries
+        conditions = list(filtering)
+        count = select(func.count()).select_from(search_entries).where(*filtering)
         if terms:
             source, match, score = self._match(terms)
-            count_source = self._count_source(source, filtered=bool(conditions))
             conditions.append(match)
+            count = self._count_matching(terms, filtering)
         where = and_(true(), *conditions)
-        newest = (c.issue_date.desc().nulls_last(), c.document_id.desc())
-        window = select(c.id).select_from(source).where(where).limit(per_page).offset((page - 1) * per_page)
+        offset = (page - 1) * per_page
         with self._tuned(session) if terms else nullcontext():
-            total = session.execute(select(func.count()).select_from(count_source).where(where)).scalar_one()
+            total = session.execute(count).scalar_one()
             # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
             ranked = score is not None and total <= self.rank_limit
-            if (page - 1) * per_page >= total:
+            if offset >= total:
                 ids, scores = [], {}
             elif ranked:
-                rows = session.execute(window.add_columns(score).order_by(score.desc(), *newest)).all()
+                window = select(c.id, score).select_from(source).where(where).order_by(score.desc(), *NEWEST)
+                rows = session.execute(window.limit(per_page).offset(offset)).all()
                 ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
             else:
-                ids, scores = list(session.execute(window.order_by(*newest)).scalars()), {}
+                window = self._newest_matching(terms, filtering) if terms else select(c.id).where(where).order_by(*NEWEST)
+                ids, scores = list(session.execute(window.limit(per_page).offset(offset)).scalars()), {}
         if not ids:
             return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)
         # Phase 2: the page's rows by primary key.

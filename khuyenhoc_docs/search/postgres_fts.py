@@ -2,7 +2,9 @@
 
 ``search_entries.tsv`` is a generated ``to_tsvector('simple', folded)`` column with
 a GIN index, so writes are a plain upsert. The query is ``to_tsquery('simple', …)``
-built from the folded tokens, each quoted and prefix-matched; ranking is ``ts_rank``.
+built from the folded tokens, each quoted (and prefix-matched from two characters);
+ranking is ``ts_rank``. See ``_tuned`` and ``_newest_matching`` for the two places where
+the planner needs help to stay fast on large archives.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Sequence
 
-from sqlalchemy import ColumnElement, FromClause, Text, TextClause, bindparam, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement, FromClause, Select, Text, TextClause, bindparam, func, literal_column, select, text,
+)
 from sqlalchemy.orm import Session
 
 from .base import SqlSearchIndex
@@ -25,7 +29,7 @@ _simple = literal_column("'simple'::regconfig")
 
 def _upsert() -> TextClause:
     # Plain SQL on purpose: SQLAlchemy cannot cache the compiled form of the dialect's
-    # insert().on_conflict_do_update() ("no key"), and compiling it cost 2/3 of each write.
+    # insert().on_conflict_do_update() ("no key"); compiling it was ~30% of each write.
     names = [c.name for c in search_entries.c if c.name != "id"]
     updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != "document_id")
     return text(
@@ -66,6 +70,20 @@ class PostgresSearchIndex(SqlSearchIndex):
     def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
         query = _tsquery(terms)
         return search_entries, _tsv.op("@@")(query), func.ts_rank(_tsv, query)
+
+    def _newest_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
+        # Sort the matches (GIN bitmap, no tsvector read) instead of walking the newest
+        # index: the walk reads the tsvector of every row it passes, and when the match
+        # or a filter correlates with the date ("2019", year=2019) it passes tens of
+        # thousands (100k records: 520-830 ms walking vs ~100 ms sorting). "+ 0" makes
+        # the sort keys unindexable, so the planner cannot take the walk.
+        c = search_entries.c
+        zero = literal_column("0")
+        source, match, _ = self._match(terms)
+        return (
+            select(c.id).select_from(source).where(*conditions, match)
+            .order_by((c.issue_date + zero).desc().nulls_last(), (c.document_id + zero).desc())
+        )
 
     @contextmanager
     def _tuned(self, session: Session) -> Iterator[None]:

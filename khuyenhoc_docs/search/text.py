@@ -30,6 +30,7 @@ SNIPPET_WORDS_BEFORE = 10
 # "Word" = a run of letters/digits (str.isalnum), exactly what both engines will see.
 WORD_RE = re.compile(r"[^\W_]+")
 _WS_RE = re.compile(r"\s+")
+_NON_SPACE_RE = re.compile(r"\S+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Đ/đ have no decomposition; Ð/ð (Icelandic eth) are often typed for Đ/đ in Vietnamese text.
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
@@ -88,8 +89,11 @@ def _fold_raw(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """NFC text without NUL bytes or lone surrogates (neither survives a UTF-8 database)."""
-    text = text.replace("\x00", "")
+    """NFC text without NUL bytes or lone surrogates (neither survives a UTF-8 database).
+
+    NUL becomes a space: it separates words, as it does in a query.
+    """
+    text = text.replace("\x00", " ")
     if _SURROGATE_RE.search(text):
         text = _SURROGATE_RE.sub("\ufffd", text)
     return unicodedata.normalize("NFC", text)
@@ -236,15 +240,16 @@ def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) 
     # The anchor's own word, plus some words before it.
     word_start = _words_before(body, anchor + 1, 1) if first else 0
     window_start = _words_before(body, word_start, SNIPPET_WORDS_BEFORE) if first else 0
-    spans = []
-    for m in re.finditer(r"\S+", body[window_start:]):
-        spans.append(m.end() + window_start)
-        if len(spans) >= n_words:
+    ends: list[int] = []
+    for m in _NON_SPACE_RE.finditer(body, window_start):
+        if not ends:
+            window_start = m.start()
+        ends.append(m.end())
+        if len(ends) >= n_words:
             break
-    if not spans:
+    if not ends:
         return ""
-    window_end = spans[-1]
-    window_start += len(body[window_start:]) - len(body[window_start:].lstrip())
+    window_end = ends[-1]
 
     parts: list[str] = ["… "] if window_start > 0 and body[:window_start].strip() else []
     pos = window_start

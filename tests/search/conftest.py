@@ -1,0 +1,91 @@
+"""Fixtures: every contract test runs on SQLite (temp file) and PostgreSQL.
+
+PostgreSQL comes from the session-wide ``pg`` cluster (tests/conftest.py): one fresh
+database per test module, emptied before each test. SQLite gets a fresh file per test.
+Both schemas are made by ``schema.create`` exactly as the migration will.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from khuyenhoc_docs.db import make_engine
+from khuyenhoc_docs.search import SearchEntry, SearchIndex, search_index_for
+from khuyenhoc_docs.search import schema
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+def create_schema(engine: Engine) -> None:
+    """Run schema.create the way Alembic's ``op.execute`` does (strings through ``text()``)."""
+    with engine.begin() as conn:
+        schema.create(lambda sql: conn.execute(text(sql)), engine.dialect.name)
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg) -> Iterator[Engine]:
+    """A fresh PostgreSQL database for this test module, with the search schema."""
+    engine = make_engine(pg.create_database())
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def sqlite_engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    return engine
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine with an empty search schema (SQLite or PostgreSQL)."""
+    if request.param == "sqlite":
+        result = sqlite_engine(tmp_path / "search.sqlite3")
+        yield result
+        result.dispose()
+    else:
+        result = request.getfixturevalue("pg_engine")
+        with result.begin() as conn:
+            conn.execute(text("DELETE FROM search_entries"))
+        yield result
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as s:
+        yield s
+
+
+@pytest.fixture
+def index(engine: Engine) -> SearchIndex:
+    return search_index_for(engine)
+
+
+def make_entry(document_id: int, **overrides: Any) -> SearchEntry:
+    """A realistic entry; tests override only what they look at."""
+    values: dict[str, Any] = {
+        "document_id": document_id,
+        "doc_number": f"{document_id}/CTPH-HKH-ĐTN",
+        "title": "Chương trình phối hợp",
+        "body": "Nội dung văn bản.",
+        "year": 2019,
+        "level_code": "tinh",
+        "organisation_ids": (1,),
+        "signer_names": ("Trần Thị Bình",),
+        "status": "issued",
+        "issue_date": date(2019, 5, 1),
+    }
+    values.update(overrides)
+    return SearchEntry(**values)
+
+
+def add(session: Session, index: SearchIndex, *entries: SearchEntry) -> None:
+    for entry in entries:
+        index.index_document(session, entry)
+    session.commit()

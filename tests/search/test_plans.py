@@ -1,0 +1,137 @@
+"""The engines run the search the fast way (query plans), and leave no settings behind."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+from khuyenhoc_docs.search import SearchFilters, search_index_for
+from khuyenhoc_docs.search.postgres_fts import PostgresSearchIndex
+from khuyenhoc_docs.search.schema import NEWEST_INDEX
+from khuyenhoc_docs.search.sqlite_fts import SqliteSearchIndex
+
+from .conftest import add, make_entry
+
+QUERIES = [
+    ("khuyen hoc", None),
+    ("khuyen hoc", SearchFilters(year=2019)),
+    ("hoc tap", SearchFilters(year=2019, status="issued", date_from=date(2019, 1, 1))),
+]
+
+
+@pytest.fixture
+def filled(engine: Engine, session: Session) -> Engine:
+    index = search_index_for(engine)
+    add(session, index, *(make_entry(i, body=f"Hội Khuyến học, học tập số {i}", year=2015 + i % 10,
+                                     issue_date=date(2015 + i % 10, 1 + i % 12, 1)) for i in range(1, 301)))
+    if engine.dialect.name == "postgresql":  # autovacuum would; SQLite apps rarely ANALYZE
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    return engine
+
+
+def captured(engine: Engine, run) -> list[tuple[str, object]]:
+    """The full-text statements ``run()`` sends, with their parameters."""
+    statements: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "MATCH" in statement or "@@" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return statements
+
+
+def match_runs_once(plan: list[tuple]) -> bool:
+    """True if every FTS5 scan in a SQLite plan runs once: as the outermost loop or as a
+    list subquery — never as an inner loop, where the MATCH would re-run for each row."""
+    by_id = {row[0]: row for row in plan}
+    top_loops = [row for row in plan if row[1] == 0 and row[3].startswith(("SCAN", "SEARCH"))]
+    for row in plan:
+        if not row[3].startswith("SCAN search_fts"):
+            continue
+        parent = by_id.get(row[1])
+        if not (row is top_loops[0] or (parent is not None and parent[3].startswith("LIST SUBQUERY"))):
+            return False
+    return True
+
+
+def test_match_runs_once_detects_a_per_row_match() -> None:
+    good = [(4, 0, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1"), (9, 0, 0, "SEARCH e USING INTEGER PRIMARY KEY")]
+    listed = [(3, 0, 0, "SEARCH e USING INDEX ix_year (year=?)"), (8, 0, 0, "LIST SUBQUERY 1"),
+              (10, 8, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1")]
+    bad = [(3, 0, 0, "SEARCH e USING INDEX ix_year (year=?)"), (9, 0, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1")]
+    assert match_runs_once(good) and match_runs_once(listed) and not match_runs_once(bad)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("query", "filters"), QUERIES)
+def test_sqlite_runs_each_match_once(filled: Engine, session: Session, query, filters) -> None:
+    index = search_index_for(filled)
+    statements = captured(filled, lambda: index.search(session, query, filters))
+    assert statements
+    for statement, params in statements:
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        assert match_runs_once([tuple(row) for row in plan]), plan
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_sqlite_newest_first_pages_walk_the_date_index(filled: Engine, session: Session) -> None:
+    broad = SqliteSearchIndex(rank_limit=10)  # 300 matches: too many to rank
+    statements = captured(filled, lambda: broad.search(session, "khuyen hoc"))
+    page_query = [st for st in statements if "ORDER BY" in st[0]]
+    assert len(page_query) == 1
+    statement, params = page_query[0]
+    plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert any(NEWEST_INDEX in step and step.startswith("SCAN") for step in plan), plan
+    assert "LIST SUBQUERY 1" in plan, plan  # the MATCH runs once
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort of every match
+    found = [h.document_id for h in broad.search(session, "khuyen hoc").hits]
+    assert found[0] == 299  # 2024-12-01, the newest, highest id among equals
+    assert found == [h.document_id for h in broad.search(session, "").hits]  # every record matches
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_postgres_newest_first_pages_do_not_scan_the_table(filled: Engine, session: Session) -> None:
+    broad = PostgresSearchIndex(rank_limit=10)
+    statements = captured(filled, lambda: broad.search(session, "khuyen hoc"))
+    with broad._tuned(session):
+        for statement, params in statements:
+            plan = "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + statement, params))
+            assert "Seq Scan" not in plan, plan
+            # Walking the date index would read the tsvector of every row it passes.
+            assert NEWEST_INDEX not in plan, plan
+    found = [h.document_id for h in broad.search(session, "khuyen hoc").hits]
+    assert found[0] == 299 and found == [h.document_id for h in broad.search(session, "").hits]
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(("query", "filters"), QUERIES)
+def test_postgres_never_scans_every_tsvector(filled: Engine, session: Session, query, filters) -> None:
+    index = search_index_for(filled)
+    statements = captured(filled, lambda: index.search(session, query, filters))
+    assert statements
+    with index._tuned(session):
+        for statement, params in statements:
+            plan = "\n".join(r[0] for r in session.connection().exec_driver_sql("EXPLAIN " + statement, params))
+            assert "Seq Scan" not in plan, plan
+            if filters is None:  # nothing else to narrow it down: the match itself uses GIN
+                assert "ix_search_entries_tsv" in plan, plan
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("before", ["on", "off"])
+def test_postgres_search_leaves_the_planner_settings_as_they_were(engine: Engine, session: Session, before) -> None:
+    index = search_index_for(engine)
+    add(session, index, make_entry(1, body="khuyến học"))
+    session.execute(text("SELECT set_config('enable_seqscan', :v, true)"), {"v": before})
+    assert index.search(session, "khuyen").total == 1
+    assert session.execute(text("SELECT current_setting('enable_seqscan')")).scalar_one() == before
+    session.rollback()
+    assert session.execute(text("SELECT current_setting('enable_seqscan')")).scalar_one() == "on"
