@@ -225,6 +225,28 @@ def _words_before(body: str, anchor: int, count: int) -> int:
     return start
 
 
+def _best_match(pattern, folded: str, terms: Sequence[str], *, limit: int = 2000):
+    """The first match that starts the densest run of distinct query terms (about a phrase's length).
+
+    "gia dinh hoc tap" then lands on “Gia đình học tập” rather than on the first “học” of the text.
+    """
+    matches = []
+    for m in pattern.finditer(folded):
+        text = m.group(0)
+        matches.append((m, next((i for i, t in enumerate(terms) if text.startswith(t)), -1)))
+        if len(matches) >= limit:
+            break
+    span = sum(len(t) + 8 for t in terms)  # the terms side by side, with room for longer word forms
+    best, best_score = None, 0
+    for i, (m, _) in enumerate(matches):
+        seen = {term for n, term in matches[i:] if n.start() - m.start() <= span}
+        if len(seen) > best_score:
+            best, best_score = m, len(seen)
+            if best_score == len(terms):
+                break
+    return best
+
+
 def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) -> str:
     """About ``n_words`` words of ``body`` around the first match, HTML-escaped.
 
@@ -235,7 +257,7 @@ def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) 
     body = clean(body)
     folded, origin = fold_map(body) if terms else (body, None)
     pattern = _term_pattern(terms) if terms else None
-    first = pattern.search(folded) if pattern else None
+    first = _best_match(pattern, folded, terms) if pattern else None
     anchor = _original_span(first.start(), first.end(), origin, body)[0] if first else 0
     # The anchor's own word, plus some words before it.
     word_start = _words_before(body, anchor + 1, 1) if first else 0

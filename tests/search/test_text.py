@@ -160,3 +160,13 @@ def test_snippet_marks_only_matching_words_and_keeps_the_text(text: str, terms: 
     plain = html_lib.unescape(out.replace("<mark>", "").replace("</mark>", "")).strip("… ")
     assert plain in " ".join(clean(text).split())
     assert "<" not in out.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_snippet_centres_on_the_phrase_not_the_first_common_word():
+    from khuyenhoc_docs.search.text import snippet_html, tokenize
+
+    body = ("HỘI KHUYẾN HỌC TỈNH BẾN TRE " + "nội dung học tập " * 20 +
+            "xây dựng các mô hình “Gia đình học tập”, “Dòng họ học tập” tại nơi cư trú")
+    html = snippet_html(body, tokenize("gia dinh hoc tap"))
+    assert "<mark>Gia</mark> <mark>đình</mark> <mark>học</mark> <mark>tập</mark>" in html
+    assert "TỈNH BẾN TRE" not in html
