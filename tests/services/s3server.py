@@ -14,7 +14,6 @@ Any access key / secret pair is accepted by moto; use ``ACCESS_KEY`` and
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+
+from tests.services.process import stop_process_group, tail
 
 __all__ = ["S3Server", "ACCESS_KEY", "SECRET_KEY"]
 
@@ -112,23 +113,11 @@ class S3Server:
     def stop(self) -> None:
         """Stop the server and wait until the port refuses connections."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop_process_group(proc)
 
     def output(self) -> str:
         """What the server printed so far (for failure messages)."""
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-4000:]
+        return tail(self._log)
 
     def close(self) -> None:
         """Stop the server and drop its log."""

@@ -118,18 +118,11 @@ class SmtpServer:
 
     def stop(self) -> None:
         """Stop the server; afterwards connections to the port are refused."""
+        # Imported here: this file also runs, isolated (-I), as the server process itself.
+        from tests.services.process import stop_process_group
+
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop_process_group(proc)
 
     def close(self) -> None:
         """Stop the server and delete its files."""
@@ -139,9 +132,9 @@ class SmtpServer:
 
     def output(self) -> str:
         """What the server printed so far (for failure messages)."""
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-4000:]
+        from tests.services.process import tail
+
+        return tail(self._log)
 
     def __enter__(self) -> "SmtpServer":
         return self.start()
