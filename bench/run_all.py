@@ -317,8 +317,12 @@ def main() -> None:
                 row(f"signing: {case['case']}", f"{case['median_ms']:.0f} ms", f"min {case['min_ms']:.0f} ms")
         search = sub_bench("search_bench.py", ["--n", "5000" if args.quick else "100000"])
         for result in search["results"]:
-            note = ", ".join(f"{k} {v:.1f}" for k, v in result.items() if isinstance(v, float))[:110]
-            row(f"search ({search['n']} records): {result.get('engine', '')}", "", note)
+            fts = [t for q in result["queries"] for t in q["fts_ms"]]
+            like = [t for q in result["queries"] for t in q["like_ms"]]
+            row(f"search ({search['n']} records, {len(result['queries'])} queries): {result['engine']} full text",
+                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms; naive LIKE scan median {med(like):.0f} ms, "
+                f"p95 {p95(like):.0f} ms (ratio {med(like) / med(fts):.0f}×); "
+                f"indexing {search['n'] / result['index_seconds']:.0f} records/s")
     width = max(len(r[0]) for r in ROWS)
     print(f"\n{'measure':<{width}} | {'value':>12} | note")
     print(f"{'-' * width}-|-{'-' * 12}-|-----")
