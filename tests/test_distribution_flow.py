@@ -161,3 +161,25 @@ def test_issuing_pages_in_the_ui(mail_app, smtp):
     assert "01/CTPH-HKH-TĐ" in register and "Sổ đăng ký văn bản đi" in register
     directory = client.get("/recipients").get_data(as_text=True)
     assert "Nơi nhận chương trình phối hợp cấp tỉnh" in directory
+
+
+def test_link_channel_without_email_is_handed_over_by_the_clerk(mail_app, smtp):
+    from tests.conftest import login
+
+    client = mail_app.test_client()
+    doc_id, h = signed_doc(client)
+    with mail_app.extensions["khd.sessions"]() as s:
+        rec = s.scalar(select(Recipient).where(Recipient.name == "Ban dân vận Tỉnh ủy"))
+        rec.email = ""
+        rec_id = rec.id
+        s.commit()
+    items = client.post(f"/api/v1/documents/{doc_id}/issue", headers=h,
+                        json={"channels": {str(rec_id): "link"}}).get_json()["items"]
+    by_hand = next(d for d in items if d["recipient_id"] == rec_id)
+    assert by_hand["status"] == "sent" and by_hand["channel"] == "link"
+    assert len(smtp.messages()) == 8
+    login(client, "vanthu")
+    page = client.get(f"/documents/{doc_id}/dispatches").get_data(as_text=True)
+    link = re.search(r'class="ack-link">([^<]+)<', page).group(1)
+    anon = mail_app.test_client()
+    assert anon.get(link.replace("http://127.0.0.1:5000", "")).status_code == 200

@@ -123,3 +123,21 @@ def test_migrate_local_to_s3_verifies_hashes(app, s3):
     check = migrated.test_cli_runner().invoke(args=["storage", "check"])
     assert check.exit_code == 0, check.output
     migrated.extensions["khd.engine"].dispose()
+
+
+def test_legal_hold_command_blocks_deletion_until_released(app, client):
+    from khuyenhoc_docs.storage.base import ObjectLocked
+
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    runner = app.test_cli_runner()
+    placed = runner.invoke(args=["storage", "legal-hold", str(doc_id)])
+    assert placed.exit_code == 0 and "placed on 2 objects" in placed.output
+    store = app.extensions["khd.services"].store
+    with app.extensions["khd.sessions"]() as s:
+        row = s.get(Document, doc_id).pdf_object
+        assert row.legal_hold
+    with pytest.raises(ObjectLocked):
+        store.delete_version(row.key, row.version_id)
+    assert runner.invoke(args=["storage", "legal-hold", str(doc_id), "--off"]).exit_code == 0
+    assert runner.invoke(args=["storage", "legal-hold", "999999"]).exit_code != 0

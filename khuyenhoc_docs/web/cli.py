@@ -108,6 +108,30 @@ def register_ops_cli(app: Flask) -> None:
         if report.failed:
             raise SystemExit(1)
 
+    @storage_group.command("legal-hold")
+    @click.argument("document_id", type=int)
+    @click.option("--off", is_flag=True, help="Release the hold instead of placing it.")
+    def storage_legal_hold(document_id: int, off: bool) -> None:
+        """Place (or release) a legal hold on every stored version of a document."""
+        from sqlalchemy import select
+
+        from ..models import DocumentVersion, Signature, StoredObject
+
+        svc = current_app.extensions["khd.services"]
+        with current_app.extensions["khd.sessions"]() as session:
+            ids = set()
+            for v in session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document_id)):
+                ids.update((v.docx_object_id, v.pdf_object_id))
+            ids.update(i for i in session.scalars(select(Signature.pdf_object_id).where(
+                Signature.document_id == document_id)) if i)
+            if not ids:
+                raise click.UsageError(f"document {document_id} has no stored objects")
+            for row in session.scalars(select(StoredObject).where(StoredObject.id.in_(ids))):
+                svc.store.set_legal_hold(row.key, row.version_id, not off)
+                row.legal_hold = not off
+            session.commit()
+        click.echo(f"legal hold {'released' if off else 'placed'} on {len(ids)} objects of document {document_id}")
+
     @app.cli.group("audit")
     def audit_group() -> None:
         """Audit trail."""

@@ -28,8 +28,12 @@ def dispatches(doc_id: int):
     session = db()
     doc = get_document(session, p, doc_id)
     rows = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)))
+    svc = services()
+    # Personal links are shown to the clerk who may hand them over (e.g. no email address on file).
+    links = {d.id: distribution.ack_link(svc, d, svc.settings.base_url) for d in rows
+             if d.channel == "link" and p.has("clerk")}
     return render_template("issuing/dispatches.html", doc=doc, rows=rows, chosen=recipients.document_recipients(
-        session, doc.id), channels=CHANNEL_LABELS)
+        session, doc.id), channels=CHANNEL_LABELS, links=links)
 
 
 @bp.post("/documents/<int:doc_id>/issue")

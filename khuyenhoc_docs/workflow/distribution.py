@@ -57,8 +57,11 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     for r in chosen:
         if r.id in existing:
             continue  # never twice by accident: resend is explicit
+        # Paper goes by post, and a link for a recipient without email is handed over by the clerk:
+        # both count as sent now; everything else waits for the mail job.
+        by_hand = plan[r.id] == "paper" or (plan[r.id] == "link" and not r.email)
         d = Dispatch(document_id=doc.id, recipient_id=r.id, channel=plan[r.id], created_by_id=p.user.id,
-                     status=SENT if plan[r.id] == "paper" else QUEUED)
+                     status=SENT if by_hand else QUEUED)
         if d.status == SENT:
             d.sent_at = utcnow()
         session.add(d)

@@ -173,7 +173,11 @@ def create_document(body):
 @bp.doc(summary="Chi tiết văn bản", security=SECURITY)
 def get_document(doc_id: int):
     p = require("document.list")
-    return drafting.get_document(db(), p, doc_id)
+    session = db()
+    doc = drafting.get_document(session, p, doc_id)
+    audit.record(session, actor(), "view", "document", doc.id, via="api")
+    session.commit()
+    return doc
 
 
 @bp.patch("/documents/<int:doc_id>")
