@@ -35,6 +35,7 @@ REPORT_HTML = _env.from_string("""<!doctype html>
 <tr><th>Tin cậy / toàn vẹn / hợp lệ</th><td>{{ s.trusted }} / {{ s.intact }} / {{ s.valid }}</td></tr>
 <tr><th>Dấu thời gian</th><td>{{ s.timestamp_time }} ({{ s.timestamp_tsa }}), hợp lệ: {{ s.timestamp_valid }}</td></tr>
 <tr><th>Phạm vi · mức thay đổi</th><td>{{ s.coverage }} · {{ s.modification_level }}</td></tr>
+{% if s.notes %}<tr><th>Ghi chú</th><td>{{ s.notes | join('; ') }}</td></tr>{% endif %}
 {% if s.problems %}<tr><th>Vấn đề</th><td>{{ s.problems | join('; ') }}</td></tr>{% endif %}
 </table>
 {% endfor %}

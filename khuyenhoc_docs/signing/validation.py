@@ -47,6 +47,7 @@ class SignatureReport:
     docmdp_permission: str | None  # certification only, e.g. FILL_FORMS
     ok: bool
     problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # informative, e.g. "validated at the timestamp's time"
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -136,7 +137,11 @@ def _problems(intact: bool, valid: bool, trust_problem: str | None, ts_valid: bo
     return out
 
 
-def _report(emb: EmbeddedPdfSignature, vc: ValidationContext) -> SignatureReport:
+_EXPIRY_PROBLEMS = {"EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED"}
+
+
+def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
+            roots: list[asn1_x509.Certificate] | None = None) -> SignatureReport:
     kind, perm = _kind(emb)
     try:
         cert = emb.signer_cert
@@ -162,9 +167,20 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext) -> SignatureReport
     ts_valid = None if tsv is None else bool(tsv.intact and tsv.valid and tsv.trusted)
     level = st.modification_level.name if st.modification_level is not None else None
     trust_problem = None
+    notes: list[str] = []
     if not st.trusted:
         indic = st.trust_problem_indic
         trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
+        if trust_problem in _EXPIRY_PROBLEMS and ts_valid and roots is not None:
+            # PAdES B-T: the trusted timestamp proves the signature existed while the certificate
+            # was valid, so the chain is judged at that moment (archives outlive certificates).
+            at_ts = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
+                                      moment=tsv.timestamp)
+            st_ts = validate_pdf_signature(emb, signer_validation_context=at_ts)
+            if st_ts.trusted and st_ts.intact and st_ts.valid:
+                st, trust_problem = st_ts, None
+                notes.append("Chứng thư số đã hết hạn sau khi ký; chữ ký được xác nhận tại thời điểm dấu thời gian "
+                             f"{tsv.timestamp.astimezone(timezone.utc):%d/%m/%Y %H:%M} UTC.")
     problems = _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
     ok = bool(st.bottom_line and st.trusted and not problems)
     return SignatureReport(
@@ -174,7 +190,7 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext) -> SignatureReport
         timestamp_valid=ts_valid,
         timestamp_tsa=tsv.signing_cert.subject.human_friendly if tsv is not None else None,
         coverage=st.coverage.name if st.coverage is not None else None,
-        modification_level=level, docmdp_ok=st.docmdp_ok, ok=ok, problems=tuple(problems),
+        modification_level=level, docmdp_ok=st.docmdp_ok, ok=ok, problems=tuple(problems), notes=tuple(notes),
     )
 
 
@@ -189,7 +205,8 @@ def _broken(field_name: str, exc: Exception) -> SignatureReport:
     )
 
 
-def _collect(reader: PdfFileReader, vc: ValidationContext) -> list[SignatureReport]:
+def _collect(reader: PdfFileReader, vc: ValidationContext,
+             roots: list[asn1_x509.Certificate] | None = None) -> list[SignatureReport]:
     """Reports in signing order. A signature whose CMS blob cannot even be
     parsed is reported as broken instead of failing the whole document."""
     good: list[tuple[int, SignatureReport]] = []
@@ -203,7 +220,7 @@ def _collect(reader: PdfFileReader, vc: ValidationContext) -> list[SignatureRepo
             if sig_obj.get_object().get("/Type", "/Sig") != "/Sig":
                 continue  # document timestamps (B-LTA) are not signatures of a person
             emb = EmbeddedPdfSignature(reader, field_ref, name)
-            good.append((emb.signed_revision, _report(emb, vc)))
+            good.append((emb.signed_revision, _report(emb, vc, roots)))
         except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
             broken.append(_broken(str(name), exc))
     return [r for _, r in sorted(good, key=lambda item: item[0])] + broken
@@ -236,7 +253,7 @@ def validate_pdf(
     vc = ValidationContext(
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
     )
-    sigs = tuple(_collect(reader, vc))
+    sigs = tuple(_collect(reader, vc, roots))
     ok = bool(sigs) and all(s.ok for s in sigs)
     return ValidationReport(
         signatures=sigs, ok=ok, summary=_summary(sigs), validated_at=moment,

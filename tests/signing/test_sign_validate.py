@@ -91,9 +91,12 @@ def test_untrusted_root(signed_pdf, pki):
 def test_validation_time_after_expiry(signed_pdf, pki):
     from datetime import timedelta
 
-    later = pki.hoa.cert.not_valid_after_utc + timedelta(days=1)
+    later = max(pki.hoa.cert.not_valid_after_utc, pki.quynh.cert.not_valid_after_utc) + timedelta(days=1)
     report = validate_pdf(signed_pdf, trust_roots=[pki.ca.cert], at=later)
-    assert not report.ok
+    # Both are B-T: judged at their trusted timestamps, they outlive the certificates.
+    assert report.ok and all(s.notes for s in report.signatures)
+    # ...but not if the timestamp itself cannot be trusted any more.
+    assert not validate_pdf(signed_pdf, trust_roots=[pki.other_ca.cert], at=later).ok
 
 
 def _flip_covered_byte(pdf: bytes) -> bytes:
@@ -205,5 +208,19 @@ def test_trust_problem_reasons_in_vietnamese(signed_pdf, pki):
     untrusted = validate_pdf(signed_pdf, trust_roots=[pki.other_ca.cert]).signatures[0]
     assert "không do tổ chức chứng thực được tin cậy cấp" in " ".join(untrusted.problems)
     later = pki.hoa.cert.not_valid_after_utc + timedelta(days=1)
-    expired = validate_pdf(signed_pdf, trust_roots=[pki.ca.cert], at=later).signatures[0]
-    assert "hết hạn" in " ".join(expired.problems), expired.problems
+    # B-T: the trusted timestamp predates expiry, so the signature stays valid, with a note.
+    kept = validate_pdf(signed_pdf, trust_roots=[pki.ca.cert], at=later).signatures[0]
+    assert kept.ok and kept.trusted and "dấu thời gian" in " ".join(kept.notes), (kept.problems, kept.notes)
+
+
+def test_signature_without_timestamp_fails_once_the_certificate_expired(prepared_pdf, key_hoa, pki):
+    from datetime import timedelta
+
+    from khuyenhoc_docs.signing.signer import SignOptions
+
+    bb = sign_with(key_hoa, prepared_pdf, "sig_hkh", HOA, certify=True, timestamper=None, chain=pki.chain,
+                   options=SignOptions(require_timestamp=False))
+    assert validate_pdf(bb, trust_roots=[pki.ca.cert]).signatures[0].trusted
+    later = pki.hoa.cert.not_valid_after_utc + timedelta(days=1)
+    expired = validate_pdf(bb, trust_roots=[pki.ca.cert], at=later).signatures[0]
+    assert not expired.ok and "hết hạn" in " ".join(expired.problems), expired.problems
