@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
+from tests.storage.helpers import KEY, PDF, _in, _sha
 
 from khuyenhoc_docs.storage import (
     InvalidKey,
@@ -24,16 +25,6 @@ from khuyenhoc_docs.storage import (
 from khuyenhoc_docs.storage.local import LocalStore
 from khuyenhoc_docs.storage.s3 import S3Store
 
-KEY = "documents/000123/v0002/signed.pdf"
-PDF = "application/pdf"
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _in(days: float) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(days=days)
 
 
 # -- basics -----------------------------------------------------------------
@@ -353,201 +344,3 @@ def test_check_fails_when_not_ready(store: ObjectStore, tmp_path) -> None:
         )
     with pytest.raises(StoreUnavailable):
         missing.check()
-
-
-# -- local backend only -----------------------------------------------------
-@pytest.fixture
-def local(local_root) -> LocalStore:
-    from khuyenhoc_docs.storage import LocalStoreOptions, open_store
-
-    result = open_store(LocalStoreOptions(root=local_root))
-    result.ensure_ready()
-    assert isinstance(result, LocalStore)
-    return result
-
-
-def _version_file(root, key: str, version_id: str, suffix: str):
-    return root.joinpath("objects", *key.split("/"), ".versions", version_id + suffix)
-
-
-def test_local_tampered_data_is_corrupted(local: LocalStore, local_root, caplog) -> None:
-    stored = local.put(KEY, b"original signed pdf", content_type=PDF)
-    path = _version_file(local_root, KEY, stored.version_id, ".bin")
-    assert path.stat().st_mode & 0o222 == 0  # written read-only
-    path.chmod(0o644)
-    path.write_bytes(b"forged  signed pdf!")  # same length, different bytes
-
-    with caplog.at_level(logging.ERROR, logger="khuyenhoc_docs.storage"):
-        with pytest.raises(ObjectCorrupted):
-            local.get(KEY, stored.version_id)
-    assert "sha256 mismatch" in caplog.text
-
-
-def test_local_broken_sidecar_or_missing_data_is_corrupted(
-    local: LocalStore, local_root
-) -> None:
-    one = local.put(KEY, b"one", content_type=PDF)
-    two = local.put(KEY, b"two", content_type=PDF)
-    _version_file(local_root, KEY, one.version_id, ".json").write_text("{not json")
-    _version_file(local_root, KEY, two.version_id, ".bin").unlink()
-    with pytest.raises(ObjectCorrupted):
-        local.get(KEY, one.version_id)
-    with pytest.raises(ObjectCorrupted):
-        local.get(KEY, two.version_id)
-
-
-def test_local_retention_expires_by_utc_clock(local: LocalStore, monkeypatch) -> None:
-    import khuyenhoc_docs.storage.local as local_mod
-
-    stored = local.put(KEY, b"x", content_type=PDF, retain_until=_in(1))
-    with pytest.raises(ObjectLocked):
-        local.delete_version(KEY, stored.version_id)
-    monkeypatch.setattr(local_mod, "utcnow", lambda: _in(1.5))
-    local.delete_version(KEY, stored.version_id)
-    assert local.list_versions(KEY) == []
-
-
-def _put_many(root: str, worker: int, count: int) -> list[str]:
-    from pathlib import Path
-
-    from khuyenhoc_docs.storage import LocalStoreOptions, open_store
-
-    store = open_store(LocalStoreOptions(root=Path(root)))
-    payload = lambda i: f"worker {worker} put {i} ".encode() * 2000  # noqa: E731
-    return [store.put(KEY, payload(i), content_type=PDF).version_id for i in range(count)]
-
-
-def _read_all(root: str, seconds: float) -> int:
-    import time
-    from pathlib import Path
-
-    from khuyenhoc_docs.storage import LocalStoreOptions, open_store
-
-    store = open_store(LocalStoreOptions(root=Path(root)))
-    reads = 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for version in store.list_versions(KEY):
-            store.get(KEY, version.version_id)  # raises on any half object
-            reads += 1
-    return reads
-
-
-def test_local_concurrent_processes(local: LocalStore, local_root) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=5, mp_context=ctx) as pool:
-        reader = pool.submit(_read_all, str(local_root), 1.0)
-        writers = [pool.submit(_put_many, str(local_root), w, 15) for w in range(4)]
-        ids = [vid for f in writers for vid in f.result()]
-        assert reader.result() > 0
-
-    assert len(set(ids)) == 60
-    versions = local.list_versions(KEY)
-    assert sorted(v.version_id for v in versions) == sorted(ids)
-    for version in versions:
-        local.get(KEY, version.version_id)
-    leftovers = [p for p in local_root.rglob(".tmp-*")]
-    assert leftovers == []
-
-
-# -- S3 backend only --------------------------------------------------------
-@pytest.fixture
-def s3(s3_server) -> S3Store:
-    from khuyenhoc_docs.storage import open_store
-
-    from .conftest import s3_options
-
-    result = open_store(s3_options(s3_server))
-    result.ensure_ready()
-    assert isinstance(result, S3Store)
-    return result
-
-
-def _raw_put(s3: S3Store, key: str, data: bytes, metadata: dict[str, str]) -> str:
-    """Write with the bare SDK, bypassing S3Store's checksum bookkeeping."""
-    import base64
-    import io
-
-    digest = hashlib.sha256(data).digest()
-    headers = {
-        "x-amz-sdk-checksum-algorithm": "SHA256",
-        "x-amz-checksum-sha256": base64.b64encode(digest).decode(),
-        **metadata,
-    }
-    result = s3._client.put_object(
-        s3._bucket, key, io.BytesIO(data), len(data), metadata=headers
-    )
-    return result.version_id
-
-
-def test_s3_object_with_wrong_stored_sha256_is_corrupted(s3: S3Store) -> None:
-    vid = _raw_put(s3, KEY, b"tampered", {"x-amz-meta-sha256": _sha(b"original")})
-    with pytest.raises(ObjectCorrupted):
-        s3.get(KEY, vid)
-
-
-def test_s3_object_without_stored_sha256(s3: S3Store) -> None:
-    vid = _raw_put(s3, KEY, b"foreign", {})
-    with pytest.raises(ObjectCorrupted):
-        s3.get(KEY, vid)
-    assert s3.get(KEY, vid, expected_sha256=_sha(b"foreign")) == b"foreign"
-
-
-def test_s3_delete_markers_are_listed_and_removable(s3: S3Store) -> None:
-    real = s3.put(KEY, b"x", content_type=PDF)
-    s3._client.remove_object(s3._bucket, KEY)  # unversioned delete: a marker
-    versions = s3.list_versions(KEY)
-    assert [v.is_delete_marker for v in versions] == [True, False]
-    marker = versions[0].version_id
-    with pytest.raises(ObjectNotFound):
-        s3.get(KEY, marker)
-    s3.delete_version(KEY, marker)
-    assert [v.version_id for v in s3.list_versions(KEY)] == [real.version_id]
-
-
-def test_s3_ensure_ready_refuses_bucket_without_object_lock(s3: S3Store) -> None:
-    from khuyenhoc_docs.storage import S3StoreOptions, StoreError, open_store
-
-    opts = s3._options
-    plain = opts.bucket + "-plain"
-    s3._client.make_bucket(plain)  # no object lock
-    store = open_store(
-        S3StoreOptions(opts.endpoint, opts.access_key, opts.secret_key, plain)
-    )
-    with pytest.raises(StoreError, match="without object lock"):
-        store.ensure_ready()
-
-
-@pytest.mark.parametrize(
-    ("code", "message", "status", "lock_op", "expected"),
-    [
-        # Shapes real MinIO answers that moto never produces.
-        ("InvalidRequest", "Object is WORM protected and cannot be overwritten",
-         400, True, ObjectLocked),
-        ("AccessDenied", "Access Denied.", 403, True, ObjectLocked),
-        ("InvalidArgument", "Invalid version id specified", 400, False, ObjectNotFound),
-        ("BadRequest", "Bad request", 400, False, ObjectNotFound),  # HEAD, no body
-        ("NoSuchVersion", "The specified version does not exist.", 404, False,
-         ObjectNotFound),
-        ("NoSuchBucket", "The specified bucket does not exist", 404, False,
-         StoreUnavailable),
-        ("XMinioServerNotInitialized", "Server not initialized", 503, False,
-         StoreUnavailable),
-        ("AccessDenied", "Access Denied.", 403, False, None),  # plain StoreError
-    ],
-)
-def test_s3_error_mapping(s3: S3Store, code, message, status, lock_op, expected) -> None:
-    import urllib3
-    from minio.error import S3Error
-
-    from khuyenhoc_docs.storage import StoreError
-
-    error = S3Error(urllib3.HTTPResponse(status=status), code, message, "/", "r", "h")
-    with pytest.raises(expected or StoreError) as info:
-        with s3._errors("op", version_id="v1", lock_op=lock_op):
-            raise error
-    if expected is None:
-        assert type(info.value) is StoreError
