@@ -206,3 +206,41 @@ def test_unit_generates_the_report_from_its_template_and_uploads_it(jobs_app):
     assert upload.status_code == 302
     page = client.get(f"/reports?year={year}").get_data(as_text=True)
     assert "bao-cao.docx" in page
+
+
+def test_unit_chair_signs_the_pdf_report(jobs_app):
+    from khuyenhoc_docs.credentials import issue_demo_credential
+    from khuyenhoc_docs.models import User
+    from khuyenhoc_docs.signing.validation import validate_pdf
+
+    client = jobs_app.test_client()
+    year = datetime.now(VN).year
+    doc_id, h, _ = signed_programme(client, period=f"{year} – {year + 4}")
+    make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
+    chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
+    svc = jobs_app.extensions["khd.services"]
+    with jobs_app.extensions["khd.sessions"]() as s:
+        issue_demo_credential(s, svc.demo_pki.ca, s.get(User, chair_id), DEMO_PASSWORD)
+        s.commit()
+    items = client.get(f"/api/v1/reports?year={year}", headers=api_token(client, "vanthu")).get_json()["items"]
+    mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Giồng Trôm")
+    chair = api_token(client, "chutich.gt")
+    assert client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair,
+                       json={"secret": DEMO_PASSWORD}).status_code == 409  # nothing submitted yet
+    report_pdf = client.get(f"/api/v1/documents/{doc_id}/file?version=1", headers=h).data  # an unsigned PDF
+    assert client.post(f"/api/v1/reports/{mine['id']}/submission", headers=api_token(client, "vanthu.gt"),
+                       data={"file": (io.BytesIO(report_pdf), "bao-cao.pdf")},
+                       content_type="multipart/form-data").status_code == 201
+    assert client.post(f"/api/v1/reports/{mine['id']}/sign", headers=api_token(client, "chutich.hkh"),
+                       json={"secret": DEMO_PASSWORD}).status_code == 403  # not this unit's chair
+    wrong = client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair, json={"secret": "sai"})
+    assert wrong.status_code == 422
+    ok = client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair, json={"secret": DEMO_PASSWORD})
+    assert ok.status_code == 200 and ok.get_json()["signed_at"]
+    with jobs_app.extensions["khd.sessions"]() as s:
+        o = s.get(ReportObligation, mine["id"])
+        signed = svc.store.get(o.signed_object.key, o.signed_object.version_id, expected_sha256=o.signed_object.sha256)
+    report = validate_pdf(signed, trust_roots=svc.trust_roots)
+    assert report.ok and [sig.signer_cn for sig in report.signatures] == ["Võ Văn Tài"]
+    assert client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair,
+                       json={"secret": DEMO_PASSWORD}).status_code == 409

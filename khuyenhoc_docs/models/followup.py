@@ -63,6 +63,11 @@ class ReportObligation(Base):
     submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     reminder_sent_at: Mapped[Optional[datetime]]
     overdue_sent_at: Mapped[Optional[datetime]]
+    # The unit chair's signature on a PDF report (Decree 30: top right of page 1, no image).
+    signed_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    signed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[Optional[datetime]]
 
     unit: Mapped[Organisation] = relationship(lazy="joined")
-    object: Mapped[Optional[StoredObject]] = relationship()
+    object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[object_id])
+    signed_object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[signed_object_id])

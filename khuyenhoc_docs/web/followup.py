@@ -58,6 +58,15 @@ def report_template(obligation_id: int):
     return file_response(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", name)
 
 
+@bp.post("/reports/<int:obligation_id>/sign")
+@login_required
+def sign_report(obligation_id: int):
+    p = require("document.list")
+    o = followup.sign_report(db(), services(), p, actor(), obligation_id, request.form.get("secret", "")[:300])
+    flash("Đã ký số báo cáo.", "success")
+    return redirect(url_for("followup.reports", year=o.year))
+
+
 @bp.route("/reports", methods=["GET", "POST"])
 @login_required
 def reports():

@@ -247,6 +247,71 @@ def _own_obligation(session: Session, p: Principal, obligation_id: int) -> Repor
     return o
 
 
+def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obligation_id: int,
+                secret: str) -> ReportObligation:
+    """The unit chair signs its submitted PDF report (a field at the top right of page 1). Commits."""
+    from ..credentials import active_credential, key_source
+    from ..signing import SignatureCoreError
+    from ..signing.appearance import StampInfo
+    from ..signing.fields import FieldBox, prepare_fields
+    from ..signing.keys import check_certificate
+    from ..signing.signer import sign_document
+    from .signing import SigningRefused
+
+    o = session.get(ReportObligation, obligation_id)
+    if o is None:
+        raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
+    partner = counterpart(session, o.unit)
+    if not p.has("chair") or p.user.organisation_id not in {o.unit_org_id, partner.id if partner else -1}:
+        raise Forbidden("Chỉ người ký của đơn vị được giao mới ký được báo cáo này.")
+    if o.object is None or o.object.content_type != objects.PDF:
+        raise Conflict("Chỉ ký được báo cáo đã nộp dưới dạng PDF.")
+    if o.signed_object_id is not None:
+        raise Conflict("Báo cáo đã được ký.")
+    if not secret or len(secret) > 256:
+        raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
+    cred = active_credential(session, p.user)
+    if cred is None:
+        raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
+    pdf = objects.read(svc.store, o.object)
+    now = utcnow()
+    try:
+        x1, y1, x2, y2 = _page_one_box(pdf)
+        prepared = prepare_fields(pdf, [FieldBox("sig_report", 0, x1, y1, x2, y2)])
+        with key_source(cred, secret, svc.trust_roots).open() as key:
+            check_certificate(key.cert, expected_name=p.user.full_name, at=now)
+            signed = sign_document(prepared, field_name="sig_report", signer=key, cert_chain=svc.trust_roots,
+                                   timestamper=svc.timestamper, certify=True,
+                                   stamp=StampInfo(full_name=p.user.full_name, position=p.user.position,
+                                                   organisation=p.user.organisation.name, signed_at=now),
+                                   reason=f"Ký báo cáo năm {o.year}")
+    except SignatureCoreError as exc:
+        raise SigningRefused(exc.reason_vi) from exc
+    row = objects.put(session, svc.store, report_key("yearly-signed", o.id, "pdf"), signed,
+                      content_type=objects.PDF, metadata={"programme-id": str(o.programme_id), "year": str(o.year)})
+    o.signed_object_id, o.signed_by_id, o.signed_at = row.id, p.user.id, now
+    audit.record(session, actor, "report_sign", "document", o.programme_id, obligation=o.id, sha256=row.sha256)
+    session.commit()
+    return o
+
+
+def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
+    """Top right of page 1, inside the 15 mm right and 20 mm top margins (Decree 30 attachments)."""
+    import io
+
+    import pdfplumber
+
+    from ..signing import InvalidPdf
+
+    try:
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            x0, y0, x1, y1 = (float(v) for v in doc.pages[0].mediabox)
+    except Exception as exc:  # noqa: BLE001 - any unreadable page tree is an unusable report
+        raise InvalidPdf("Không đọc được trang đầu của tệp PDF.", detail=repr(exc)) from exc
+    right, top = x1 - 42.5, y1 - 20
+    return right - 190, top - 48, right, top
+
+
 def _report_type(data: bytes) -> str:
     from ..conversion.base import InvalidDocument
     from ..conversion import validate_docx

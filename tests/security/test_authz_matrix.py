@@ -133,6 +133,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("followup.reports", "POST"): Expect(frozenset({OTHER}), files=True,
                                          body=lambda w, r: {"obligation_id": str(w.obligation_id)}),
     ("followup.report_template", "GET"): Expect(frozenset({OTHER})),  # the same unit's clerk only
+    # Only a chair of the reporting unit signs its report; the world has no such chair.
+    ("followup.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
     # --- JSON API (Bearer tokens only) --------------------------------------------------------
     ("api.issue_token", "POST"): Expect(EVERYONE, body=_credentials, stateless=True),
     ("api.me", "GET"): Expect(SIGNED_IN),
@@ -161,6 +163,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.get_job", "GET"): Expect(frozenset({CLERK, ADMIN}), hidden=SIGNED_IN - {CLERK, ADMIN}),
     ("api.list_reports", "GET"): Expect(SIGNED_IN),
     ("api.submit_report", "POST"): Expect(frozenset({OTHER}), files=True),
+    ("api.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
 }
 
 #: Public by design; each has its own test (recipient pages below, the rest elsewhere).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
-from apiflask.validators import Range
+from apiflask.validators import Length, Range
 
 from ... import jobs
 from ...db import utcnow
@@ -48,6 +48,7 @@ class ObligationOut(Schema):
     submitted_at = DateTime(allow_none=True)
     late = Boolean()
     filename = String()
+    signed_at = DateTime(allow_none=True)
 
 
 class ReportsOut(Schema):
@@ -58,6 +59,10 @@ class ReportsOut(Schema):
 
 class SubmissionIn(Schema):
     file = File(required=True)
+
+
+class SecretIn(Schema):
+    secret = String(required=True, validate=Length(1, 256))
 
 
 @bp.post("/documents/<int:doc_id>/cascade")
@@ -85,7 +90,7 @@ def get_job(job_id: int):
 
 def _obligation(o, now) -> dict:
     return {**{k: getattr(o, k) for k in ("id", "programme_id", "unit", "unit_org_id", "year", "due_date",
-                                          "submitted_at", "late", "filename")},
+                                          "submitted_at", "late", "filename", "signed_at")},
             "status": followup.obligation_status(o, now)}
 
 
@@ -113,4 +118,14 @@ def submit_report(obligation_id: int, body):
     p = require("document.list")
     upload = body["file"]
     o = followup.submit_report(db(), services(), p, actor(), obligation_id, upload.filename or "", upload.read())
+    return _obligation(o, utcnow())
+
+
+@bp.post("/reports/<int:obligation_id>/sign")
+@bp.input(SecretIn, arg_name="body")
+@bp.output(ObligationOut)
+@bp.doc(summary="Người ký của đơn vị ký số báo cáo PDF đã nộp", security=SECURITY)
+def sign_report(obligation_id: int, body):
+    p = require("document.list")
+    o = followup.sign_report(db(), services(), p, actor(), obligation_id, body["secret"])
     return _obligation(o, utcnow())
