@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden
-from .models import Document, User
+from .models import Document, Signature, User
 from .orgtree import descendant_ids
 
 
@@ -27,6 +28,19 @@ class Principal:
 
     def in_scope(self, doc: Document) -> bool:
         return doc.lead_org_id in self.scope or doc.partner_org_id in self.scope
+
+
+def in_scope_clause(p: Principal) -> ColumnElement[bool]:
+    """SQL form of ``Principal.in_scope``: the lead or partner organisation is in the scope."""
+    return or_(Document.lead_org_id.in_(p.scope), Document.partner_org_id.in_(p.scope))
+
+
+def visible_documents_clause(p: Principal) -> ColumnElement[bool] | None:
+    """SQL form of "document.view" for listings (None: everything, for admins)."""
+    if p.has("admin"):
+        return None
+    signed_by_me = select(Signature.document_id).where(Signature.signer_id == p.user.id)
+    return or_(in_scope_clause(p), Document.id.in_(signed_by_me))
 
 
 def _is_signer(p: Principal, doc: Document) -> bool:

@@ -6,10 +6,11 @@ from flask_login import login_required
 from sqlalchemy import func, or_, select
 
 from .. import audit
+from ..access import visible_documents_clause
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
 from ..evidence import build_evidence, metadata
-from ..models import STATUSES, Dispatch, Document, DocumentVersion, Organisation, Signature
+from ..models import STATUSES, Dispatch, Document, DocumentVersion, Organisation
 from ..orgtree import counterpart
 from ..workflow import drafting, prefill, submission
 from ..workflow.objects import read
@@ -33,9 +34,9 @@ def index():
     status = request.args.get("status") or ""
     page = max(1, form_int(request.args, "page") or 1)
     stmt = select(Document)
-    if not p.has("admin"):
-        stmt = stmt.where(or_(Document.lead_org_id.in_(p.scope), Document.partner_org_id.in_(p.scope),
-                              Document.id.in_(select(Signature.document_id).where(Signature.signer_id == p.user.id))))
+    visible = visible_documents_clause(p)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if status in STATUSES:
         stmt = stmt.where(Document.status == status)
     if q:

@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..access import in_scope_clause
 from ..models import AWAITING, DRAFT, SIGNED, Document, Signature
 from .context import db, principal
 
@@ -35,7 +36,7 @@ def index():
             ).unique()
         )
     if p.has("clerk"):
-        in_scope = Document.lead_org_id.in_(p.scope) | Document.partner_org_id.in_(p.scope)
+        in_scope = in_scope_clause(p)
         sections["drafts"] = list(
             session.scalars(select(Document).where(in_scope, Document.status.in_([DRAFT, "declined"]))
                             .order_by(Document.updated_at.desc()).limit(50))

@@ -237,12 +237,17 @@ def report_template(session: Session, p: Principal, obligation_id: int, today: d
     return data, f"bao-cao-{o.year}-{o.id}.docx"
 
 
+def _unit_orgs(session: Session, o: ReportObligation) -> set[int]:
+    """The reporting unit and its counterpart of the other family: either may act on the report."""
+    partner = counterpart(session, o.unit)
+    return {o.unit_org_id} | ({partner.id} if partner else set())
+
+
 def _own_obligation(session: Session, p: Principal, obligation_id: int) -> ReportObligation:
     o = session.get(ReportObligation, obligation_id)
     if o is None:
         raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
-    partner = counterpart(session, o.unit)
-    if not p.has("clerk") or not ({o.unit_org_id, partner.id if partner else -1} & {p.user.organisation_id}):
+    if not p.has("clerk") or p.user.organisation_id not in _unit_orgs(session, o):
         raise Forbidden("Chỉ văn thư của đơn vị được giao mới nộp được báo cáo này.")
     return o
 
@@ -261,8 +266,7 @@ def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obl
     o = session.get(ReportObligation, obligation_id)
     if o is None:
         raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
-    partner = counterpart(session, o.unit)
-    if not p.has("chair") or p.user.organisation_id not in {o.unit_org_id, partner.id if partner else -1}:
+    if not p.has("chair") or p.user.organisation_id not in _unit_orgs(session, o):
         raise Forbidden("Chỉ người ký của đơn vị được giao mới ký được báo cáo này.")
     if o.object is None or o.object.content_type != objects.PDF:
         raise Conflict("Chỉ ký được báo cáo đã nộp dưới dạng PDF.")

@@ -6,11 +6,12 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, 
 from apiflask.validators import Length, OneOf, Range
 from cryptography.hazmat.primitives import serialization
 from flask import Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ... import audit
+from ...access import visible_documents_clause
 from ...drafting.templates import TemplateKind
-from ...models import STATUSES, Document, DocumentVersion, Signature, TemplateVersion
+from ...models import STATUSES, Document, DocumentVersion, TemplateVersion
 from ...workflow import drafting, signing, submission
 from ..context import actor, db, require, services
 from ..documents import download
@@ -146,9 +147,9 @@ def list_templates():
 def list_documents(query):
     p = require("document.list")
     stmt = select(Document)
-    if not p.has("admin"):
-        stmt = stmt.where(or_(Document.lead_org_id.in_(p.scope), Document.partner_org_id.in_(p.scope),
-                              Document.id.in_(select(Signature.document_id).where(Signature.signer_id == p.user.id))))
+    visible = visible_documents_clause(p)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if query.get("status"):
         stmt = stmt.where(Document.status == query["status"])
     session = db()
