@@ -24,6 +24,8 @@ class Recipient(Base):
     email: Mapped[str] = mapped_column(String(255), default="")
     postal_address: Mapped[str] = mapped_column(String(500), default="")
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    # Mã định danh of a body with a document system of its own: it defaults to the edXML channel.
+    code: Mapped[str40] = mapped_column(default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
 

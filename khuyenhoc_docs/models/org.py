@@ -39,6 +39,8 @@ class Organisation(Base):
     place: Mapped[str255] = mapped_column(default="")  # place name in the date line
     email: Mapped[str] = mapped_column(String(255), default="")
     postal_address: Mapped[str] = mapped_column(String(500), default="")
+    # Mã định danh (e.g. 000.00.31.H05): how document systems address it over edXML; "" when none.
+    code: Mapped[str40] = mapped_column(default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     level: Mapped[OrgLevel] = relationship(lazy="joined")
