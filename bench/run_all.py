@@ -169,7 +169,7 @@ def bench_render(app, n: int) -> tuple[list[float], list[float]]:
 def bench_cascade(app, units: int) -> float:
     """Documents per second for a cascade of ``units`` synthetic district units (inline job)."""
     from khuyenhoc_docs.models import Document, Organisation, OrgLevel
-    from khuyenhoc_docs.workflow.followup import run_cascade, start_cascade
+    from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
     from khuyenhoc_docs.access import Principal
     from khuyenhoc_docs.audit import Actor
     from khuyenhoc_docs.models import User

@@ -1,4 +1,5 @@
-"""Access rules, all in one place. Views and templates ask ``can``; nothing else decides."""
+"""Access rules, all in one place. Views, workflow functions and templates ask ``can``/``ensure``;
+nothing else compares roles, users or organisations to decide who may do what."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden
-from .models import Document, Signature, User
-from .orgtree import descendant_ids
+from .models import SIG_PENDING, Document, ReportObligation, Signature, User
+from .orgtree import counterpart, descendant_ids
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,37 @@ def visible_documents_clause(p: Principal) -> ColumnElement[bool] | None:
     return or_(in_scope_clause(p), Document.id.in_(signed_by_me))
 
 
+def search_scope(p: Principal) -> frozenset[int] | None:
+    """Organisations whose records the principal may search (None: all, for admins)."""
+    return None if p.has("admin") else p.scope
+
+
+@dataclass(frozen=True)
+class ReportUnit:
+    """A yearly report obligation with the organisations that act on it: the unit and its counterpart."""
+
+    obligation: ReportObligation
+    org_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, session: Session, o: ReportObligation) -> "ReportUnit":
+        partner = counterpart(session, o.unit)
+        return cls(o, frozenset({o.unit_org_id} | ({partner.id} if partner else set())))
+
+
 def _is_signer(p: Principal, doc: Document) -> bool:
     return any(s.signer_id == p.user.id for s in doc.signatures)
 
 
 def _pending_signer(p: Principal, doc: Document) -> bool:
-    return any(s.signer_id == p.user.id and s.status == "pending" for s in doc.signatures)
+    return any(s.signer_id == p.user.id and s.status == SIG_PENDING for s in doc.signatures)
 
 
 Rule = Callable[[Principal, Any], bool]
 
 RULES: dict[str, Rule] = {
+    # Any active account: routes whose workflow function decides on the object itself
+    "account.active": lambda p, _: True,
     # Documents
     "document.list": lambda p, _: p.has("admin", "clerk", "chair", "archivist"),
     "document.create": lambda p, _: p.has("clerk"),
@@ -68,12 +89,28 @@ RULES: dict[str, Rule] = {
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     "document.verify": lambda p, d: p.has("admin", "clerk", "chair", "archivist")
     and (p.has("admin") or p.in_scope(d) or _is_signer(p, d)),
+    # Handing a recipient's personal link over (e.g. no email address on file).
+    "document.hand_over_links": lambda p, d: p.has("clerk") and p.in_scope(d),
+    # Cascading a signed programme creates drafts for the units below: issue + create.
+    "document.cascade": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.export": lambda p, d: p.has("admin", "clerk", "archivist") and (p.has("admin") or p.in_scope(d)),
     "document.audit": lambda p, d: p.has("admin", "clerk", "archivist") and (p.has("admin") or p.in_scope(d)),
     # Anyone signed in may check an uploaded PDF; it touches no stored record.
     "verify.upload": lambda p, _: True,
     "register.view": lambda p, _: p.has("admin", "clerk", "archivist"),
     "archive.search": lambda p, _: p.has("admin", "clerk", "chair", "archivist"),
+    # Drafting on behalf of an organisation (lead of a new draft)
+    "organisation.draft_for": lambda p, org: p.has("clerk") and org.id in p.scope,
+    # Home page queues
+    "home.to_sign": lambda p, _: p.has("chair"),
+    "home.drafting": lambda p, _: p.has("clerk"),
+    # Background jobs are seen by whoever started them (and admins)
+    "job.view": lambda p, j: p.has("admin") or j.created_by_id == p.user.id,
+    # Yearly reports: the dashboard, a programme's every unit line, a unit's own report
+    "report.list": lambda p, _: p.has("admin", "clerk", "chair", "archivist"),
+    "report.follow": lambda p, d: p.has("admin") or p.in_scope(d),
+    "report.submit": lambda p, r: p.has("clerk") and p.user.organisation_id in r.org_ids,
+    "report.sign": lambda p, r: p.has("chair") and p.user.organisation_id in r.org_ids,
     # Administration
     "admin.users": lambda p, _: p.has("admin"),
     "admin.organisations": lambda p, _: p.has("admin"),

@@ -75,7 +75,7 @@ def deliver_dispatch(dispatch_id: int) -> str:
 @huey.task(retries=2, retry_delay=10)
 def cascade(job_id: int) -> str:
     """Generate the unit programmes of a cascade job (reruns skip units already done)."""
-    from .workflow.followup import run_cascade
+    from .workflow.cascade import run_cascade
 
     svc, sessions = _ctx()
     with sessions() as session:
@@ -85,7 +85,7 @@ def cascade(job_id: int) -> str:
 @huey.periodic_task(crontab(hour="7", minute="0"))
 def daily_reminders() -> dict:
     """Deadline reminders and overdue notices for yearly reports (07:00 server time)."""
-    from .workflow.followup import send_reminders
+    from .workflow.reports import send_reminders
     from .workflow.submission import today_vn
 
     svc, sessions = _ctx()

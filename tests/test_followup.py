@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from khuyenhoc_docs.models import BackgroundJob, CascadeChild, Document, ReportObligation, StoredObject
-from khuyenhoc_docs.workflow.followup import deadline_moment, obligation_status, send_reminders
+from khuyenhoc_docs.workflow.reports import deadline_moment, obligation_status, send_reminders
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
 from tests.factories import make_user
 from tests.services.smtp import SmtpServer

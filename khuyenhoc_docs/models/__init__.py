@@ -5,7 +5,8 @@ from .distribution import (
     Dispatch, DocumentRecipient, Recipient, RecipientList, RecipientListItem,
 )
 from .documents import (
-    AWAITING, DECLINED, DRAFT, ISSUED, SIGNED, STATUSES, WITHDRAWN,
+    AWAITING, DECLINED, DRAFT, ISSUED, SIG_CANCELLED, SIG_DECLINED, SIG_PENDING, SIG_SIGNED, SIGNATURE_STATUSES,
+    SIGNED, STATUSES, WITHDRAWN,
     Document, DocumentVersion, Signature, StoredObject, TemplateVersion,
 )
 from .followup import BackgroundJob, CascadeChild, ReportObligation
@@ -17,7 +18,8 @@ __all__ = [
     "BackgroundJob", "CascadeChild", "ReportObligation",
     "ACKNOWLEDGED", "CHANNELS", "FAILED", "QUEUED", "SENT", "Dispatch", "DocumentRecipient", "Recipient",
     "RecipientList", "RecipientListItem",
-    "AuditEvent", "AuditHead", "AWAITING", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
+    "AuditEvent", "AuditHead", "AWAITING", "SIG_CANCELLED", "SIG_DECLINED", "SIG_PENDING", "SIG_SIGNED",
+    "SIGNATURE_STATUSES", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
     "SigningCredential", "User", "UserRole",

@@ -17,6 +17,10 @@ DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED = (
 )
 STATUSES = (DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED)
 
+# A chair's signature task on one submitted version.
+SIG_PENDING, SIG_SIGNED, SIG_DECLINED, SIG_CANCELLED = "pending", "signed", "declined", "cancelled"
+SIGNATURE_STATUSES = (SIG_PENDING, SIG_SIGNED, SIG_DECLINED, SIG_CANCELLED)
+
 
 class StoredObject(Base):
     """One object version in the object store, with the hash taken at write time."""
@@ -130,7 +134,7 @@ class Signature(Base):
     signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     field_name: Mapped[str40]
     order: Mapped[int]
-    status: Mapped[str40] = mapped_column(default="pending")  # pending|signed|declined|cancelled
+    status: Mapped[str40] = mapped_column(default=SIG_PENDING)  # one of SIGNATURE_STATUSES
     certification: Mapped[bool] = mapped_column(default=False)
     signed_at: Mapped[Optional[datetime]]
     reason: Mapped[str] = mapped_column(String(2000), default="")

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
-from ..access import Principal
+from ..access import Principal, search_scope
 from ..errors import ValidationFailed
 from ..models import STATUSES
 from ..search import SearchFilters, SearchPage, search_index_for
@@ -44,7 +44,7 @@ def run_search(p: Principal, args) -> tuple[str, SearchFilters, SearchPage]:
         doc_number=args.get("doc_number") or None, year=_int(args.get("year"), "Năm"),
         level_code=args.get("level") or None, signer=args.get("signer") or None, status=status,
         date_from=_date(args.get("date_from"), "Từ ngày"), date_to=_date(args.get("date_to"), "Đến ngày"),
-        organisation_ids=None if p.has("admin") else frozenset(p.scope),
+        organisation_ids=search_scope(p),
     )
     page = _int(args.get("page"), "Trang") or 1
     per_page = min(_int(args.get("per_page"), "Số dòng") or 20, 100)

@@ -38,6 +38,11 @@ def require(action: str, obj=None) -> Principal:
     return p
 
 
+def signed_in() -> Principal:
+    """The current principal, for routes whose workflow function decides access on the object."""
+    return require("account.active")
+
+
 def actor() -> Actor:
     """The audit actor for this request."""
     user = current_user if current_user and current_user.is_authenticated else None

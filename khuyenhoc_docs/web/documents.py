@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from .. import audit
-from ..access import visible_documents_clause
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
 from ..evidence import build_evidence, metadata
-from ..models import STATUSES, Dispatch, Document, DocumentVersion, Organisation
+from ..models import STATUSES, Dispatch, Organisation
 from ..orgtree import counterpart
-from ..workflow import drafting, prefill, submission
+from ..workflow import documents, drafting, prefill, submission
 from ..workflow.objects import read
-from .context import actor, db, require, services
+from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
 from .forms import form_int
@@ -28,24 +27,13 @@ PAGE_SIZE = 25
 @bp.get("/")
 @login_required
 def index():
-    p = require("document.list")
-    session = db()
+    p = signed_in()
     q = (request.args.get("q") or "").strip()[:200]
     status = request.args.get("status") or ""
-    page = max(1, form_int(request.args, "page") or 1)
-    stmt = select(Document)
-    visible = visible_documents_clause(p)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if status in STATUSES:
-        stmt = stmt.where(Document.status == status)
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    docs = session.scalars(stmt.order_by(Document.updated_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return render_template("documents/index.html", docs=list(docs), q=q, status=status, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), total=total, statuses=STATUSES)
+    listing = documents.list_documents(db(), p, status=status, text=q, page=form_int(request.args, "page") or 1,
+                                       per_page=PAGE_SIZE)
+    return render_template("documents/index.html", docs=listing.items, q=q, status=status, page=listing.page,
+                           pages=listing.pages, total=listing.total, statuses=STATUSES)
 
 
 @bp.get("/new")
@@ -87,11 +75,10 @@ def create():
 @bp.get("/<int:doc_id>")
 @login_required
 def show(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id)
-    versions = session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
-                               .order_by(DocumentVersion.number.desc())).all()
+    doc = documents.get_document(session, p, doc_id)
+    versions = documents.versions(session, doc, newest_first=True)
     signatures = [s for s in doc.signatures if s.status != "cancelled"]
     meta = metadata(doc, read(services().store, doc.pdf_object)) if doc.doc_number and doc.pdf_object else None
     dispatches = session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)).all()
@@ -105,9 +92,9 @@ def show(doc_id: int):
 @bp.get("/<int:doc_id>/edit")
 @login_required
 def edit(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id, "document.edit")
+    doc = documents.get_document(session, p, doc_id, "document.edit")
     return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(doc.fields),
                            errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session))
 
@@ -115,7 +102,7 @@ def edit(doc_id: int):
 @bp.post("/<int:doc_id>/edit")
 @login_required
 def update(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
     data = fields_from_form(request.form)
     try:
@@ -124,7 +111,7 @@ def update(doc_id: int):
                               routing=request.form.get("routing") or None)
     except ValidationFailed as exc:
         session.rollback()
-        doc = drafting.get_document(session, p, doc_id, "document.edit")
+        doc = documents.get_document(session, p, doc_id, "document.edit")
         flash(exc.message, "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
                                errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session)), 422
@@ -135,7 +122,7 @@ def update(doc_id: int):
 @bp.post("/<int:doc_id>/submit")
 @login_required
 def submit(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     doc = submission.submit(db(), services(), p, actor(), doc_id)
     flash(f"Đã trình ký văn bản số {doc.doc_number}.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
@@ -144,7 +131,7 @@ def submit(doc_id: int):
 @bp.post("/<int:doc_id>/withdraw")
 @login_required
 def withdraw(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     submission.withdraw(db(), services(), p, actor(), doc_id, request.form.get("reason", "")[:2001])
     flash("Đã thu hồi văn bản; số văn bản được ghi nhận là số hủy.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
@@ -153,11 +140,11 @@ def withdraw(doc_id: int):
 @bp.get("/<int:doc_id>/file")
 @login_required
 def file(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id)
+    doc = documents.get_document(session, p, doc_id)
     fmt = request.args.get("format", "pdf")
-    data, mimetype, name = download(session, doc, fmt, form_int(request.args, "version"))
+    data, mimetype, name = documents.download(session, services(), doc, fmt, form_int(request.args, "version"))
     audit.record(session, actor(), "download", "document", doc.id, format=fmt,
                  version=request.args.get("version") or "current")
     session.commit()
@@ -168,34 +155,13 @@ def file(doc_id: int):
 @bp.get("/<int:doc_id>/evidence.zip")
 @login_required
 def evidence(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id, "document.export")
+    doc = documents.get_document(session, p, doc_id, "document.export")
     audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
     session.commit()
     name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
     return file_response(build_evidence(session, services(), doc), "application/zip", f"chung-cu-{name}.zip")
-
-
-def download(session, doc: Document, fmt: str, version_no: int | None) -> tuple[bytes, str, str]:
-    """The bytes of a document file: the current PDF (with signatures) or a version's DOCX/PDF."""
-    if fmt not in ("pdf", "docx"):
-        raise ValidationFailed("Định dạng tệp không hợp lệ (pdf hoặc docx).")
-    svc = services()
-    base = f"van-ban-{doc.id}"
-    if version_no is None:
-        if fmt == "pdf":
-            if doc.pdf_object is None:
-                raise NotFound("Văn bản chưa có tệp PDF.")
-            return read(svc.store, doc.pdf_object), "application/pdf", f"{base}.pdf"
-        version_no = doc.current_version
-    version = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
-                                                           DocumentVersion.number == version_no))
-    if version is None:
-        raise NotFound("Không có phiên bản này.")
-    row = version.pdf_object if fmt == "pdf" else version.docx_object
-    mimetype = "application/pdf" if fmt == "pdf" else row.content_type
-    return read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
 
 
 def _orgs(session) -> list[Organisation]:

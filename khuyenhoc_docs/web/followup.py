@@ -5,13 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from .. import jobs
-from ..db import utcnow
-from ..errors import NotFound
-from ..models import BackgroundJob
-from ..workflow import followup
-from ..workflow.drafting import get_document
+from ..workflow import cascade as cascades
+from ..workflow import reports as yearly
+from ..workflow.documents import get_document
 from ..workflow.submission import today_vn
-from .context import actor, db, require, services
+from .context import actor, db, require, services, signed_in
 from .downloads import file_response
 from .forms import form_int, is_id
 
@@ -23,18 +21,18 @@ REPORT_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "
 @bp.get("/documents/<int:doc_id>/units")
 @login_required
 def tree(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
     doc = get_document(session, p, doc_id)
-    return render_template("followup/tree.html", doc=doc, rows=followup.cascade_tree(session, doc))
+    return render_template("followup/tree.html", doc=doc, rows=cascades.cascade_tree(session, doc))
 
 
 @bp.post("/documents/<int:doc_id>/cascade")
 @login_required
 def cascade(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     unit_ids = [int(v) for v in request.form.getlist("unit_ids") if is_id(v)]
-    job = followup.start_cascade(db(), p, actor(), doc_id, unit_ids or None)
+    job = cascades.start_cascade(db(), p, actor(), doc_id, unit_ids or None)
     jobs.enqueue_cascade(job.id)
     return redirect(url_for("followup.job", job_id=job.id))
 
@@ -42,27 +40,25 @@ def cascade(doc_id: int):
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job(job_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    row = session.get(BackgroundJob, job_id)
-    if row is None or (row.created_by_id != p.user.id and not p.has("admin")):
-        raise NotFound("Không tìm thấy công việc.")
+    row = cascades.get_job(session, p, job_id)
     return render_template("followup/job.html", job=row, doc_id=row.params.get("document_id"))
 
 
 @bp.get("/reports/<int:obligation_id>/template.docx")
 @login_required
 def report_template(obligation_id: int):
-    p = require("document.list")
-    data, name = followup.report_template(db(), p, obligation_id, today_vn())
+    p = signed_in()
+    data, name = yearly.report_template(db(), p, obligation_id, today_vn())
     return file_response(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", name)
 
 
 @bp.post("/reports/<int:obligation_id>/sign")
 @login_required
 def sign_report(obligation_id: int):
-    p = require("document.list")
-    o = followup.sign_report(db(), services(), p, actor(), obligation_id, request.form.get("secret", "")[:300])
+    p = signed_in()
+    o = yearly.sign_report(db(), services(), p, actor(), obligation_id, request.form.get("secret", "")[:300])
     flash("Đã ký số báo cáo.", "success")
     return redirect(url_for("followup.reports", year=o.year))
 
@@ -70,23 +66,16 @@ def sign_report(obligation_id: int):
 @bp.route("/reports", methods=["GET", "POST"])
 @login_required
 def reports():
-    p = require("document.list")
+    p = require("report.list")
     session = db()
     year = form_int(request.values, "year") or today_vn().year
     if request.method == "POST":
         upload = request.files.get("file")
-        followup.submit_report(session, services(), p, actor(), form_int(request.form, "obligation_id") or 0,
-                               upload.filename if upload else "", upload.read() if upload else b"")
+        yearly.submit_report(session, services(), p, actor(), form_int(request.form, "obligation_id") or 0,
+                             upload.filename if upload else "", upload.read() if upload else b"")
         flash("Đã nộp báo cáo.", "success")
         return redirect(url_for("followup.reports", year=year))
-    now = utcnow()
-    programmes = []
-    for doc, visible in followup.programmes_with_reports(session, p):
-        rows = [(o, followup.obligation_status(o, now)) for o in followup.ensure_obligations(session, doc, year)
-                if visible is None or o.unit_org_id in visible]
-        if rows:
-            totals = {k: sum(1 for _, s in rows if s == k) for k in REPORT_LABELS}
-            programmes.append((doc, rows, totals))
-    session.commit()
+    programmes = [(doc, rows, {k: sum(1 for _, s in rows if s == k) for k in REPORT_LABELS})
+                  for doc, rows in yearly.overview(session, p, year)]
     return render_template("followup/reports.html", programmes=programmes, year=year, labels=REPORT_LABELS,
                            my_org=p.user.organisation_id)

@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import in_scope_clause
+from ..access import can, in_scope_clause
 from ..models import AWAITING, DRAFT, SIGNED, Document, Signature
 from .context import db, principal
 
@@ -26,7 +26,7 @@ def index():
     assert p is not None
     session = db()
     sections: dict[str, list] = {}
-    if p.has("chair"):
+    if can(p, "home.to_sign"):
         sections["to_sign"] = list(
             session.scalars(
                 select(Document)
@@ -35,7 +35,7 @@ def index():
                 .order_by(Document.updated_at.desc())
             ).unique()
         )
-    if p.has("clerk"):
+    if can(p, "home.drafting"):
         in_scope = in_scope_clause(p)
         sections["drafts"] = list(
             session.scalars(select(Document).where(in_scope, Document.status.in_([DRAFT, "declined"]))

@@ -6,14 +6,15 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from .. import audit, jobs, recipients
+from ..access import can
 from ..distribution.register_export import to_csv, to_xlsx
 from ..errors import ValidationFailed
 from ..models import CHANNELS, Dispatch
 from ..register import register_rows
 from ..workflow import distribution
-from ..workflow.drafting import get_document
+from ..workflow.documents import get_document
 from ..workflow.submission import today_vn
-from .context import actor, db, require, services
+from .context import actor, db, require, services, signed_in
 from .forms import form_int, form_str, is_id
 
 bp = Blueprint("issuing", __name__)
@@ -24,14 +25,14 @@ CHANNEL_LABELS = {"email": "Thư điện tử (kèm PDF)", "link": "Liên kết 
 @bp.get("/documents/<int:doc_id>/dispatches")
 @login_required
 def dispatches(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
     doc = get_document(session, p, doc_id)
     rows = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)))
     svc = services()
     # Personal links are shown to the clerk who may hand them over (e.g. no email address on file).
     links = {d.id: distribution.ack_link(svc, d, svc.settings.base_url) for d in rows
-             if d.channel == "link" and p.has("clerk")}
+             if d.channel == "link" and can(p, "document.hand_over_links", doc)}
     return render_template("issuing/dispatches.html", doc=doc, rows=rows, chosen=recipients.document_recipients(
         session, doc.id), channels=CHANNEL_LABELS, links=links)
 
@@ -39,7 +40,7 @@ def dispatches(doc_id: int):
 @bp.post("/documents/<int:doc_id>/issue")
 @login_required
 def issue(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     channels = {}
     for key, value in request.form.items():
         if key.startswith("channel_") and is_id(key[8:]) and value in CHANNELS:
@@ -53,7 +54,7 @@ def issue(doc_id: int):
 @bp.post("/dispatches/<int:dispatch_id>/resend")
 @login_required
 def resend(dispatch_id: int):
-    p = require("document.list")
+    p = signed_in()
     d = distribution.resend(db(), p, actor(), dispatch_id)
     jobs.enqueue_deliveries([d.id])
     flash(f"Đã gửi lại tới {d.recipient.name}.", "success")
@@ -63,7 +64,7 @@ def resend(dispatch_id: int):
 @bp.post("/documents/<int:doc_id>/resend")
 @login_required
 def resend_all(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     rows = distribution.resend_unacknowledged(db(), p, actor(), doc_id)
     jobs.enqueue_deliveries([d.id for d in rows])
     flash(f"Đã gửi lại tới {len(rows)} nơi nhận chưa xác nhận.", "success")

@@ -6,8 +6,8 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..workflow import signing
-from ..workflow.drafting import get_document
-from .context import actor, db, require, services
+from ..workflow.documents import get_document
+from .context import actor, db, require, services, signed_in
 
 bp = Blueprint("signing", __name__)
 
@@ -15,7 +15,7 @@ bp = Blueprint("signing", __name__)
 @bp.post("/documents/<int:doc_id>/sign")
 @login_required
 def sign(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     try:
         doc = signing.sign(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
     except DomainError as exc:
@@ -33,7 +33,7 @@ def sign(doc_id: int):
 @bp.post("/documents/<int:doc_id>/decline")
 @login_required
 def decline(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     signing.decline(db(), services(), p, actor(), doc_id, request.form.get("reason", "")[:2001])
     flash("Đã từ chối ký; văn bản được trả lại văn thư.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
@@ -42,7 +42,7 @@ def decline(doc_id: int):
 @bp.get("/documents/<int:doc_id>/verification")
 @login_required
 def verification(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
     report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")))
     return render_template("signing/report.html", report=report, doc=get_document(session, p, doc_id))

@@ -16,7 +16,7 @@ from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document)
 from ..services import Services
 from . import objects
-from .drafting import get_document
+from .documents import get_document, lock_document
 
 LINK_TTL = timedelta(days=60)
 
@@ -50,7 +50,7 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     if missing:
         raise ValidationFailed("Nơi nhận chưa có địa chỉ email: " + "; ".join(missing) + ".",
                                fields={"channels": "Chọn hình thức khác hoặc bổ sung email."})
-    locked = objects.lock_document(session, doc.id)
+    locked = lock_document(session, doc.id)
     assert locked is not None
     existing = {d.recipient_id for d in session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id))}
     created = []

@@ -5,21 +5,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, recipients, search_sync
-from ..access import Principal, ensure
+from ..access import Principal, can, ensure
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
 from ..drafting.render import extract_text, render_docx
 from ..drafting.templates import TemplateKind
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import DECLINED, DRAFT, Document, DocumentVersion, Organisation, TemplateVersion
+from ..errors import Conflict, ValidationFailed
+from ..models import DECLINED, DRAFT, Document, Organisation, TemplateVersion
 from ..orgtree import counterpart
 from ..services import Services
-from ..storage.keys import document_key
 from . import objects
+from .documents import get_document, lock_document, store_version
 
 EDITABLE = (DRAFT, DECLINED)
 
@@ -70,34 +70,10 @@ def render(svc: Services, template: TemplateVersion, fields: ProgrammeFields, *,
     return Rendered(fields, docx, pdf, extract_text(docx))
 
 
-def store_version(session: Session, svc: Services, doc: Document, rendered: Rendered, *, user_id: int,
-                  stage: str, note: str = "", metadata: dict[str, str] | None = None) -> DocumentVersion:
-    """Write the version's two files and its row (objects first, rows in the caller's transaction)."""
-    number = (session.scalar(select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == doc.id))
-              or 0) + 1
-    meta = {"document-id": str(doc.id), "version": str(number), **(metadata or {})}
-    docx_row = objects.put(session, svc.store, document_key(doc.id, number, stage, "docx"), rendered.docx,
-                           content_type=objects.DOCX, metadata=meta)
-    pdf_row = objects.put(session, svc.store, document_key(doc.id, number, stage, "pdf"), rendered.pdf,
-                          content_type=objects.PDF, metadata=meta)
-    version = DocumentVersion(
-        document_id=doc.id, number=number, stage=stage, fields=rendered.fields.to_dict(),
-        template_version_id=doc.template_version_id, docx_object_id=docx_row.id, pdf_object_id=pdf_row.id,
-        text=rendered.text, note=note[:500], created_by_id=user_id,
-    )
-    session.add(version)
-    doc.current_version = number
-    doc.pdf_object_id = pdf_row.id
-    doc.fields = rendered.fields.to_dict()
-    doc.title = rendered.fields.summary[:2000]
-    session.flush()
-    return version
-
-
 def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_org_id: int | None
               ) -> tuple[Organisation, Organisation]:
     lead = session.get(Organisation, lead_org_id) if lead_org_id else p.user.organisation
-    if lead is None or lead.id not in p.scope:
+    if lead is None or not can(p, "organisation.draft_for", lead):
         raise ValidationFailed("Tổ chức chủ trì không hợp lệ.", fields={"lead_org_id": "Tổ chức không thuộc phạm vi của bạn."})
     partner = session.get(Organisation, partner_org_id) if partner_org_id else counterpart(session, lead)
     if partner is None or partner.id == lead.id:
@@ -151,15 +127,6 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     return doc
 
 
-def get_document(session: Session, p: Principal, doc_id: int, action: str = "document.view") -> Document:
-    """Load a document the principal may act on (404 when missing, 403 when not allowed)."""
-    doc = session.get(Document, doc_id)
-    if doc is None:
-        raise NotFound("Không tìm thấy văn bản.")
-    ensure(p, action, doc)
-    return doc
-
-
 def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, *, data: Any,
                  expected_version: int | None = None, routing: str | None = None,
                  recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
@@ -172,7 +139,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
         raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
     fields = parse_fields(doc.kind, data, strict=False)
     rendered = render(svc, doc.template_version, fields)
-    locked = objects.lock_document(session, doc_id)
+    locked = lock_document(session, doc_id)
     assert locked is not None
     if locked.status not in EDITABLE:
         session.rollback()

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..models import Document, StoredObject
+from ..models import StoredObject
 from ..storage.base import ObjectStore
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -46,18 +45,3 @@ def put(
 def read(store: ObjectStore, row: StoredObject) -> bytes:
     """The object's bytes, verified against the hash recorded at write time."""
     return store.get(row.key, row.version_id, expected_sha256=row.sha256)
-
-
-def lock_document(session: Session, document_id: int) -> Document | None:
-    """Serialise state changes of one document across processes.
-
-    The UPDATE is the transaction's first write: PostgreSQL holds the row lock and SQLite the
-    database write lock until commit, so a second signer (any process) waits and then sees
-    the first signer's committed state.
-    """
-    res = session.execute(
-        update(Document).where(Document.id == document_id).values(lock_version=Document.lock_version + 1)
-    )
-    if res.rowcount == 0:
-        return None
-    return session.get(Document, document_id, populate_existing=True)

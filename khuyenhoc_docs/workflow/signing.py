@@ -1,7 +1,9 @@
 """Signing and declining by the chairs; validation reports of stored and uploaded PDFs."""
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,17 +14,18 @@ from ..access import Principal
 from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
-from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from ..models import AWAITING, DECLINED, SIGNED, Document, DocumentVersion, Signature
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..models import (AWAITING, DECLINED, SIG_CANCELLED, SIG_DECLINED, SIG_PENDING, SIG_SIGNED, SIGNED, Document,
+                      DocumentVersion, Signature)
 from ..services import Services
 from ..signing import InvalidPdf, SignatureCoreError
 from ..signing.appearance import StampInfo
 from ..signing.keys import check_certificate
-from ..signing.signer import sign_document
+from ..signing.signer import SignOptions, sign_document
 from ..signing.validation import ValidationReport, validate_pdf
 from ..storage.keys import document_key
 from . import objects
-from .drafting import get_document
+from .documents import get_document, lock_document
 
 MAX_SECRET = 256
 
@@ -35,18 +38,18 @@ class SigningRefused(DomainError):
 
 def _signatures(session: Session, doc_id: int) -> list[Signature]:
     return list(session.scalars(
-        select(Signature).where(Signature.document_id == doc_id, Signature.status != "cancelled")
+        select(Signature).where(Signature.document_id == doc_id, Signature.status != SIG_CANCELLED)
         .order_by(Signature.order).execution_options(populate_existing=True)
     ))
 
 
 def _mine(sigs: list[Signature], user_id: int) -> Signature | None:
-    return next((s for s in sigs if s.signer_id == user_id and s.status == "pending"), None)
+    return next((s for s in sigs if s.signer_id == user_id and s.status == SIG_PENDING), None)
 
 
 def _lock_pending(session: Session, doc_id: int, user_id: int) -> tuple[Document, list[Signature], Signature]:
     """Lock the document, then re-read its signatures: the user's must still be pending."""
-    locked = objects.lock_document(session, doc_id)
+    locked = lock_document(session, doc_id)
     assert locked is not None
     sigs = _signatures(session, doc_id)
     mine = _mine(sigs, user_id)
@@ -56,15 +59,26 @@ def _lock_pending(session: Session, doc_id: int, user_id: int) -> tuple[Document
     return locked, sigs, mine
 
 
-def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
-    """Apply the chair's PAdES B-T signature to their field; the second makes the document signed.
+@dataclass(frozen=True)
+class Placement:
+    """What to sign, read under the lock: the current PDF, the empty field, the reason."""
 
-    The document row is locked (see objects.lock_document) from reading the current PDF to
-    committing the new one, so simultaneous signers in any process queue and never lose a signature.
+    pdf: bytes
+    field_name: str
+    reason: str
+    certify: bool
+
+
+def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
+                    lock: Callable[[], Placement]) -> tuple[bytes, datetime]:
+    """The one signing routine for chairs' documents and units' reports: (signed PDF, moment).
+
+    Opens the user's key and checks its certificate once, then calls ``lock``: it locks the row
+    being signed, re-reads its state (raising after a rollback when it changed) and says what
+    to sign. The lock is held from reading the current PDF until the caller commits the signed
+    one, so simultaneous signers in any process queue and never lose a signature. Any refusal
+    rolls the transaction back; nothing is stored.
     """
-    doc = get_document(session, p, doc_id)
-    if _mine(_signatures(session, doc_id), p.user.id) is None or doc.status != AWAITING:
-        raise Forbidden("Bạn không có chữ ký nào đang chờ trên văn bản này.")
     if not secret or len(secret) > MAX_SECRET:
         raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
     cred = active_credential(session, p.user)
@@ -72,36 +86,55 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
         raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
     now = utcnow()
     try:
-        source = key_source(cred, secret, svc.trust_roots)
-        with source.open() as key:
+        with key_source(cred, secret, svc.trust_roots).open() as key:
             check_certificate(key.cert, expected_name=p.user.full_name, at=now)
-            locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
-            earlier = [s for s in sigs if s.order < mine.order and s.status != "signed"]
-            if locked.routing == "sequential" and earlier:
-                session.rollback()
-                raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
-            assert locked.pdf_object is not None
-            current = objects.read(svc.store, locked.pdf_object)
-            certify = not any(s.status == "signed" for s in sigs)
-            signed_pdf = sign_document(
-                current, field_name=mine.field_name, signer=key, cert_chain=svc.trust_roots,
-                timestamper=svc.timestamper, certify=certify,
+            placement = lock()
+            signed = sign_document(
+                placement.pdf, field_name=placement.field_name, signer=key, cert_chain=svc.trust_roots,
+                timestamper=svc.timestamper, certify=placement.certify,
                 stamp=StampInfo(full_name=p.user.full_name, position=p.user.position,
                                 organisation=p.user.organisation.name, signed_at=now,
                                 signature_image=p.user.signature_image),
-                reason=f"Ký ban hành văn bản số {locked.doc_number}",
+                reason=placement.reason,
+                # checked above, before the lock was taken
+                options=SignOptions(check_certificate=False),
             )
     except SignatureCoreError as exc:
         session.rollback()
         raise SigningRefused(exc.reason_vi) from exc
-    done = sum(1 for s in sigs if s.status == "signed") + 1
+    return signed, now
+
+
+def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
+    """Apply the chair's PAdES B-T signature to their field; the second makes the document signed. Commits."""
+    doc = get_document(session, p, doc_id, "document.sign")
+    if doc.status != AWAITING:
+        raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+    state: dict[str, Any] = {}
+
+    def lock() -> Placement:
+        locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
+        earlier = [s for s in sigs if s.order < mine.order and s.status != SIG_SIGNED]
+        if locked.routing == "sequential" and earlier:
+            session.rollback()
+            raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
+        assert locked.pdf_object is not None
+        state.update(locked=locked, sigs=sigs, mine=mine)
+        return Placement(objects.read(svc.store, locked.pdf_object), mine.field_name,
+                         f"Ký ban hành văn bản số {locked.doc_number}",
+                         certify=not any(s.status == SIG_SIGNED for s in sigs))
+
+    signed_pdf, now = apply_signature(session, svc, p, secret, lock)
+    locked, sigs, mine = state["locked"], state["sigs"], state["mine"]
+    certify = not any(s.status == SIG_SIGNED for s in sigs)
+    done = sum(1 for s in sigs if s.status == SIG_SIGNED) + 1
     row = objects.put(session, svc.store, document_key(locked.id, locked.current_version, f"signed-{done}", "pdf"),
                       signed_pdf, content_type=objects.PDF,
                       metadata={"doc-number": locked.doc_number or "", "document-id": str(locked.id)})
-    mine.status, mine.signed_at, mine.pdf_object_id = "signed", now, row.id
+    mine.status, mine.signed_at, mine.pdf_object_id = SIG_SIGNED, now, row.id
     mine.certification = certify
     locked.pdf_object_id = row.id
-    if all(s.status == "signed" for s in sigs):
+    if all(s.status == SIG_SIGNED for s in sigs):
         _finalise(svc, locked, row, signed_pdf)
     search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
@@ -128,10 +161,10 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do từ chối ký (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
     locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
-    mine.status, mine.reason = "declined", reason
+    mine.status, mine.reason = SIG_DECLINED, reason
     for s in sigs:
-        if s.status == "pending":
-            s.status = "cancelled"
+        if s.status == SIG_PENDING:
+            s.status = SIG_CANCELLED
     locked.status = DECLINED
     search_sync.index(session, locked)
     audit.record(session, actor, "decline", "document", locked.id, reason=reason)

@@ -17,7 +17,8 @@ from ..models import AWAITING, DECLINED, DRAFT, SIGNED, WITHDRAWN, Document, Reg
 from ..services import Services
 from ..signing import SignatureBlockNotFound
 from ..signing.fields import SignatureBlock, locate_signature_boxes, prepare_fields
-from . import drafting, objects
+from . import drafting
+from .documents import get_document, lock_document, store_version
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FIELD_A, FIELD_B = "sig_a", "sig_b"  # party_a's and party_b's blocks
@@ -59,7 +60,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     The register counter and the document row stay locked until commit, so the number is
     gap-free and unique across processes; any failure rolls back and consumes nothing.
     """
-    doc = drafting.get_document(session, p, doc_id, "document.submit")
+    doc = get_document(session, p, doc_id, "document.submit")
     if doc.status not in (DRAFT, DECLINED):
         raise Conflict("Chỉ trình ký được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
     fields = drafting.parse_fields(doc.kind, doc.fields, strict=True)
@@ -72,7 +73,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         fields = replace(fields, org_abbrs=(doc.lead_org.abbreviation, doc.partner_org.abbreviation))
     issue_date = on or today_vn()
 
-    locked = objects.lock_document(session, doc_id)
+    locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (DRAFT, DECLINED):
         session.rollback()
         raise Conflict("Văn bản vừa được trình ký bởi người khác.")
@@ -93,7 +94,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         raise ValidationFailed(exc.reason_vi) from exc
     prepared = prepare_fields(rendered.pdf, boxes)
     rendered = replace(rendered, pdf=prepared)
-    version = drafting.store_version(session, svc, locked, rendered, user_id=p.user.id, stage="submitted",
+    version = store_version(session, svc, locked, rendered, user_id=p.user.id, stage="submitted",
                                      note="Trình ký", metadata={"doc-number": doc_number})
     if alloc is not None:
         register.record(session, alloc, document_id=locked.id, issue_date=issue_date, summary=fields.summary)
@@ -115,11 +116,11 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
 
 def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
     """Withdraw a submitted or signed (not yet issued) document; its number becomes void."""
-    doc = drafting.get_document(session, p, doc_id, "document.withdraw")
+    doc = get_document(session, p, doc_id, "document.withdraw")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do thu hồi (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
-    locked = objects.lock_document(session, doc_id)
+    locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (AWAITING, SIGNED, DECLINED):
         session.rollback()
         raise Conflict("Chỉ thu hồi được văn bản đang chờ ký, bị từ chối hoặc đã ký nhưng chưa phát hành.")

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text
 from khuyenhoc_docs.accounts import NewUser, create_user
 from khuyenhoc_docs.models import BackgroundJob, Document, Organisation, TemplateVersion, User
 from khuyenhoc_docs.recipients import document_recipients
-from khuyenhoc_docs.workflow.followup import ensure_obligations
+from khuyenhoc_docs.workflow.reports import ensure_obligations
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
 
 OTHER_ORG = "Huyện đoàn Châu Thành"

@@ -6,8 +6,8 @@ from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 
 from ... import audit
 from ...evidence import build_evidence
-from ...workflow.drafting import get_document
-from ..context import actor, db, require, services
+from ...workflow.documents import get_document
+from ..context import actor, db, services, signed_in
 from . import bp
 from ..downloads import file_response
 
@@ -33,7 +33,7 @@ class AuditOut(Schema):
 @bp.output(AuditOut)
 @bp.doc(summary="Nhật ký xử lý của văn bản (chuỗi băm)", security=SECURITY)
 def document_audit(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     doc = get_document(db(), p, doc_id, "document.audit")
     return {"items": audit.events_for(db(), "document", doc.id)}
 
@@ -42,7 +42,7 @@ def document_audit(doc_id: int):
 @bp.doc(summary="Gói chứng cứ: PDF đã ký, báo cáo kiểm tra, nhật ký, bảng băm SHA-256", security=SECURITY,
         responses={200: {"description": "ZIP", "content": {"application/zip": {}}}})
 def evidence(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
     doc = get_document(session, p, doc_id, "document.export")
     audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")

@@ -6,15 +6,13 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, 
 from apiflask.validators import Length, OneOf, Range
 from cryptography.hazmat.primitives import serialization
 from flask import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ... import audit
-from ...access import visible_documents_clause
 from ...drafting.templates import TemplateKind
-from ...models import STATUSES, Document, DocumentVersion, TemplateVersion
-from ...workflow import drafting, signing, submission
-from ..context import actor, db, require, services
-from ..documents import download
+from ...models import STATUSES, TemplateVersion
+from ...workflow import documents, drafting, signing, submission
+from ..context import actor, db, require, services, signed_in
 from . import bp
 from ..downloads import file_response
 
@@ -145,18 +143,9 @@ def list_templates():
 @bp.output(DocumentListOut)
 @bp.doc(summary="Danh sách văn bản (lọc theo trạng thái, phân trang)", security=SECURITY)
 def list_documents(query):
-    p = require("document.list")
-    stmt = select(Document)
-    visible = visible_documents_clause(p)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if query.get("status"):
-        stmt = stmt.where(Document.status == query["status"])
-    session = db()
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page, per_page = query["page"], query["per_page"]
-    items = session.scalars(stmt.order_by(Document.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    listing = documents.list_documents(db(), signed_in(), status=query.get("status"), page=query["page"],
+                                       per_page=query["per_page"], order="created")
+    return {"items": listing.items, "total": listing.total, "page": listing.page, "per_page": listing.per_page}
 
 
 @bp.post("/documents")
@@ -173,9 +162,9 @@ def create_document(body):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Chi tiết văn bản", security=SECURITY)
 def get_document(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id)
+    doc = documents.get_document(session, p, doc_id)
     audit.record(session, actor(), "view", "document", doc.id, via="api")
     session.commit()
     return doc
@@ -186,7 +175,7 @@ def get_document(doc_id: int):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Sửa dự thảo (tạo phiên bản mới)", security=SECURITY)
 def patch_document(doc_id: int, body):
-    p = require("document.list")
+    p = signed_in()
     return drafting.update_draft(db(), services(), p, actor(), doc_id, data=body["fields"],
                                  expected_version=body.get("version"), routing=body.get("routing"))
 
@@ -195,11 +184,10 @@ def patch_document(doc_id: int, body):
 @bp.output(VersionsOut)
 @bp.doc(summary="Các phiên bản của văn bản", security=SECURITY)
 def list_versions(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id)
-    return {"items": session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
-                                     .order_by(DocumentVersion.number)).all()}
+    doc = documents.get_document(session, p, doc_id)
+    return {"items": documents.versions(session, doc)}
 
 
 @bp.get("/documents/<int:doc_id>/file")
@@ -207,10 +195,10 @@ def list_versions(doc_id: int):
 @bp.doc(summary="Tải tệp DOCX/PDF (mặc định: PDF hiện hành, có chữ ký)", security=SECURITY,
         responses={200: {"description": "Tệp", "content": {"application/pdf": {}}}})
 def document_file(doc_id: int, query):
-    p = require("document.list")
+    p = signed_in()
     session = db()
-    doc = drafting.get_document(session, p, doc_id)
-    data, mimetype, name = download(session, doc, query["format"], query.get("version"))
+    doc = documents.get_document(session, p, doc_id)
+    data, mimetype, name = documents.download(session, services(), doc, query["format"], query.get("version"))
     audit.record(session, actor(), "download", "document", doc.id, format=query["format"], via="api")
     session.commit()
     return file_response(data, mimetype, name)
@@ -220,7 +208,7 @@ def document_file(doc_id: int, query):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Trình ký: cấp số, ngày ban hành, tạo ô chữ ký", security=SECURITY)
 def submit_document(doc_id: int):
-    p = require("document.list")
+    p = signed_in()
     return submission.submit(db(), services(), p, actor(), doc_id)
 
 
@@ -229,7 +217,7 @@ def submit_document(doc_id: int):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Thu hồi văn bản (số văn bản thành số hủy)", security=SECURITY)
 def withdraw_document(doc_id: int, body):
-    p = require("document.list")
+    p = signed_in()
     return submission.withdraw(db(), services(), p, actor(), doc_id, body["reason"])
 
 
@@ -238,7 +226,7 @@ def withdraw_document(doc_id: int, body):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Ký số (PAdES B-T) ô chữ ký của người ký hiện tại", security=SECURITY)
 def sign_document(doc_id: int, body):
-    p = require("document.list")
+    p = signed_in()
     return signing.sign(db(), services(), p, actor(), doc_id, body["secret"])
 
 
@@ -247,7 +235,7 @@ def sign_document(doc_id: int, body):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Từ chối ký (bắt buộc lý do)", security=SECURITY)
 def decline_document(doc_id: int, body):
-    p = require("document.list")
+    p = signed_in()
     return signing.decline(db(), services(), p, actor(), doc_id, body["reason"])
 
 
@@ -255,7 +243,7 @@ def decline_document(doc_id: int, body):
 @bp.input(RerunQuery, location="query", arg_name="query")
 @bp.doc(summary="Báo cáo kiểm tra chữ ký của PDF hiện hành", security=SECURITY)
 def document_verification(doc_id: int, query):
-    p = require("document.list")
+    p = signed_in()
     return signing.verification(db(), services(), p, actor(), doc_id, rerun=query["rerun"],
                                 version=query.get("version"))
 

@@ -7,11 +7,11 @@ from apiflask.validators import Length, Range
 
 from ... import jobs
 from ...db import utcnow
-from ...errors import NotFound
 from ...models import BackgroundJob
-from ...workflow import followup
+from ...workflow import cascade as cascades
+from ...workflow import reports as yearly
 from ...workflow.submission import today_vn
-from ..context import actor, db, require, services
+from ..context import actor, db, require, services, signed_in
 from . import bp
 
 SECURITY = "BearerAuth"
@@ -70,8 +70,8 @@ class SecretIn(Schema):
 @bp.output(JobOut, status_code=202)
 @bp.doc(summary="Tạo dự thảo chương trình cho các đơn vị cấp dưới (chạy nền)", security=SECURITY)
 def start_cascade(doc_id: int, body):
-    p = require("document.list")
-    job = followup.start_cascade(db(), p, actor(), doc_id, body.get("unit_ids"))
+    p = signed_in()
+    job = cascades.start_cascade(db(), p, actor(), doc_id, body.get("unit_ids"))
     jobs.enqueue_cascade(job.id)
     db().expire_all()
     return db().get(BackgroundJob, job.id)
@@ -81,17 +81,13 @@ def start_cascade(doc_id: int, body):
 @bp.output(JobOut)
 @bp.doc(summary="Tiến độ công việc nền", security=SECURITY)
 def get_job(job_id: int):
-    p = require("document.list")
-    job = db().get(BackgroundJob, job_id)
-    if job is None or (job.created_by_id != p.user.id and not p.has("admin")):
-        raise NotFound("Không tìm thấy công việc.")
-    return job
+    return cascades.get_job(db(), signed_in(), job_id)
 
 
-def _obligation(o, now) -> dict:
+def _obligation(o, status: str) -> dict:
     return {**{k: getattr(o, k) for k in ("id", "programme_id", "unit", "unit_org_id", "year", "due_date",
                                           "submitted_at", "late", "filename", "signed_at")},
-            "status": followup.obligation_status(o, now)}
+            "status": status}
 
 
 @bp.get("/reports")
@@ -99,13 +95,10 @@ def _obligation(o, now) -> dict:
 @bp.output(ReportsOut)
 @bp.doc(summary="Nghĩa vụ báo cáo năm và tình trạng (đúng hạn, muộn, chưa nộp)", security=SECURITY)
 def list_reports(query):
-    p = require("document.list")
-    session = db()
     year = query.get("year") or today_vn().year
     now = utcnow()
-    items = [_obligation(o, now) for doc, visible in followup.programmes_with_reports(session, p)
-             for o in followup.ensure_obligations(session, doc, year) if visible is None or o.unit_org_id in visible]
-    session.commit()
+    items = [_obligation(o, status) for _, rows in yearly.overview(db(), require("report.list"), year, now)
+             for o, status in rows]
     totals = {k: sum(1 for i in items if i["status"] == k) for k in ("on_time", "late", "missing", "pending")}
     return {"year": year, "items": items, "totals": totals}
 
@@ -115,10 +108,10 @@ def list_reports(query):
 @bp.output(ObligationOut, status_code=201)
 @bp.doc(summary="Nộp báo cáo năm của đơn vị (PDF hoặc DOCX)", security=SECURITY)
 def submit_report(obligation_id: int, body):
-    p = require("document.list")
+    p = signed_in()
     upload = body["file"]
-    o = followup.submit_report(db(), services(), p, actor(), obligation_id, upload.filename or "", upload.read())
-    return _obligation(o, utcnow())
+    o = yearly.submit_report(db(), services(), p, actor(), obligation_id, upload.filename or "", upload.read())
+    return _obligation(o, yearly.obligation_status(o, utcnow()))
 
 
 @bp.post("/reports/<int:obligation_id>/sign")
@@ -126,6 +119,6 @@ def submit_report(obligation_id: int, body):
 @bp.output(ObligationOut)
 @bp.doc(summary="Người ký của đơn vị ký số báo cáo PDF đã nộp", security=SECURITY)
 def sign_report(obligation_id: int, body):
-    p = require("document.list")
-    o = followup.sign_report(db(), services(), p, actor(), obligation_id, body["secret"])
-    return _obligation(o, utcnow())
+    p = signed_in()
+    o = yearly.sign_report(db(), services(), p, actor(), obligation_id, body["secret"])
+    return _obligation(o, yearly.obligation_status(o, utcnow()))

@@ -1,0 +1,147 @@
+"""The cascade room: unit programmes drafted from a signed programme, one per unit below it (a job)."""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..access import Principal, can
+from ..audit import Actor
+from ..db import utcnow
+from ..drafting.fields import ParentProgramme
+from ..drafting.reference import demo_district_fields
+from ..drafting.templates import TemplateKind
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import ISSUED, SIGNED, BackgroundJob, CascadeChild, Document, Organisation, OrgLevel, User
+from ..orgtree import counterpart
+from ..services import Services
+from . import drafting
+from .documents import get_document
+from .prefill import party_for
+
+NO_SIGNER = "……………"  # the unit's clerk fills in the name of a signer without an account
+
+
+def units_for(session: Session, doc: Document) -> list[Organisation]:
+    """Units of the next level below the programme's lead organisation (levels are data)."""
+    return list(session.scalars(select(Organisation).where(Organisation.parent_id == doc.lead_org_id,
+                                                           Organisation.active.is_(True)).order_by(Organisation.name)))
+
+
+def _kind_for(session: Session, unit: Organisation) -> str:
+    # The lowest level of the tree uses the grassroots template; any level above it the district one.
+    deeper = session.scalar(select(OrgLevel.id).where(OrgLevel.rank > unit.level.rank).limit(1))
+    return (TemplateKind.PROGRAMME_DISTRICT if deeper else TemplateKind.PROGRAMME_GRASSROOTS).value
+
+
+def start_cascade(session: Session, p: Principal, actor: Actor, doc_id: int,
+                  unit_ids: list[int] | None = None) -> BackgroundJob:
+    """Record a cascade job for the chosen (default: all) units; the caller enqueues it. Commits."""
+    doc = get_document(session, p, doc_id, "document.cascade")
+    if doc.status not in (SIGNED, ISSUED):
+        raise Conflict("Chỉ triển khai xuống cấp dưới từ chương trình đã ký.")
+    available = {u.id for u in units_for(session, doc)}
+    if not available:
+        raise ValidationFailed("Tổ chức chủ trì không có đơn vị cấp dưới.")
+    chosen = list(dict.fromkeys(unit_ids)) if unit_ids else sorted(available)
+    if not set(chosen) <= available:
+        raise ValidationFailed("Có đơn vị không thuộc cấp dưới trực tiếp của tổ chức chủ trì.",
+                               fields={"unit_ids": ", ".join(str(u) for u in sorted(set(chosen) - available))})
+    job = BackgroundJob(kind="cascade", total=len(chosen), params={"document_id": doc.id, "unit_ids": chosen},
+                        created_by_id=p.user.id)
+    session.add(job)
+    session.flush()
+    audit.record(session, actor, "cascade", "document", doc.id, job=job.id, units=len(chosen))
+    session.commit()
+    return job
+
+
+def _unit_fields(session: Session, parent: Document, unit: Organisation, partner: Organisation | None) -> dict:
+    pf = parent.fields or {}
+    citation = ParentProgramme(
+        number=parent.doc_number or "", date=parent.issue_date or date.today(),
+        parties=f"{parent.lead_org.name} và {parent.partner_org.name}",
+        subject=f"phối hợp hoạt động khuyến học, khuyến tài, xây dựng xã hội học tập giai đoạn {pf.get('period', '')}"
+        .strip())
+    name = re.sub(r"^(Hội Khuyến học|Huyện đoàn|Thành đoàn|Đoàn)\s+", "", unit.name)
+    base = demo_district_fields(name, citation)
+    pair = [unit, partner] if partner else [unit]
+    doan = next((o for o in pair if o.family == "doan"), None)
+    hoi = next((o for o in pair if o is not doan), None)
+    parties = {}
+    for key, org in (("party_a", doan), ("party_b", hoi)):
+        if org is not None:
+            party = party_for(session, org)
+            parties[key] = replace(party, signer_name=party.signer_name or NO_SIGNER)
+    return replace(base, period=pf.get("period", base.period), place=unit.place or base.place,
+                   org_abbrs=tuple(o.abbreviation for o in pair), **parties).to_dict()
+
+
+def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
+    """Create the missing unit drafts one by one (each committed), updating the job's progress."""
+    job = session.get(BackgroundJob, job_id)
+    if job is None or job.status == "done":
+        return job
+    job.status = "running"
+    session.commit()
+    parent = session.get(Document, job.params["document_id"])
+    p = Principal.of(session, session.get(User, job.created_by_id))
+    actor = Actor(p.user, "job")
+    created, skipped = [], []
+    try:
+        todo = []
+        for unit_id in job.params["unit_ids"]:
+            if session.scalar(select(CascadeChild.id).where(CascadeChild.parent_document_id == parent.id,
+                                                            CascadeChild.unit_org_id == unit_id)):
+                skipped.append(unit_id)
+                continue
+            unit = session.get(Organisation, unit_id)
+            partner = counterpart(session, unit)
+            kind = _kind_for(session, unit)
+            data = _unit_fields(session, parent, unit, partner)
+            todo.append((unit, partner, kind, data, drafting.parse_fields(kind, data, strict=False)))
+        job.done = len(skipped)
+        session.commit()
+        templates = {kind: drafting.latest_template(session, kind) for _, _, kind, _, _ in todo}
+        # Rendering and conversion run in parallel (one worker per converter instance); the
+        # database writes stay in this thread, one committed unit at a time.
+        workers = max(1, len(svc.settings.converter_endpoints))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(drafting.render, svc, templates[kind], fields) for _, _, kind, _, fields in todo]
+            for (unit, partner, kind, data, _), future in zip(todo, futures):
+                child = drafting.create_draft(session, svc, p, actor, kind=kind, data=data, lead_org_id=unit.id,
+                                              partner_org_id=partner.id if partner else None, parent_id=parent.id,
+                                              pre_rendered=future.result())
+                session.add(CascadeChild(parent_document_id=parent.id, unit_org_id=unit.id, document_id=child.id))
+                created.append(child.id)
+                job.done += 1
+                session.commit()
+        job.status, job.result = "done", {"created": created, "skipped": skipped}
+    except Exception as exc:  # noqa: BLE001 - the job records why it stopped; finished units stay
+        session.rollback()
+        job = session.get(BackgroundJob, job_id)
+        job.status, job.error = "failed", str(getattr(exc, "message", exc))[:2000]
+        job.result = {"created": created, "skipped": skipped}
+    job.finished_at = utcnow()
+    session.commit()
+    return job
+
+
+def cascade_tree(session: Session, doc: Document) -> list[tuple[Organisation, Document | None]]:
+    """Every unit below the programme with its generated programme (or None)."""
+    children = {c.unit_org_id: c.document for c in session.scalars(
+        select(CascadeChild).where(CascadeChild.parent_document_id == doc.id))}
+    return [(u, children.get(u.id)) for u in units_for(session, doc)]
+
+
+def get_job(session: Session, p: Principal, job_id: int) -> BackgroundJob:
+    """A background job its starter (or an admin) may follow; hidden (404) from everyone else."""
+    job = session.get(BackgroundJob, job_id)
+    if job is None or not can(p, "job.view", job):
+        raise NotFound("Không tìm thấy công việc.")
+    return job

@@ -1,0 +1,253 @@
+"""The reports room: yearly report obligations of the units, submissions, the unit chair's signature,
+deadline reminders."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pdfplumber
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..access import Principal, ReportUnit, can, ensure
+from ..audit import Actor
+from ..conversion import validate_docx
+from ..conversion.base import InvalidDocument
+from ..db import utcnow
+from ..distribution.mailer import MailDeliveryFailed, OutgoingMail, send_mail
+from ..drafting.report_doc import yearly_report_docx
+from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import ISSUED, SIGNED, Document, ReportObligation
+from ..orgtree import counterpart
+from ..services import Services
+from ..signing import InvalidPdf
+from ..signing.fields import FieldBox, prepare_fields
+from ..signing.validation import _open as open_pdf
+from ..storage.keys import report_key
+from . import objects
+from .cascade import units_for
+from .signing import Placement, apply_signature
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+
+
+def due_date(doc: Document, year: int) -> date:
+    """The programme's reporting deadline in ``year`` ("15/11" by default)."""
+    day, _, month = ((doc.fields or {}).get("report_deadline") or "15/11").partition("/")
+    return date(year, int(month), int(day))
+
+
+def deadline_moment(due: date) -> datetime:
+    """End of the due day in Vietnam time: a report sent at 23:59 on 15/11 is on time."""
+    return datetime.combine(due + timedelta(days=1), time(0), tzinfo=VN_TZ)
+
+
+def programme_years(doc: Document) -> range | None:
+    """Years covered by the programme's period ("2018 – 2020"), or None when it gives none."""
+    years = [int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", (doc.fields or {}).get("period", ""))]
+    return range(min(years), max(years) + 1) if years else None
+
+
+def ensure_obligations(session: Session, doc: Document, year: int) -> list[ReportObligation]:
+    """One obligation per unit for ``year`` (created once). Caller commits."""
+    years = programme_years(doc)
+    if years is not None and year not in years:
+        return []
+    existing = {o.unit_org_id: o for o in session.scalars(
+        select(ReportObligation).where(ReportObligation.programme_id == doc.id, ReportObligation.year == year))}
+    for unit in units_for(session, doc):
+        if unit.id not in existing:
+            existing[unit.id] = ReportObligation(programme_id=doc.id, unit_org_id=unit.id, year=year,
+                                                 due_date=due_date(doc, year))
+            session.add(existing[unit.id])
+    session.flush()
+    return sorted(existing.values(), key=lambda o: o.unit.name)
+
+
+def obligation_status(o: ReportObligation, now: datetime) -> str:
+    """on_time | late | missing | pending."""
+    if o.submitted_at is not None:
+        return "late" if o.late else "on_time"
+    return "missing" if now >= deadline_moment(o.due_date) else "pending"
+
+
+def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Document, set[int] | None]]:
+    """Signed programmes the principal follows, each with the units they may see (None: all).
+
+    The province sees every unit of its programmes; a unit sees its own line only.
+    """
+    mine = {p.user.organisation_id}
+    partner = counterpart(session, p.user.organisation)
+    if partner is not None:
+        mine.add(partner.id)
+    out: list[tuple[Document, set[int] | None]] = []
+    for d in session.scalars(select(Document).where(Document.status.in_([SIGNED, ISSUED]),
+                                                    Document.kind == TemplateKind.PROGRAMME_PROVINCE.value)):
+        if can(p, "report.follow", d):
+            out.append((d, None))
+        elif own := {u.id for u in units_for(session, d)} & mine:
+            out.append((d, own))
+    return out
+
+
+def overview(session: Session, p: Principal, year: int, now: datetime | None = None
+             ) -> list[tuple[Document, list[tuple[ReportObligation, str]]]]:
+    """Each followed programme with the report lines the principal may see and their status.
+
+    Obligations are created on first look, so this commits.
+    """
+    ensure(p, "report.list")
+    now = now or utcnow()
+    out = []
+    for doc, visible in programmes_with_reports(session, p):
+        rows = [(o, obligation_status(o, now)) for o in ensure_obligations(session, doc, year)
+                if visible is None or o.unit_org_id in visible]
+        if rows:
+            out.append((doc, rows))
+    session.commit()
+    return out
+
+
+def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, obligation_id: int,
+                  filename: str, data: bytes, *, now: datetime | None = None) -> ReportObligation:
+    """Store a unit's report (DOCX or PDF); after the deadline it is accepted and marked late. Commits."""
+    o = get_obligation(session, p, obligation_id, "report.submit")
+    ext = _report_type(data)
+    now = now or utcnow()
+    row = objects.put(session, svc.store, report_key("yearly", o.id, ext), data,
+                      content_type=objects.PDF if ext == "pdf" else objects.DOCX,
+                      metadata={"programme-id": str(o.programme_id), "year": str(o.year)})
+    o.object_id, o.filename = row.id, (filename or f"bao-cao.{ext}").rsplit("/", 1)[-1][:255]
+    o.submitted_at, o.submitted_by_id = now, p.user.id
+    o.late = now >= deadline_moment(o.due_date)
+    audit.record(session, actor, "report_submit", "document", o.programme_id, obligation=o.id, late=o.late)
+    session.commit()
+    return o
+
+
+def report_template(session: Session, p: Principal, obligation_id: int, today: date) -> tuple[bytes, str]:
+    """A pre-filled report .docx for the unit to complete and upload."""
+    o = get_obligation(session, p, obligation_id, "report.submit")
+    doc = session.get(Document, o.programme_id)
+    data = yearly_report_docx(
+        unit_header=o.unit.header_name, unit_name=o.unit.name, place=o.unit.place or "Bến Tre",
+        programme_number=doc.doc_number or "", programme_summary=doc.title, year=o.year,
+        recipient=(doc.fields or {}).get("report_to") or doc.lead_org.name, today=today)
+    return data, f"bao-cao-{o.year}-{o.id}.docx"
+
+
+def get_obligation(session: Session, p: Principal, obligation_id: int, action: str) -> ReportObligation:
+    """Load a report obligation the principal may act on (404 when missing, 403 when not allowed)."""
+    o = session.get(ReportObligation, obligation_id)
+    if o is None:
+        raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
+    ensure(p, action, ReportUnit.of(session, o))
+    return o
+
+
+def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:
+    """Serialise signing of one report across processes (the UPDATE is the transaction's first write)."""
+    session.execute(update(ReportObligation).where(ReportObligation.id == obligation_id)
+                    .values(signed_by_id=ReportObligation.signed_by_id))
+    o = session.get(ReportObligation, obligation_id, populate_existing=True)
+    assert o is not None
+    return o
+
+
+def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obligation_id: int,
+                secret: str) -> ReportObligation:
+    """The unit chair signs its submitted PDF report (a field at the top right of page 1). Commits."""
+    o = get_obligation(session, p, obligation_id, "report.sign")
+    _check_signable(o)
+
+    def lock() -> Placement:
+        locked = _lock_obligation(session, obligation_id)
+        try:
+            _check_signable(locked)
+        except Conflict:
+            session.rollback()
+            raise
+        assert locked.object is not None
+        pdf = objects.read(svc.store, locked.object)
+        x1, y1, x2, y2 = _page_one_box(pdf)
+        prepared = prepare_fields(pdf, [FieldBox("sig_report", 0, x1, y1, x2, y2)])
+        return Placement(prepared, "sig_report", f"Ký báo cáo năm {locked.year}", certify=True)
+
+    signed, now = apply_signature(session, svc, p, secret, lock)
+    row = objects.put(session, svc.store, report_key("yearly-signed", o.id, "pdf"), signed,
+                      content_type=objects.PDF, metadata={"programme-id": str(o.programme_id), "year": str(o.year)})
+    o.signed_object_id, o.signed_by_id, o.signed_at = row.id, p.user.id, now
+    audit.record(session, actor, "report_sign", "document", o.programme_id, obligation=o.id, sha256=row.sha256)
+    session.commit()
+    return o
+
+
+def _check_signable(o: ReportObligation) -> None:
+    if o.object is None or o.object.content_type != objects.PDF:
+        raise Conflict("Chỉ ký được báo cáo đã nộp dưới dạng PDF.")
+    if o.signed_object_id is not None:
+        raise Conflict("Báo cáo đã được ký.")
+
+
+def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
+    """Top right of page 1, inside the 15 mm right and 20 mm top margins (Decree 30 attachments)."""
+    try:
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            x0, y0, x1, y1 = (float(v) for v in doc.pages[0].mediabox)
+    except Exception as exc:  # noqa: BLE001 - any unreadable page tree is an unusable report
+        raise InvalidPdf("Không đọc được trang đầu của tệp PDF.", detail=repr(exc)) from exc
+    right, top = x1 - 42.5, y1 - 20
+    return right - 190, top - 48, right, top
+
+
+def _report_type(data: bytes) -> str:
+    if not data or len(data) > MAX_REPORT_BYTES:
+        raise ValidationFailed("Tệp báo cáo trống hoặc quá lớn (tối đa 20 MB).")
+    if data.startswith(b"%PDF"):
+        try:
+            open_pdf(data)
+        except InvalidPdf as exc:
+            raise ValidationFailed(f"Tệp PDF không hợp lệ: {exc.reason_vi}") from exc
+        return "pdf"
+    try:
+        validate_docx(data)
+        check_container(data)  # declared sizes and ratios, before anything is inflated
+    except InvalidDocument as exc:
+        raise ValidationFailed("Tệp báo cáo phải là PDF hoặc DOCX hợp lệ.") from exc
+    except TemplateInvalid as exc:
+        raise ValidationFailed(f"Tệp báo cáo không hợp lệ: {exc.message}") from exc
+    return "docx"
+
+
+def send_reminders(session: Session, svc: Services, today: date, *, days_before: int = 7) -> dict[str, int]:
+    """Email units whose report is due in ``days_before`` days, and those still missing the day after."""
+    sent = {"reminders": 0, "overdue": 0, "failed": 0}
+    pending = session.scalars(select(ReportObligation).where(ReportObligation.submitted_at.is_(None)))
+    for o in pending:
+        kind = ("reminders" if today == o.due_date - timedelta(days=days_before) and o.reminder_sent_at is None
+                else "overdue" if today == o.due_date + timedelta(days=1) and o.overdue_sent_at is None else None)
+        if kind is None or not o.unit.email:
+            continue
+        doc = session.get(Document, o.programme_id)
+        when = o.due_date.strftime("%d/%m/%Y")
+        text = (f"Kính gửi {o.unit.name},\n\nBáo cáo năm {o.year} thực hiện chương trình phối hợp số "
+                f"{doc.doc_number} " + ("đến hạn ngày " if kind == "reminders" else "đã quá hạn ngày ") + when +
+                ".\nVui lòng nộp báo cáo trên hệ thống.\n")
+        subject = ("Nhắc hạn" if kind == "reminders" else "Quá hạn") + f" báo cáo năm {o.year}: {doc.doc_number}"
+        try:
+            send_mail(svc.mail_options, OutgoingMail(to=o.unit.email, to_name=o.unit.name, subject=subject, text=text))
+        except MailDeliveryFailed:
+            sent["failed"] += 1
+            continue
+        if kind == "reminders":
+            o.reminder_sent_at = utcnow()
+        else:
+            o.overdue_sent_at = utcnow()
+        sent[kind] += 1
+        session.commit()
+    return sent
