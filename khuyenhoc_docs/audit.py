@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -98,25 +98,42 @@ class ChainCheck:
 
 def verify_chain(session: Session, batch: int = 1000) -> ChainCheck:
     """Recompute every hash in order; name the first event that does not match."""
+
+    def events() -> Iterator[AuditEvent]:
+        last_id = 0
+        while True:
+            page: Iterable[AuditEvent] = session.scalars(
+                select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            ).all()
+            if not page:
+                return
+            yield from page
+            last_id = page[-1].id
+
+    def tip() -> str | None:
+        # Read after the events, as appenders move the head after writing theirs.
+        head = session.get(AuditHead, 1)
+        return head.last_hash if head is not None else None
+
+    return verify_events(events(), tip)
+
+
+def verify_events(events: Iterable[AuditEvent], head_hash: Callable[[], str | None]) -> ChainCheck:
+    """Check a sequence of events (ordered by id) against each other and the head's tip (None: no head).
+
+    Also used on events read from a backup, outside any session.
+    """
     prev = GENESIS
     checked = 0
-    last_id = 0
-    while True:
-        events: Iterable[AuditEvent] = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
-        ).all()
-        if not events:
-            break
-        for ev in events:
-            if ev.prev_hash != prev:
-                return ChainCheck(False, checked, ev.id, "prev_hash does not match the previous event")
-            if _digest(ev) != ev.hash:
-                return ChainCheck(False, checked, ev.id, "content does not match its hash")
-            prev = ev.hash
-            checked += 1
-            last_id = ev.id
-    head = session.get(AuditHead, 1)
-    if head is not None and head.last_hash != prev:
+    for ev in events:
+        if ev.prev_hash != prev:
+            return ChainCheck(False, checked, ev.id, "prev_hash does not match the previous event")
+        if _digest(ev) != ev.hash:
+            return ChainCheck(False, checked, ev.id, "content does not match its hash")
+        prev = ev.hash
+        checked += 1
+    tip = head_hash()
+    if tip is not None and tip != prev:
         return ChainCheck(False, checked, None, "the chain's tip does not match the head (events removed?)")
     return ChainCheck(True, checked)
 

@@ -59,6 +59,8 @@ class Settings:
     redis_url: str = ""  # empty: background jobs in a SQLite file in the data dir
     jobs_immediate: bool = False  # run background jobs inline (tests)
     reminder_days: int = 7  # yearly-report reminders this many days before the deadline
+    # Backups: passphrase that encrypts the data-dir secrets (``backup create|restore|verify``).
+    backup_passphrase: str = field(default="", repr=False)
     # Web.
     secure_cookies: bool = False
     force_https: bool = False

@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 
 from .. import migrate
+from .cli_backup import register_backup_cli
 
 
 def _settings():
@@ -14,6 +15,7 @@ def _settings():
 def register_cli(app: Flask) -> None:
     """Attach the command groups."""
     register_ops_cli(app)
+    register_backup_cli(app)
 
     @app.cli.group("db")
     def db_group() -> None:

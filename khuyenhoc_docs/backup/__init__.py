@@ -1,0 +1,13 @@
+"""Backups that restore: consistent snapshot of database, objects, templates and secrets.
+
+``create_backup`` writes a backup folder, ``verify_backup`` checks one without restoring it,
+``restore_backup`` loads one into an empty target. Plain Python: the CLI in ``web/cli_backup.py``
+only parses arguments and prints progress.
+"""
+from .common import BackupError, TargetNotEmpty, WrongPassphrase
+from .create import create_backup
+from .restore import RestoreReport, restore_backup
+from .verify import VerifyReport, verify_backup
+
+__all__ = ["BackupError", "RestoreReport", "TargetNotEmpty", "VerifyReport", "WrongPassphrase", "create_backup",
+           "restore_backup", "verify_backup"]
