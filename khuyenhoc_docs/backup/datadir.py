@@ -12,7 +12,7 @@ import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from .common import BackupError, TargetNotEmpty
+from .common import MANIFEST, SECRETS, BackupError, TargetNotEmpty
 
 # Not secrets: restored by other means (database, objects) or rebuilt at run time.
 _NOT_SECRETS = {"objects", "run", "jobs.sqlite3", "jobs.sqlite3-wal", "jobs.sqlite3-shm", "jobs.sqlite3-journal"}
@@ -33,7 +33,10 @@ def secret_files(data_dir: Path, *, database_file: Path | None, skip: Path | Non
     if not data_dir.is_dir():
         return []
     excluded = _NOT_SECRETS | _database_names(database_file, data_dir)
-    skip_resolved = skip.resolve() if skip else None
+    # Backups kept inside the data dir (this one, older ones) are never packed into a new one.
+    skipped = [s.parent.resolve() for s in data_dir.rglob(SECRETS) if (s.parent / MANIFEST).exists()]
+    if skip is not None:
+        skipped.append(skip.resolve())
     found: list[Path] = []
     for top in sorted(data_dir.iterdir()):
         # Dot entries are temp files of atomic writes (.secret_key.*, .pki-*): never complete state.
@@ -41,7 +44,7 @@ def secret_files(data_dir: Path, *, database_file: Path | None, skip: Path | Non
             continue
         for path in sorted([top] if top.is_file() else top.rglob("*")):
             resolved = path.resolve()
-            if skip_resolved and (resolved == skip_resolved or skip_resolved in resolved.parents):
+            if any(resolved == s or s in resolved.parents for s in skipped):
                 continue
             if path.is_file() and not path.is_symlink():
                 found.append(path)
