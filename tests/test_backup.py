@@ -219,7 +219,7 @@ def drill(source, make_target, tmp_path: Path) -> dict[str, float]:
     bad = cli(source, "backup", "verify", str(backup), "--passphrase", PASSPHRASE)
     assert bad.exit_code == 1 and "BACKUP DAMAGED" in bad.output and victim.name in bad.output, bad.output
     assert_refused_and_untouched(fresh, backup, "--passphrase", PASSPHRASE, expect=victim.name)
-    print(f"\nrestore drill timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    print("\nrestore drill timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
     return timings
 
 

@@ -143,3 +143,15 @@ def test_postgresql_dump_rows_with_tabs_newlines_and_backslashes_verify_and_rest
         target.extensions["khd.engine"].dispose()
     finally:
         app.extensions["khd.engine"].dispose()
+
+
+def test_postgresql_password_goes_through_a_private_passfile_not_argv():
+    from khuyenhoc_docs.backup.pg import conninfo
+
+    with conninfo("postgresql+psycopg://khd:p%3Aa%5Cs's@db.local:5433/khd") as dsn:
+        assert "p:a" not in dsn and "s's" not in dsn
+        assert "host='db.local'" in dsn and "port='5433'" in dsn and "dbname='khd'" in dsn
+        passfile = Path(dsn.split("passfile='")[1].split("'")[0])
+        assert passfile.read_text() == "*:*:*:*:p\\:a\\\\s's\n"
+        assert passfile.stat().st_mode & 0o077 == 0
+    assert not passfile.exists()

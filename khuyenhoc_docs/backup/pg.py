@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -37,18 +39,30 @@ def tool(name: str, server_major: int | None = None) -> str:
     return found
 
 
-def libpq_env(url: str) -> dict[str, str]:
-    """Connection settings for the client tools as PG* variables (the password never goes on argv)."""
+def _quote(value: object) -> str:
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@contextmanager
+def conninfo(url: str) -> Iterator[str]:
+    """A libpq connection string for the client tools; the password goes through a private
+    passfile, never on the command line (visible to every user) nor in our environment."""
     u = make_url(url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    pairs = {"PGHOST": u.host, "PGPORT": u.port, "PGUSER": u.username, "PGPASSWORD": u.password,
-             "PGDATABASE": u.database, "PGSSLMODE": u.query.get("sslmode")}
-    env.update({k: str(v) for k, v in pairs.items() if v})
-    return env
+    parts: dict[str, object] = {"host": u.host, "port": u.port, "user": u.username, "dbname": u.database,
+                                "sslmode": u.query.get("sslmode")}
+    with tempfile.TemporaryDirectory(prefix="khd-pg-") as tmp:
+        if u.password:
+            passfile = Path(tmp) / "pgpass"
+            escaped = u.password.replace("\\", "\\\\").replace(":", "\\:")
+            fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"*:*:*:*:{escaped}\n")
+            parts["passfile"] = passfile
+        yield " ".join(f"{k}={_quote(v)}" for k, v in parts.items() if v)
 
 
-def _run(cmd: list[str], env: dict[str, str], what: str, **kwargs) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, env=env, capture_output=True, **kwargs)
+def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip()[-2000:]
         raise BackupError(f"{what} failed (exit {proc.returncode}): {err}")
@@ -57,19 +71,21 @@ def _run(cmd: list[str], env: dict[str, str], what: str, **kwargs) -> subprocess
 
 def dump(url: str, snapshot_id: str, dest: Path, server_major: int) -> None:
     """pg_dump -Fc of the whole database as seen by ``snapshot_id`` (exported by the caller)."""
-    _run([tool("pg_dump", server_major), "--format=custom", "--no-owner", "--no-privileges",
-          f"--snapshot={snapshot_id}", f"--file={dest}"], libpq_env(url), "pg_dump")
+    with conninfo(url) as dsn:
+        _run([tool("pg_dump", server_major), "--format=custom", "--no-owner", "--no-privileges",
+              f"--snapshot={snapshot_id}", f"--file={dest}", f"--dbname={dsn}"], "pg_dump")
 
 
 def restore(url: str, dump_file: Path) -> None:
     """pg_restore into an empty database, all or nothing (one transaction, stop at the first error)."""
-    _run([tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          f"--dbname={libpq_env(url)['PGDATABASE']}", str(dump_file)], libpq_env(url), "pg_restore")
+    with conninfo(url) as dsn:
+        _run([tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              f"--dbname={dsn}", str(dump_file)], "pg_restore")
 
 
 def list_contents(dump_file: Path) -> str:
     """The dump's table of contents; BackupError when pg_restore cannot read it."""
-    return _run([tool("pg_restore"), "--list", str(dump_file)], dict(os.environ), "pg_restore --list").stdout.decode()
+    return _run([tool("pg_restore"), "--list", str(dump_file)], "pg_restore --list").stdout.decode()
 
 
 def _unescape(field: str) -> str | None:
@@ -102,7 +118,7 @@ def _unescape(field: str) -> str | None:
 def table_rows(dump_file: Path, table: str) -> Iterator[dict[str, str | None]]:
     """Rows of one table from a custom-format dump (COPY text format), values as text."""
     proc = _run([tool("pg_restore"), "--data-only", f"--table={table}", "--file=-", str(dump_file)],
-                dict(os.environ), f"pg_restore of table {table}")
+                f"pg_restore of table {table}")
     columns: list[str] | None = None
     for line in proc.stdout.decode().split("\n"):
         if columns is None:
@@ -112,6 +128,6 @@ def table_rows(dump_file: Path, table: str) -> Iterator[dict[str, str | None]]:
             continue
         if line == "\\.":
             return
-        yield dict(zip(columns, (_unescape(f) for f in line.split("\t"))))
+        yield dict(zip(columns, (_unescape(f) for f in line.split("\t")), strict=True))
     if columns is None:
         raise BackupError(f"the database dump has no data for table {table}")

@@ -60,8 +60,8 @@ def _check_files(folder: Path, manifest: Manifest, report: VerifyReport, progres
         if path.is_file() and path.relative_to(folder).as_posix() not in listed:
             report.problems.append(f"{path.relative_to(folder).as_posix()}: not in the manifest")
     for entry in manifest.objects:
-        info = manifest.files.get(entry.path)
-        if info is None or info["sha256"] != entry.sha256:
+        listed_file = manifest.files.get(entry.path)
+        if listed_file is None or listed_file["sha256"] != entry.sha256:
             report.problems.append(f"object {entry.key} @ {entry.version_id}: not listed with its sha256")
 
 
