@@ -62,6 +62,12 @@ class ReportUnit:
         return cls(o, frozenset({o.unit_org_id} | ({partner.id} if partner else set())))
 
 
+def _own_org_clerk(p: Principal, org: Any) -> bool:
+    """A clerk of exactly this organisation (not of a parent): only they use its seal and key."""
+    org_id = org if isinstance(org, int) else getattr(org, "id", None)
+    return p.has("clerk") and org_id is not None and p.user.organisation_id == org_id
+
+
 def _is_signer(p: Principal, doc: Document) -> bool:
     return any(s.signer_id == p.user.id for s in doc.signatures)
 
@@ -87,6 +93,8 @@ RULES: dict[str, Rule] = {
     "document.issue": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.sign": lambda p, d: p.has("chair") and _pending_signer(p, d),
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
+    # The organisation's digital signature: number + seal by the lead's clerk, seal by the partner's.
+    "document.seal": lambda p, d: _own_org_clerk(p, d.lead_org_id) or _own_org_clerk(p, d.partner_org_id),
     "document.verify": lambda p, d: p.has("admin", "clerk", "chair", "archivist")
     and (p.has("admin") or p.in_scope(d) or _is_signer(p, d)),
     # Handing a recipient's personal link over (e.g. no email address on file).
@@ -117,6 +125,8 @@ RULES: dict[str, Rule] = {
     "admin.templates": lambda p, _: p.has("admin"),
     "template.list": lambda p, _: p.has("admin", "clerk"),
     "credential.manage": lambda p, _: p.has("admin"),
+    # Using an organisation's key (sealing, certified copies): only that organisation's own clerks.
+    "organisation.seal": lambda p, org: _own_org_clerk(p, org),
     "recipients.manage": lambda p, _: p.has("admin", "clerk"),
 }
 

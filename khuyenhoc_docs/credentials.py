@@ -1,4 +1,4 @@
-"""Chairs' signing credentials: demo certificates, uploaded PKCS#12 files, PKCS#11 tokens."""
+"""Signing credentials of chairs and of organisations: demo certificates, PKCS#12 files, PKCS#11 tokens."""
 from __future__ import annotations
 
 from cryptography import x509
@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import ValidationFailed
-from .models import SigningCredential, User
+from .models import Organisation, OrganisationCredential, SigningCredential, User
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
 from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource
-from .signing.pki import CertKey, issue_signing_cert, load_pkcs12, to_pkcs12
+from .signing.pki import CertKey, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
 
 MAX_P12_BYTES = 256 * 1024
 
@@ -92,3 +92,89 @@ def common_name(cert_pem: str) -> str:
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     attrs = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(attrs[0].value) if attrs else ""
+
+
+# --- organisations' own credentials (the organisation's digital signature) -----------------------
+
+def _replace_org_active(session: Session, org: Organisation, cred: OrganisationCredential) -> OrganisationCredential:
+    session.execute(update(OrganisationCredential).where(OrganisationCredential.organisation_id == org.id)
+                    .values(active=False))
+    session.add(cred)
+    session.flush()
+    return cred
+
+
+def issue_demo_org_credential(session: Session, ca: CertKey, org: Organisation,
+                              passphrase: str) -> OrganisationCredential:
+    """A certificate from the demo CA with the organisation as subject, kept as an encrypted PKCS#12."""
+    ck = issue_organisation_cert(ca, name=org.name, email=org.email)
+    p12 = to_pkcs12(ck, [ca.cert], passphrase)
+    return _replace_org_active(session, org, OrganisationCredential(
+        organisation_id=org.id, kind="pkcs12", pkcs12=p12, cert_pem=ck.cert_pem().decode(),
+        subject=_subject(ck.cert), not_after=ck.cert.not_valid_after_utc,
+    ))
+
+
+def upload_org_pkcs12(session: Session, org: Organisation, data: bytes, passphrase: str) -> OrganisationCredential:
+    """Store an organisation's PKCS#12 after checking the passphrase opens it (the passphrase is not kept)."""
+    if not data or len(data) > MAX_P12_BYTES:
+        raise ValidationFailed("Tệp PKCS#12 trống hoặc quá lớn (tối đa 256 KB).")
+    try:
+        _key, cert, _chain = load_pkcs12(data, passphrase)
+    except WrongPassphrase as exc:
+        raise ValidationFailed(exc.reason_vi) from exc
+    except (KeyFileInvalid, SignatureCoreError) as exc:
+        raise ValidationFailed("Tệp không phải PKCS#12 (.p12/.pfx) hợp lệ.") from exc
+    return _replace_org_active(session, org, OrganisationCredential(
+        organisation_id=org.id, kind="pkcs12", pkcs12=data,
+        cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        subject=_subject(cert), not_after=cert.not_valid_after_utc,
+    ))
+
+
+def register_org_pkcs11(session: Session, org: Organisation, *, module: str, token: str, key_label: str,
+                        cert_pem: str = "") -> OrganisationCredential:
+    """Point an organisation at a key on a PKCS#11 token (module path, token label, key label)."""
+    if not module or not token or not key_label:
+        raise ValidationFailed("Cần nhập thư viện PKCS#11, nhãn token và nhãn khoá.")
+    subject = ""
+    if cert_pem:
+        try:
+            subject = _subject(x509.load_pem_x509_certificate(cert_pem.encode()))
+        except ValueError as exc:
+            raise ValidationFailed("Chứng thư số (PEM) không hợp lệ.") from exc
+    return _replace_org_active(session, org, OrganisationCredential(
+        organisation_id=org.id, kind="pkcs11", pkcs11_module=module[:500], pkcs11_token=token[:255],
+        pkcs11_key=key_label[:255], cert_pem=cert_pem, subject=subject,
+    ))
+
+
+def active_org_credential(session: Session, org: Organisation | int) -> OrganisationCredential | None:
+    """The organisation's current credential (None when it has none or it was deactivated)."""
+    org_id = org if isinstance(org, int) else org.id
+    return session.scalar(select(OrganisationCredential).where(
+        OrganisationCredential.organisation_id == org_id, OrganisationCredential.active.is_(True)))
+
+
+def deactivate_org_credentials(session: Session, org: Organisation | int) -> int:
+    """Stop every credential of an organisation (e.g. merged into another); returns how many."""
+    org_id = org if isinstance(org, int) else org.id
+    result = session.execute(update(OrganisationCredential).where(
+        OrganisationCredential.organisation_id == org_id, OrganisationCredential.active.is_(True)).values(active=False))
+    session.flush()
+    return int(result.rowcount or 0)
+
+
+def org_key_source(cred: OrganisationCredential, secret: str, chain: list[x509.Certificate]) -> KeySource:
+    """Open an organisation's credential with the passphrase/PIN typed by its clerk (never stored).
+
+    Raises WrongPassphrase (PKCS#12, at once) or WrongPin (PKCS#11, when opened). The caller must
+    first check ``access.ensure(p, "organisation.seal", org)`` and audit the use.
+    """
+    if not cred.active:
+        raise ValidationFailed("Chứng thư số của cơ quan, tổ chức này đã ngừng sử dụng.")
+    if cred.kind == "pkcs11":
+        return Pkcs11KeySource(Pkcs11Options(module_path=cred.pkcs11_module, token_label=cred.pkcs11_token,
+                                             key_label=cred.pkcs11_key, pin=secret), chain=chain)
+    assert cred.pkcs12 is not None
+    return Pkcs12KeySource(cred.pkcs12, secret)

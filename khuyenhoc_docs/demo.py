@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from .access import Principal
 from .accounts import NewUser, create_user
 from .audit import Actor
-from .credentials import issue_demo_credential
+from .credentials import issue_demo_credential, issue_demo_org_credential
 from .drafting.reference import reference_fields
 from .drafting.templates import TemplateKind
 from .models import Document, Organisation, OrgLevel, User
@@ -92,6 +92,7 @@ DEMO_USERS = (
     # username, full name, position, org key, roles, email
     ("admin", "Quản trị hệ thống", "", "hkh", ("admin",), "admin@bentre.local"),
     ("vanthu", "Nguyễn Văn Thư", "Văn thư", "hkh", ("clerk",), "vanthu@bentre.local"),
+    ("vanthu.td", "Võ Thị Tuyết", "Văn thư", "td", ("clerk",), "vanthu.td@bentre.local"),
     ("chutich.hkh", "Đặng Thị Hoa", "CHỦ TỊCH", "hkh", ("chair",), "dangthihoa@bentre.local"),
     ("phobithu.td", "Lâm Như Quỳnh", "PHÓ BÍ THƯ", "td", ("chair",), "lamnhuquynh@bentre.local"),
     ("luutru", "Trần Thị Lưu", "Lưu trữ viên", "hkh", ("archivist",), "luutru@bentre.local"),
@@ -99,7 +100,7 @@ DEMO_USERS = (
 
 
 def seed_users(session: Session, orgs: dict[str, Organisation], password: str) -> dict[str, User]:
-    """The five demo accounts, all with the demo password."""
+    """The demo accounts, all with the demo password."""
     users = {}
     for username, full_name, position, org_key, roles, email in DEMO_USERS:
         users[username] = create_user(session, NewUser(
@@ -118,12 +119,19 @@ def seed(session: Session, services: Services, *, only_if_empty: bool = True) ->
     users = seed_users(session, orgs, password)
     for username in ("chutich.hkh", "phobithu.td"):
         issue_demo_credential(session, services.demo_pki.ca, users[username], password)
+    seed_org_credentials(session, services, password)
     import_builtin(session, services)
     seed_recipients(session, orgs)
     session.commit()
     seed_reference_draft(session, services, users["vanthu"])
     log.info("demo data seeded")
     return True
+
+
+def seed_org_credentials(session: Session, services: Services, passphrase: str) -> None:
+    """One demo certificate per organisation (the organisation as subject), PKCS#12 under ``passphrase``."""
+    for org in session.scalars(select(Organisation).order_by(Organisation.id)):
+        issue_demo_org_credential(session, services.demo_pki.ca, org, passphrase)
 
 
 REFERENCE_RECIPIENTS = (

@@ -1,5 +1,6 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 from .audit import AuditEvent, AuditHead
+from .credentials import OrganisationCredential
 from .distribution import (
     ACKNOWLEDGED, CHANNELS, FAILED, QUEUED, SENT,
     Dispatch, DocumentRecipient, Recipient, RecipientList, RecipientListItem,
@@ -22,5 +23,5 @@ __all__ = [
     "SIGNATURE_STATUSES", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
-    "SigningCredential", "User", "UserRole",
+    "SigningCredential", "User", "UserRole", "OrganisationCredential",
 ]

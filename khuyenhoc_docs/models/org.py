@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, intpk, str40, str255
@@ -42,6 +42,10 @@ class Organisation(Base):
     # Mã định danh (e.g. 000.00.31.H05): how document systems address it over edXML; "" when none.
     code: Mapped[str40] = mapped_column(default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The seal's image (red, transparent PNG) and its real diameter: the organisation's
+    # signature appearance over the left third of the chair's signature (Decree 30, Appendix I).
+    seal_image: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    seal_size_mm: Mapped[int] = mapped_column(default=36)
 
     level: Mapped[OrgLevel] = relationship(lazy="joined")
     parent: Mapped[Optional["Organisation"]] = relationship(remote_side="Organisation.id", back_populates="children")

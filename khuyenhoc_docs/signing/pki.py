@@ -232,6 +232,41 @@ def issue_signing_cert(
     return CertKey(cert=cert, key=key)
 
 
+def issue_organisation_cert(
+    ca: CertKey,
+    *,
+    name: str,
+    email: str = "",
+    not_after: datetime | None = None,
+    key_type: KeyType = DEFAULT_KEY_TYPE,
+) -> CertKey:
+    """Signing certificate of an organisation itself (its "chữ ký số của cơ quan, tổ chức"):
+    CN = O = the organisation's name (NFC), signing key usages as for a chair."""
+    key = _new_key(key_type)
+    nfc = unicodedata.normalize("NFC", name)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, nfc),
+            x509.NameAttribute(NameOID.COMMON_NAME, nfc),
+        ]
+    )
+    usage = x509.KeyUsage(
+        digital_signature=True, content_commitment=True, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False,
+        crl_sign=False, encipher_only=False, decipher_only=False,
+    )
+    extensions: list[tuple[x509.ExtensionType, bool]] = [
+        (usage, True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, EKU_DOCUMENT_SIGNING]), False),
+    ]
+    if email:
+        extensions.append((x509.SubjectAlternativeName([x509.RFC822Name(email)]), False))
+    cert = _issue(ca, subject, key, not_before=None, not_after=not_after, default_days=730,
+                  extensions=extensions)
+    return CertKey(cert=cert, key=key)
+
+
 def issue_tsa_cert(ca: CertKey, *, common_name: str = "Khuyến học Demo TSA") -> CertKey:
     """Time-stamping authority certificate (EKU timeStamping, critical, as
     RFC 3161 requires). RSA because pyHanko's DummyTimeStamper is RSA-only."""
