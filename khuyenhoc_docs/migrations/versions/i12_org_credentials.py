@@ -1,7 +1,7 @@
 """organisation credentials and seals
 
 Revision ID: i12_org_credentials
-Revises: 0005
+Revises: i18_org_codes
 Create Date: 2026-12-01 20:49:41.580186
 """
 from alembic import op
@@ -10,7 +10,7 @@ import khuyenhoc_docs.db
 
 
 revision = 'i12_org_credentials'
-down_revision = '0005'
+down_revision = 'i18_org_codes'
 branch_labels = None
 depends_on = None
 
