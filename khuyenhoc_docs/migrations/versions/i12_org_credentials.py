@@ -36,9 +36,9 @@ def upgrade() -> None:
     with op.batch_alter_table('organisation_credentials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_credentials_organisation_id'), ['organisation_id'], unique=False)
 
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('seal_image', sa.LargeBinary(), nullable=True))
-        batch_op.add_column(sa.Column('seal_size_mm', sa.Integer(), nullable=False, server_default='36'))
+    # Plain ADD COLUMN (no batch copy): on SQLite a batch rebuild drops a table other rows refer to.
+    op.add_column('organisations', sa.Column('seal_image', sa.LargeBinary(), nullable=True))
+    op.add_column('organisations', sa.Column('seal_size_mm', sa.Integer(), nullable=False, server_default='36'))
 
     # ### end Alembic commands ###
 
