@@ -2,7 +2,7 @@
 from settings. Plain Python; the web layer and the CLI each hold one ``Services``."""
 from __future__ import annotations
 
-import threading
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +15,20 @@ from .distribution.mailer import MailOptions
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .storage import open_store
-from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions
+from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
+
+log = logging.getLogger(__name__)
+
+
+def local_store_options(s: Settings) -> LocalStoreOptions:
+    """The local folder store under the data directory."""
+    return LocalStoreOptions(root=s.objects_dir)
+
+
+def s3_store_options(s: Settings) -> S3StoreOptions:
+    """The MinIO (S3) store of the KHD_S3_* settings."""
+    return S3StoreOptions(endpoint=s.s3_endpoint, access_key=s.s3_access_key, secret_key=s.s3_secret_key,
+                          bucket=s.s3_bucket, secure=s.s3_secure)
 
 
 @dataclass(frozen=True)
@@ -30,26 +43,16 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
 
     @cached_property
     def store(self) -> ObjectStore:
         s = self.settings
-        if s.s3_endpoint:
-            options: LocalStoreOptions | S3StoreOptions = S3StoreOptions(
-                endpoint=s.s3_endpoint,
-                access_key=s.s3_access_key,
-                secret_key=s.s3_secret_key,
-                bucket=s.s3_bucket,
-                secure=s.s3_secure,
-            )
-        else:
-            options = LocalStoreOptions(root=s.objects_dir)
-        store = open_store(options)
+        store = open_store(s3_store_options(s) if s.s3_endpoint else local_store_options(s))
         try:
             store.ensure_ready()
-        except Exception:  # noqa: BLE001 - an unreachable server is reported by health and per request
-            pass
+        except StoreError as exc:
+            # Start anyway: /health reports the store, and each request that needs it answers 503.
+            log.warning("object store not ready at start-up: %s", exc)
         return store
 
     @cached_property

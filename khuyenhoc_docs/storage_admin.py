@@ -1,4 +1,5 @@
-"""Consistency check between database rows and the object store, and local → S3 migration."""
+"""Storage maintenance: consistency check between rows and the object store, local → S3 migration,
+legal holds on a document's records (audited)."""
 from __future__ import annotations
 
 import logging
@@ -8,8 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import audit
+from .audit import Actor
 from .db import utcnow
-from .models import StoredObject
+from .errors import NotFound
+from .models import DocumentVersion, Signature, StoredObject
 from .storage.base import ObjectCorrupted, ObjectLocked, ObjectNotFound, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -102,3 +106,30 @@ def migrate(session: Session, source: ObjectStore, target: ObjectStore) -> Migra
         session.commit()
         report.copied += 1
     return report
+
+
+def document_objects(session: Session, document_id: int) -> list[StoredObject]:
+    """Every stored object of a document: each version's DOCX and PDF, each signed PDF."""
+    ids: set[int] = set()
+    for v in session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document_id)):
+        ids.update((v.docx_object_id, v.pdf_object_id))
+    ids.update(i for i in session.scalars(select(Signature.pdf_object_id).where(
+        Signature.document_id == document_id)) if i)
+    return list(session.scalars(select(StoredObject).where(StoredObject.id.in_(ids)))) if ids else []
+
+
+def legal_hold(session: Session, store: ObjectStore, actor: Actor, document_id: int, *, on: bool) -> int:
+    """Place (``on``) or release a legal hold on every stored object of a document; audited. Commits.
+
+    Returns how many objects changed; NotFound when the document has none.
+    """
+    rows = document_objects(session, document_id)
+    if not rows:
+        raise NotFound(f"document {document_id} has no stored objects")
+    for row in rows:
+        store.set_legal_hold(row.key, row.version_id, on)
+        row.legal_hold = on
+    audit.record(session, actor, "legal_hold" if on else "legal_hold_release", "document", document_id,
+                 objects=len(rows))
+    session.commit()
+    return len(rows)

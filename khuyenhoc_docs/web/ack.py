@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..models import Document
 from ..workflow import distribution
 from .context import db, services
 from .extensions import limiter
@@ -20,7 +19,7 @@ def _dispatch(token: str):
 @limiter.limit("60 per minute")
 def landing(token: str):
     d = _dispatch(token)
-    doc = db().get(Document, d.document_id)
+    doc = distribution.dispatch_document(db(), d)
     return render_template("issuing/ack.html", d=d, doc=doc, token=token)
 
 
@@ -29,7 +28,7 @@ def landing(token: str):
 def download(token: str):
     d = _dispatch(token)
     data = distribution.download_and_record(db(), services(), d, request.remote_addr or "")
-    name = (db().get(Document, d.document_id).doc_number or "van-ban").replace("/", "-")
+    name = (distribution.dispatch_document(db(), d).doc_number or "van-ban").replace("/", "-")
     return file_response(data, "application/pdf", f"{name}.pdf")
 
 
@@ -38,5 +37,5 @@ def download(token: str):
 def confirm(token: str):
     d = _dispatch(token)
     distribution.acknowledge(db(), d, request.remote_addr or "")
-    doc = db().get(Document, d.document_id)
+    doc = distribution.dispatch_document(db(), d)
     return render_template("issuing/ack.html", d=d, doc=doc, token=token, confirmed=True)

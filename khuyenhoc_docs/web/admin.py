@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
-
-from .. import audit
-from ..accounts import NewUser, create_user
+from ..accounts import NewUser
 from ..errors import ValidationFailed
-from ..models import User
-from ..organisations import FAMILIES, NewOrganisation, create_organisation, levels, tree
+from ..organisations import FAMILIES, NewOrganisation, levels, tree
+from ..workflow import admin
 from .context import actor, db, require
 from .forms import form_int, form_str
 
@@ -34,7 +31,7 @@ def create_org():
     session = db()
     form = request.form
     try:
-        org = create_organisation(session, NewOrganisation(
+        org = admin.add_organisation(session, actor(), NewOrganisation(
             name=form_str(form, "name"), level_id=form_int(form, "level_id") or 0,
             family=form_str(form, "family"), abbreviation=form_str(form, "abbreviation"),
             parent_id=form_int(form, "parent_id"), header_name=form_str(form, "header_name"),
@@ -43,12 +40,9 @@ def create_org():
             postal_address=form_str(form, "postal_address", 500),
         ))
     except ValidationFailed as exc:
-        session.rollback()
         flash(exc.message, "error")
         return render_template("admin/organisations.html", rows=tree(session), levels=levels(session),
                                families=FAMILIES, errors=exc.fields, form=form), 422
-    audit.record(session, actor(), "org_create", "organisation", org.id, name=org.name)
-    session.commit()
     flash(f"Đã thêm tổ chức “{org.name}”.", "success")
     return redirect(url_for("admin.organisations"))
 
@@ -69,23 +63,19 @@ def create_user_view():
     session = db()
     form = request.form
     try:
-        user = create_user(session, NewUser(
+        user = admin.add_user(session, actor(), NewUser(
             username=form_str(form, "username", 64), full_name=form_str(form, "full_name"),
             password=form.get("password", "")[:300], organisation_id=form_int(form, "organisation_id") or 0,
             roles=tuple(form.getlist("roles")), email=form_str(form, "email"),
             position=form_str(form, "position"),
         ))
     except ValidationFailed as exc:
-        session.rollback()
         flash(exc.message, "error")
         return render_template("admin/users.html", users=_all_users(session), rows=tree(session),
                                roles=ROLE_NAMES, errors=exc.fields, form=form), 422
-    audit.record(session, actor(), "user_create", "user", user.id, username=user.username,
-                 roles=sorted(user.roles))
-    session.commit()
     flash(f"Đã tạo tài khoản “{user.username}”.", "success")
     return redirect(url_for("admin.users"))
 
 
 def _all_users(session):
-    return list(session.scalars(select(User).order_by(User.username)))
+    return admin.all_users(session)

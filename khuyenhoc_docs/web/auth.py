@@ -6,10 +6,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 
-from .. import audit
-from ..accounts import authenticate
 from ..models import User
-from .context import actor, db
+from ..workflow import signin
+from .context import db
 from .extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -51,16 +50,12 @@ def login():
         flash("Vui lòng nhập tên đăng nhập và mật khẩu.", "error")
         return render_template("login.html", username=username[:64]), 400
     session_db = db()
-    user = authenticate(session_db, username, password)
+    user = signin.sign_in(session_db, request.remote_addr or "", username, password)
     if user is None:
-        audit.record(session_db, actor(), "login_failed", "user", None, username=username[:64])
-        session_db.commit()
         flash("Tên đăng nhập hoặc mật khẩu không đúng.", "error")
         return render_template("login.html", username=username), 401
     session.clear()  # new session id at sign-in (no fixation)
     login_user(user)
-    audit.record(session_db, actor(), "login", "user", user.id)
-    session_db.commit()
     return redirect(_safe_next(request.args.get("next")))
 
 

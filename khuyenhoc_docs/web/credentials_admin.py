@@ -7,9 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from PIL import Image, UnidentifiedImageError
 
-from .. import audit, credentials
-from ..errors import NotFound, ValidationFailed
+from .. import credentials
+from ..errors import ValidationFailed
 from ..models import User
+from ..workflow import admin
 from .context import actor, db, require
 from .forms import form_str
 
@@ -19,10 +20,7 @@ MAX_IMAGE_BYTES = 512 * 1024
 
 
 def _user(user_id: int) -> User:
-    user = db().get(User, user_id)
-    if user is None:
-        raise NotFound("Không tìm thấy người dùng.")
-    return user
+    return admin.get_user(db(), user_id)
 
 
 def check_signature_image(data: bytes) -> bytes:
@@ -50,32 +48,22 @@ def manage(user_id: int):
     session = db()
     user = _user(user_id)
     if request.method == "POST":
-        action = request.form.get("action")
+        action = request.form.get("action") or ""
+        messages = {"pkcs12": "Đã lưu tệp PKCS#12 (mật khẩu không được lưu).",
+                    "pkcs11": "Đã cấu hình thiết bị ký số PKCS#11.", "image": "Đã lưu ảnh chữ ký."}
         try:
-            if action == "pkcs12":
-                upload = request.files.get("p12")
-                cred = credentials.upload_pkcs12(session, user, upload.read() if upload else b"",
-                                                 request.form.get("passphrase", "")[:256])
-                message = "Đã lưu tệp PKCS#12 (mật khẩu không được lưu)."
-            elif action == "pkcs11":
-                cred = credentials.register_pkcs11(
-                    session, user, module=form_str(request.form, "module", 500),
-                    token=form_str(request.form, "token", 255), key_label=form_str(request.form, "key_label", 255))
-                message = "Đã cấu hình thiết bị ký số PKCS#11."
-            elif action == "image":
-                upload = request.files.get("image")
-                user.signature_image = check_signature_image(upload.read() if upload else b"")
-                cred, message = None, "Đã lưu ảnh chữ ký."
-            else:
-                raise ValidationFailed("Thao tác không hợp lệ.")
+            p12, image = request.files.get("p12"), request.files.get("image")
+            admin.update_credential(
+                session, actor(), user, action if action in messages else "",
+                p12=p12.read() if p12 and action == "pkcs12" else b"",
+                passphrase=request.form.get("passphrase", "")[:256],
+                module=form_str(request.form, "module", 500), token=form_str(request.form, "token", 255),
+                key_label=form_str(request.form, "key_label", 255),
+                image=check_signature_image(image.read() if image else b"") if action == "image" else None)
         except ValidationFailed as exc:
-            session.rollback()
             flash(exc.message, "error")
             return render_template("admin/credential.html", user=user,
                                    cred=credentials.active_credential(session, user)), 422
-        audit.record(session, actor(), "credential_update", "user", user.id, change=action,
-                     kind=cred.kind if cred else "image")
-        session.commit()
-        flash(message, "success")
+        flash(messages[action], "success")
         return redirect(url_for("credentials_admin.manage", user_id=user.id))
     return render_template("admin/credential.html", user=user, cred=credentials.active_credential(session, user))

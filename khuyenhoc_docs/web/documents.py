@@ -3,16 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 
-from .. import audit
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
-from ..evidence import build_evidence, metadata
-from ..models import STATUSES, Dispatch, Organisation
+from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
 from ..workflow import documents, drafting, prefill, submission
-from ..workflow.objects import read
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
@@ -62,7 +58,6 @@ def create():
                                     partner_org_id=form_int(request.form, "partner_org_id"),
                                     routing=request.form.get("routing", "any"))
     except ValidationFailed as exc:
-        session.rollback()
         flash(exc.message, "error")
         return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
                                TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
@@ -75,18 +70,11 @@ def create():
 @bp.get("/<int:doc_id>")
 @login_required
 def show(doc_id: int):
-    p = signed_in()
     session = db()
-    doc = documents.get_document(session, p, doc_id)
-    versions = documents.versions(session, doc, newest_first=True)
-    signatures = [s for s in doc.signatures if s.status != "cancelled"]
-    meta = metadata(doc, read(services().store, doc.pdf_object)) if doc.doc_number and doc.pdf_object else None
-    dispatches = session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)).all()
-    audit.record(session, actor(), "view", "document", doc.id)
-    session.commit()
-    return render_template("documents/show.html", doc=doc, versions=versions, signatures=signatures,
-                           kinds=KIND_LABELS, history=audit.events_for(session, "document", doc.id)[-30:],
-                           meta=meta, dispatches=dispatches)
+    doc = documents.open_document(session, signed_in(), actor(), doc_id)
+    info = documents.details(session, services(), doc)
+    return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
+                           kinds=KIND_LABELS, history=info.history, meta=info.meta, dispatches=info.dispatches)
 
 
 @bp.get("/<int:doc_id>/edit")
@@ -110,7 +98,6 @@ def update(doc_id: int):
                               expected_version=form_int(request.form, "version"),
                               routing=request.form.get("routing") or None)
     except ValidationFailed as exc:
-        session.rollback()
         doc = documents.get_document(session, p, doc_id, "document.edit")
         flash(exc.message, "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
@@ -140,29 +127,20 @@ def withdraw(doc_id: int):
 @bp.get("/<int:doc_id>/file")
 @login_required
 def file(doc_id: int):
-    p = signed_in()
-    session = db()
-    doc = documents.get_document(session, p, doc_id)
     fmt = request.args.get("format", "pdf")
-    data, mimetype, name = documents.download(session, services(), doc, fmt, form_int(request.args, "version"))
-    audit.record(session, actor(), "download", "document", doc.id, format=fmt,
-                 version=request.args.get("version") or "current")
-    session.commit()
-    disposition = "inline" if fmt == "pdf" and not request.args.get("download") else "attachment"
-    return file_response(data, mimetype, name, inline=disposition == "inline")
+    data, mimetype, name = documents.fetch_file(db(), services(), signed_in(), actor(), doc_id, fmt,
+                                                form_int(request.args, "version"),
+                                                version=request.args.get("version") or "current")
+    inline = fmt == "pdf" and not request.args.get("download")
+    return file_response(data, mimetype, name, inline=inline)
 
 
 @bp.get("/<int:doc_id>/evidence.zip")
 @login_required
 def evidence(doc_id: int):
-    p = signed_in()
-    session = db()
-    doc = documents.get_document(session, p, doc_id, "document.export")
-    audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
-    session.commit()
-    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
-    return file_response(build_evidence(session, services(), doc), "application/zip", f"chung-cu-{name}.zip")
+    data, name = documents.export_evidence(db(), services(), signed_in(), actor(), doc_id)
+    return file_response(data, "application/zip", name)
 
 
 def _orgs(session) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+    return documents.organisations(session)

@@ -21,3 +21,8 @@ def file_response(data: bytes, mimetype: str, filename: str, *, inline: bool = F
         "Content-Disposition": content_disposition(filename, inline=inline),
         "Cache-Control": "private, no-store",
     })
+
+
+def register_download(data: bytes, mimetype: str, name: str) -> Response:
+    """The outgoing register as an attachment (Excel or CSV)."""
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -7,13 +7,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, recipients, search_sync
-from ..access import Principal, ensure
+from ..access import Principal, can, ensure
 from ..audit import Actor
 from ..db import utcnow
+from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail, send_mail
 from ..distribution.tokens import TokenError, make_token, read_token
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
-from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document)
+from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document, Recipient,
+                      RecipientList)
+from ..register import register_rows
 from ..services import Services
 from . import objects
 from .documents import get_document, lock_document
@@ -72,6 +75,63 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     audit.record(session, actor, "issue", "document", doc.id, dispatches=len(created))
     session.commit()
     return created
+
+
+def dispatches(session: Session, svc: Services, p: Principal, doc_id: int
+               ) -> tuple[Document, list[Dispatch], list[Recipient], dict[int, str]]:
+    """A document's dispatches, its chosen recipients, and the personal links the principal may hand over."""
+    doc = get_document(session, p, doc_id)
+    session.expire_all()  # delivery jobs commit in their own sessions
+    rows = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)))
+    links = {d.id: ack_link(svc, d, svc.settings.base_url) for d in rows
+             if d.channel == "link" and can(p, "document.hand_over_links", doc)}
+    return doc, rows, recipients.document_recipients(session, doc.id), links
+
+
+def register(session: Session, p: Principal, year: int, *, status: str | None = None,
+             query: str = "") -> list[RegisterRow]:
+    """The outgoing register of the principal's organisations for a year."""
+    ensure(p, "register.view")
+    return register_rows(session, p.scope, year, status=status, query=query)
+
+
+def export_register(session: Session, p: Principal, actor: Actor, year: int, fmt: str, *,
+                    status: str | None = None, query: str = "") -> tuple[bytes, str, str]:
+    """The register as (bytes, mimetype, file name) in xlsx or csv; the export is recorded. Commits."""
+    rows = register(session, p, year, status=status, query=query)
+    audit.record(session, actor, "export", "register", year, format=fmt, rows=len(rows))
+    session.commit()
+    organisation = p.user.organisation.name
+    if fmt == "xlsx":
+        data = to_xlsx(rows, year=year, organisation=organisation)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, mimetype = to_csv(rows, year=year, organisation=organisation), "text/csv; charset=utf-8"
+    return data, mimetype, f"so-van-ban-di-{year}.{fmt}"
+
+
+def add_recipient(session: Session, p: Principal, data: recipients.NewRecipient) -> Recipient:
+    """Add an entry to the recipient directory (ValidationFailed: nothing written). Commits."""
+    ensure(p, "recipients.manage")
+    try:
+        rec = recipients.create_recipient(session, data)
+    except ValidationFailed:
+        session.rollback()
+        raise
+    session.commit()
+    return rec
+
+
+def add_recipient_list(session: Session, p: Principal, name: str, recipient_ids: list[int]) -> RecipientList:
+    """Save a named list of directory entries (ValidationFailed: nothing written). Commits."""
+    ensure(p, "recipients.manage")
+    try:
+        lst = recipients.create_list(session, name, recipient_ids)
+    except ValidationFailed:
+        session.rollback()
+        raise
+    session.commit()
+    return lst
 
 
 def ack_link(svc: Services, dispatch: Dispatch, base_url: str) -> str:
@@ -152,6 +212,13 @@ def dispatch_for_token(session: Session, svc: Services, token: str, now: datetim
     if d is None:
         raise AckLinkInvalid("Liên kết không còn hiệu lực.")
     return d
+
+
+def dispatch_document(session: Session, d: Dispatch) -> Document:
+    """The document a dispatch carries."""
+    doc = session.get(Document, d.document_id)
+    assert doc is not None
+    return doc
 
 
 def download_and_record(session: Session, svc: Services, d: Dispatch, ip: str) -> bytes:

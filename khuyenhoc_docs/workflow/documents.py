@@ -6,14 +6,18 @@ documents through these functions; the browser pages and the JSON API call the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..access import Principal, ensure, visible_documents_clause
+from .. import audit
+from ..access import Principal, can, ensure, in_scope_clause, visible_documents_clause
+from ..audit import Actor
 from ..errors import NotFound, ValidationFailed
-from ..models import STATUSES, Document, DocumentVersion
+from ..evidence import build_evidence, metadata
+from ..models import (AWAITING, DECLINED, DRAFT, SIG_CANCELLED, SIG_PENDING, SIGNED, STATUSES, AuditEvent,
+                      Dispatch, Document, DocumentVersion, Organisation, Signature)
 from ..services import Services
 from ..storage.keys import document_key
 from . import objects
@@ -36,6 +40,17 @@ class DocumentPage:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class DocumentDetails:
+    """Everything the document page shows besides the document itself."""
+
+    versions: list[DocumentVersion]
+    signatures: list[Signature]
+    dispatches: list[Dispatch]
+    history: list[AuditEvent]
+    meta: dict[str, Any] | None
+
+
 def get_document(session: Session, p: Principal, doc_id: int, action: str = "document.view") -> Document:
     """Load a document the principal may act on (404 when missing, 403 when not allowed)."""
     doc = session.get(Document, doc_id)
@@ -43,6 +58,53 @@ def get_document(session: Session, p: Principal, doc_id: int, action: str = "doc
         raise NotFound("Không tìm thấy văn bản.")
     ensure(p, action, doc)
     return doc
+
+
+def open_document(session: Session, p: Principal, actor: Actor, doc_id: int, **audit_extra: Any) -> Document:
+    """A document the principal may view; the view is recorded in the audit trail. Commits."""
+    doc = get_document(session, p, doc_id)
+    audit.record(session, actor, "view", "document", doc.id, **audit_extra)
+    session.commit()
+    return doc
+
+
+def audit_trail(session: Session, p: Principal, doc_id: int) -> list[AuditEvent]:
+    """Every audit event of a document the principal may audit, oldest first."""
+    doc = get_document(session, p, doc_id, "document.audit")
+    return audit.events_for(session, "document", doc.id)
+
+
+def details(session: Session, svc: Services, doc: Document) -> DocumentDetails:
+    """Versions (newest first), live signatures, dispatches, the last 30 audit events, PDF metadata."""
+    pdf = objects.read(svc.store, doc.pdf_object) if doc.doc_number and doc.pdf_object else None
+    return DocumentDetails(
+        versions=versions(session, doc, newest_first=True),
+        signatures=[s for s in doc.signatures if s.status != SIG_CANCELLED],
+        dispatches=list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id))),
+        history=audit.events_for(session, "document", doc.id)[-30:],
+        meta=metadata(doc, pdf) if pdf is not None else None,
+    )
+
+
+def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
+    """The home page's work queues: to sign (chairs); drafts, awaiting, to issue (clerks)."""
+    out: dict[str, list[Document]] = {}
+    if can(p, "home.to_sign"):
+        out["to_sign"] = list(session.scalars(
+            select(Document).join(Signature, Signature.document_id == Document.id)
+            .where(Signature.signer_id == p.user.id, Signature.status == SIG_PENDING, Document.status == AWAITING)
+            .order_by(Document.updated_at.desc())).unique())
+    if can(p, "home.drafting"):
+        for name, statuses in (("drafts", (DRAFT, DECLINED)), ("awaiting", (AWAITING,)), ("to_issue", (SIGNED,))):
+            out[name] = list(session.scalars(
+                select(Document).where(in_scope_clause(p), Document.status.in_(statuses))
+                .order_by(Document.updated_at.desc()).limit(50)))
+    return out
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """Every organisation by name (the draft form's partner choice)."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
 def list_documents(session: Session, p: Principal, *, status: str | None = None, text: str = "",
@@ -96,6 +158,25 @@ def download(session: Session, svc: Services, doc: Document, fmt: str,
     row = version.pdf_object if fmt == "pdf" else version.docx_object
     mimetype = objects.PDF if fmt == "pdf" else row.content_type
     return objects.read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
+
+
+def fetch_file(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, fmt: str,
+               version_no: int | None, **audit_extra: Any) -> tuple[bytes, str, str]:
+    """A file of a document the principal may view; the download is recorded. Commits."""
+    doc = get_document(session, p, doc_id)
+    data, mimetype, name = download(session, svc, doc, fmt, version_no)
+    audit.record(session, actor, "download", "document", doc.id, format=fmt, **audit_extra)
+    session.commit()
+    return data, mimetype, name
+
+
+def export_evidence(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int) -> tuple[bytes, str]:
+    """The evidence ZIP of a document and its file name; the export is recorded. Commits."""
+    doc = get_document(session, p, doc_id, "document.export")
+    audit.record(session, actor, "export", "document", doc.id, what="evidence.zip")
+    session.commit()
+    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
+    return build_evidence(session, svc, doc), f"chung-cu-{name}.zip"
 
 
 def store_version(session: Session, svc: Services, doc: Document, rendered: Rendered, *, user_id: int,

@@ -60,3 +60,11 @@ def import_builtin(session: Session, svc: Services, actor: Actor | None = None) 
 def versions(session: Session) -> list[TemplateVersion]:
     """Every template version, newest first within each kind."""
     return list(session.scalars(select(TemplateVersion).order_by(TemplateVersion.kind, TemplateVersion.version.desc())))
+
+
+def latest_versions(session: Session) -> list[TemplateVersion]:
+    """The newest version of each template kind."""
+    seen: dict[str, TemplateVersion] = {}
+    for tv in versions(session):
+        seen.setdefault(tv.kind, tv)
+    return list(seen.values())

@@ -4,9 +4,7 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 
-from ... import audit
-from ...evidence import build_evidence
-from ...workflow.documents import get_document
+from ...workflow import documents
 from ..context import actor, db, services, signed_in
 from . import bp
 from ..downloads import file_response
@@ -33,20 +31,12 @@ class AuditOut(Schema):
 @bp.output(AuditOut)
 @bp.doc(summary="Nhật ký xử lý của văn bản (chuỗi băm)", security=SECURITY)
 def document_audit(doc_id: int):
-    p = signed_in()
-    doc = get_document(db(), p, doc_id, "document.audit")
-    return {"items": audit.events_for(db(), "document", doc.id)}
+    return {"items": documents.audit_trail(db(), signed_in(), doc_id)}
 
 
 @bp.get("/documents/<int:doc_id>/evidence.zip")
 @bp.doc(summary="Gói chứng cứ: PDF đã ký, báo cáo kiểm tra, nhật ký, bảng băm SHA-256", security=SECURITY,
         responses={200: {"description": "ZIP", "content": {"application/zip": {}}}})
 def evidence(doc_id: int):
-    p = signed_in()
-    session = db()
-    doc = get_document(session, p, doc_id, "document.export")
-    audit.record(session, actor(), "export", "document", doc.id, what="evidence.zip")
-    session.commit()
-    data = build_evidence(session, services(), doc)
-    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
-    return file_response(data, "application/zip", f"chung-cu-{name}.zip")
+    data, name = documents.export_evidence(db(), services(), signed_in(), actor(), doc_id)
+    return file_response(data, "application/zip", name)

@@ -8,9 +8,8 @@ from apiflask.fields import DateTime, List, String
 from apiflask.validators import Length
 from flask import current_app, request
 
-from ... import audit
-from ...accounts import authenticate, issue_token
-from ..context import actor, db, principal
+from ...workflow import signin
+from ..context import db, principal
 from ..errors import respond
 from ..extensions import limiter
 from . import bp
@@ -51,16 +50,11 @@ def _token_key() -> str:
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Đổi tên đăng nhập + mật khẩu lấy mã truy cập (Bearer)")
 def issue_token_view(body):
-    session = db()
-    user = authenticate(session, body["username"], body["password"])
-    if user is None:
-        audit.record(session, actor(), "login_failed", "user", None, username=body["username"][:64], via="api")
-        session.commit()
-        return respond(401, "Tên đăng nhập hoặc mật khẩu không đúng.")
     ttl = timedelta(minutes=current_app.config["KHD_SETTINGS"].token_ttl_minutes)
-    token, expires = issue_token(session, user, ttl)
-    audit.record(session, audit.Actor(user, request.remote_addr or ""), "login", "user", user.id, via="api")
-    session.commit()
+    issued = signin.api_token(db(), request.remote_addr or "", body["username"], body["password"], ttl)
+    if issued is None:
+        return respond(401, "Tên đăng nhập hoặc mật khẩu không đúng.")
+    token, expires = issued
     return {"token": token, "token_type": "Bearer", "expires_at": expires}
 
 

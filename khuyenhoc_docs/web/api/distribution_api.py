@@ -4,16 +4,13 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
-from sqlalchemy import select
 
 from ... import jobs
 from ...models import CHANNELS, Dispatch
-from ...register import register_rows
 from ...workflow import distribution
-from ...workflow.documents import get_document
 from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
-from ..issuing import export
+from ..downloads import register_download
 from . import bp
 
 SECURITY = "BearerAuth"
@@ -68,8 +65,7 @@ class RegisterOut(Schema):
 
 
 def _dispatches(doc_id: int) -> list[Dispatch]:
-    db().expire_all()  # delivery jobs commit in their own sessions
-    return list(db().scalars(select(Dispatch).where(Dispatch.document_id == doc_id).order_by(Dispatch.id)))
+    return distribution.dispatches(db(), services(), signed_in(), doc_id)[1]
 
 
 @bp.post("/documents/<int:doc_id>/issue")
@@ -91,8 +87,6 @@ def issue_document(doc_id: int, body):
 @bp.output(DispatchesOut)
 @bp.doc(summary="Các lượt gửi của văn bản và trạng thái", security=SECURITY)
 def list_dispatches(doc_id: int):
-    p = signed_in()
-    get_document(db(), p, doc_id)
     return {"items": _dispatches(doc_id)}
 
 
@@ -103,8 +97,8 @@ def resend_dispatch(dispatch_id: int):
     p = signed_in()
     d = distribution.resend(db(), p, actor(), dispatch_id)
     jobs.enqueue_deliveries([d.id])
-    db().expire_all()
-    return db().get(Dispatch, dispatch_id)
+    db().expire_all()  # delivery commits in its own session: reload on access
+    return d
 
 
 @bp.get("/register")
@@ -115,7 +109,8 @@ def resend_dispatch(dispatch_id: int):
 def register(query):
     p = require("register.view")
     year = query.get("year") or today_vn().year
-    rows = register_rows(db(), p.scope, year, status=query.get("status"))
     if query["format"] != "json":
-        return export(rows, year, p.user.organisation.name, query["format"])
+        return register_download(*distribution.export_register(db(), p, actor(), year, query["format"],
+                                                               status=query.get("status")))
+    rows = distribution.register(db(), p, year, status=query.get("status"))
     return RegisterOut().dump({"year": year, "items": rows})

@@ -6,12 +6,10 @@ from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, 
 from apiflask.validators import Length, OneOf, Range
 from cryptography.hazmat.primitives import serialization
 from flask import Response
-from sqlalchemy import select
 
-from ... import audit
 from ...drafting.templates import TemplateKind
-from ...models import STATUSES, TemplateVersion
-from ...workflow import documents, drafting, signing, submission
+from ...models import STATUSES
+from ...workflow import documents, drafting, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
 from . import bp
 from ..downloads import file_response
@@ -130,12 +128,7 @@ class UploadIn(Schema):
 @bp.doc(summary="Danh sách mẫu văn bản (phiên bản mới nhất)", security=SECURITY)
 def list_templates():
     require("template.list")
-    session = db()
-    rows = session.scalars(select(TemplateVersion).order_by(TemplateVersion.kind, TemplateVersion.version.desc()))
-    seen: dict[str, TemplateVersion] = {}
-    for tv in rows:
-        seen.setdefault(tv.kind, tv)
-    return {"items": list(seen.values())}
+    return {"items": template_store.latest_versions(db())}
 
 
 @bp.get("/documents")
@@ -162,12 +155,7 @@ def create_document(body):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Chi tiết văn bản", security=SECURITY)
 def get_document(doc_id: int):
-    p = signed_in()
-    session = db()
-    doc = documents.get_document(session, p, doc_id)
-    audit.record(session, actor(), "view", "document", doc.id, via="api")
-    session.commit()
-    return doc
+    return documents.open_document(db(), signed_in(), actor(), doc_id, via="api")
 
 
 @bp.patch("/documents/<int:doc_id>")
@@ -195,12 +183,8 @@ def list_versions(doc_id: int):
 @bp.doc(summary="Tải tệp DOCX/PDF (mặc định: PDF hiện hành, có chữ ký)", security=SECURITY,
         responses={200: {"description": "Tệp", "content": {"application/pdf": {}}}})
 def document_file(doc_id: int, query):
-    p = signed_in()
-    session = db()
-    doc = documents.get_document(session, p, doc_id)
-    data, mimetype, name = documents.download(session, services(), doc, query["format"], query.get("version"))
-    audit.record(session, actor(), "download", "document", doc.id, format=query["format"], via="api")
-    session.commit()
+    data, mimetype, name = documents.fetch_file(db(), services(), signed_in(), actor(), doc_id, query["format"],
+                                                query.get("version"), via="api")
     return file_response(data, mimetype, name)
 
 

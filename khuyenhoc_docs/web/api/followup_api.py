@@ -7,7 +7,6 @@ from apiflask.validators import Length, Range
 
 from ... import jobs
 from ...db import utcnow
-from ...models import BackgroundJob
 from ...workflow import cascade as cascades
 from ...workflow import reports as yearly
 from ...workflow.submission import today_vn
@@ -73,8 +72,8 @@ def start_cascade(doc_id: int, body):
     p = signed_in()
     job = cascades.start_cascade(db(), p, actor(), doc_id, body.get("unit_ids"))
     jobs.enqueue_cascade(job.id)
-    db().expire_all()
-    return db().get(BackgroundJob, job.id)
+    db().expire_all()  # the job may have run meanwhile (its own session): reload on access
+    return job
 
 
 @bp.get("/jobs/<int:job_id>")
