@@ -1,28 +1,46 @@
-"""Settings: the only module that reads the environment (prefix ``KHD_``)."""
+"""Settings: the only module that reads the environment (prefix ``KHD_``).
+
+Every ``KHD_<NAME>`` variable is a field of ``Settings``: registering a new variable is adding one
+field line (its type says how it is parsed; only unusual formats need a ``_PARSERS`` entry).
+Start-up stops with ``ConfigError`` naming the variable when a value does not parse (``true``,
+not ``ture``) or when a ``KHD_*`` variable is not a setting at all (a typo would otherwise be
+ignored silently).
+"""
 from __future__ import annotations
 
 import os
 import secrets
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PREFIX = "KHD_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A ``KHD_*`` variable is unknown or its value does not parse; the message names it."""
+
 
 def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in _TRUE | _FALSE:
+        raise ValueError(f"expected one of {', '.join(sorted(_TRUE | _FALSE))}")
+    return word in _TRUE
 
 
 def _endpoints(value: str) -> tuple[tuple[str, int], ...]:
+    """"host:port,host:port" (IPv6 as "[::1]:2003"; ":2003" is 127.0.0.1)."""
     out = []
-    for item in value.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        host, _, port = item.rpartition(":")
-        out.append((host or "127.0.0.1", int(port)))
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, sep, port = item.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ValueError(f"bad endpoint {item!r}: expected host:port")
+        out.append((host.strip("[]") or "127.0.0.1", int(port)))
     return tuple(out)
 
 
@@ -98,39 +116,50 @@ class Settings:
         return replace(self, **direct, extra={**self.extra, **extra})
 
 
-_PARSERS: dict[str, Any] = {
-    "data_dir": Path,
-    "templates_dir": Path,
-    "s3_secure": _bool,
-    "secure_cookies": _bool,
-    "force_https": _bool,
-    "retention_years": int,
+#: Parsers for fields whose type alone does not say how to read them.
+_PARSERS: dict[str, Callable[[str], Any]] = {
     "converter_endpoints": _endpoints,
-    "converter_timeout": float,
-    "converter_instances": int,
-    "converter_base_port": int,
     "trust_roots": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "smtp_port": int,
-    "smtp_timeout": float,
-    "jobs_immediate": _bool,
-    "reminder_days": int,
-    "token_ttl_minutes": int,
-    "max_upload_mb": int,
-    "testing": _bool,
 }
+
+#: Parsers by field type (bool is strict: a typo is an error, never False).
+_BY_TYPE: dict[Any, Callable[[str], Any]] = {bool: _bool, int: int, float: float, Path: Path, str: str}
+
+
+def _parser(name: str, hint: Any) -> Callable[[str], Any]:
+    if name in _PARSERS:
+        return _PARSERS[name]
+    if hint not in _BY_TYPE:
+        raise TypeError(f"Settings.{name}: add a parser for {hint!r} to _PARSERS")
+    return _BY_TYPE[hint]
+
+
+def variables() -> dict[str, str]:
+    """Every accepted variable name mapped to its settings field."""
+    return {PREFIX + f.name.upper(): f.name for f in fields(Settings) if f.name != "extra"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Build settings from ``KHD_*`` variables (and ``PORT`` is left to the runner)."""
+    """Build settings from ``KHD_*`` variables (``PORT`` is left to the runner).
+
+    Raises ConfigError naming the variable for an unknown ``KHD_*`` name or a value that does not parse.
+    """
     env = os.environ if environ is None else environ
+    known = variables()
+    unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
+    if unknown:
+        raise ConfigError(f"unknown configuration variable(s): {', '.join(unknown)} "
+                          f"(known: see README, Configuration)")
+    hints = typing.get_type_hints(Settings)
     values: dict[str, Any] = {}
-    for f in fields(Settings):
-        if f.name == "extra":
-            continue
-        raw = env.get(PREFIX + f.name.upper())
+    for var, name in known.items():
+        raw = env.get(var)
         if raw is None or raw == "":
             continue
-        values[f.name] = _PARSERS.get(f.name, str)(raw)
+        try:
+            values[name] = _parser(name, hints[name])(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{var}={raw!r} is not valid: {exc}") from None
     return Settings(**values)
 
 
@@ -152,8 +181,3 @@ def ensure_secret_key(settings: Settings) -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
-
-
-def env_flag(name: str) -> str | None:
-    """Read one ``KHD_`` variable that is not a setting (runner scripts only)."""
-    return os.environ.get(PREFIX + name)

@@ -29,7 +29,3 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status = 409
-
-
-class ServiceUnavailable(DomainError):
-    status = 503

@@ -20,16 +20,6 @@ def descendant_ids(session: Session, org_id: int) -> set[int]:
     return seen
 
 
-def ancestor_ids(session: Session, org: Organisation) -> list[int]:
-    """Ids from the organisation up to the root."""
-    out = []
-    node: Organisation | None = org
-    while node is not None and node.id not in out:
-        out.append(node.id)
-        node = node.parent
-    return out
-
-
 def counterpart(session: Session, org: Organisation) -> Organisation | None:
     """The unit of the other family at the same level and area (the joint programme partner)."""
     other = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}.get(org.family)

@@ -50,3 +50,55 @@ def test_only_config_reads_the_environment():
         if "os.environ" in p.read_text() or "os.getenv" in p.read_text()
     )
     assert readers == ["config.py"]
+
+
+def test_a_misspelt_boolean_stops_start_up_naming_the_variable():
+    import pytest
+
+    from khuyenhoc_docs.config import ConfigError
+
+    with pytest.raises(ConfigError, match="KHD_FORCE_HTTPS"):
+        load_settings({"KHD_FORCE_HTTPS": "ture"})
+    assert load_settings({"KHD_FORCE_HTTPS": "Off"}).force_https is False
+    assert load_settings({"KHD_FORCE_HTTPS": "yes"}).force_https is True
+
+
+def test_a_bad_number_stops_start_up_naming_the_variable():
+    import pytest
+
+    from khuyenhoc_docs.config import ConfigError
+
+    with pytest.raises(ConfigError, match="KHD_SMTP_PORT"):
+        load_settings({"KHD_SMTP_PORT": "25a"})
+    with pytest.raises(ConfigError, match="KHD_CONVERTER_TIMEOUT"):
+        load_settings({"KHD_CONVERTER_TIMEOUT": "soon"})
+
+
+def test_an_unknown_khd_variable_stops_start_up_naming_it():
+    import pytest
+
+    from khuyenhoc_docs.config import ConfigError
+
+    with pytest.raises(ConfigError, match="KHD_FORCE_HTTP\\b"):
+        load_settings({"KHD_FORCE_HTTP": "true"})
+
+
+def test_every_setting_is_a_variable_with_a_parser():
+    from khuyenhoc_docs.config import variables
+
+    names = variables()
+    assert names["KHD_FORCE_HTTPS"] == "force_https" and "KHD_EXTRA" not in names
+    # every field parses from its own default rendered as text
+    env = {var: "1" for var, name in names.items() if isinstance(getattr(Settings(), name), (bool, int, float))}
+    load_settings(env)
+
+
+def test_create_app_refuses_a_bad_environment(monkeypatch, tmp_path):
+    import pytest
+
+    from khuyenhoc_docs import create_app
+    from khuyenhoc_docs.config import ConfigError
+
+    monkeypatch.setenv("KHD_SECURE_COOKIES", "maybe")
+    with pytest.raises(ConfigError, match="KHD_SECURE_COOKIES"):
+        create_app({"data_dir": tmp_path, "testing": True})

@@ -22,7 +22,6 @@ from .base import (
     OneShotOptions,
     SupervisorOptions,
     UnoserverOptions,
-    parse_endpoints,
     validate_docx,
 )
 from .oneshot import OneShotConverter
@@ -42,13 +41,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def make_converter(options: OneShotOptions | UnoserverOptions) -> Converter:
-    """Build the converter matching `options`."""
-    if isinstance(options, UnoserverOptions):
-        return UnoserverConverter(options)
-    return OneShotConverter(options)
-
-
 __all__ = [
     "DOCX_IMPORT_FILTER",
     "ConversionError",
@@ -62,7 +54,5 @@ __all__ = [
     "UnoserverConverter",
     "UnoserverOptions",
     "UnoserverSupervisor",
-    "make_converter",
-    "parse_endpoints",
     "validate_docx",
 ]

@@ -136,17 +136,6 @@ class SupervisorOptions:
         object.__setattr__(self, "workdir", Path(self.workdir))
 
 
-def parse_endpoints(spec: str) -> tuple[tuple[str, int], ...]:
-    """Parse "host:port,host:port" (IPv6 as "[::1]:2003") into endpoint tuples."""
-    endpoints: list[tuple[str, int]] = []
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise ValueError(f"bad endpoint {item!r}: expected host:port")
-        endpoints.append((host.strip("[]"), int(port)))
-    return tuple(endpoints)
-
-
 @functools.cache
 def minimal_docx() -> bytes:
     """A minimal valid DOCX (Times New Roman, Vietnamese): warms up fonts and filters."""

@@ -6,8 +6,8 @@ from apiflask.fields import Date, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 from flask import request
 
-from ..archive import run_search
-from ..context import require
+from ...workflow import archive
+from ..context import db, require
 from . import bp
 
 
@@ -46,5 +46,5 @@ class SearchOut(Schema):
         security="BearerAuth")
 def search(query):
     p = require("archive.search")
-    _, _, page = run_search(p, request.args)
+    _, _, page = archive.search(db(), p, request.args)
     return page

@@ -1,0 +1,47 @@
+"""The archive room: full-text search over the records the principal may see."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ..access import Principal, ensure, search_scope
+from ..models import STATUSES
+from ..search import SearchFilters, SearchPage, search_index_for
+from ..search.text import SearchQueryInvalid
+
+
+def _date(value: str | None, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise SearchQueryInvalid(f"{label} không hợp lệ (định dạng yyyy-mm-dd).")
+
+
+def _int(value: str | None, label: str) -> int | None:
+    if not value:
+        return None
+    if not value.strip().isascii() or not value.strip().isdigit() or len(value) > 6:
+        raise SearchQueryInvalid(f"{label} không hợp lệ.")
+    return int(value)
+
+
+def search(session: Session, p: Principal, args: Mapping[str, str]) -> tuple[str, SearchFilters, SearchPage]:
+    """Parse query-string arguments and search within the principal's scope."""
+    ensure(p, "archive.search")
+    query = (args.get("q") or "")[:2000]
+    status = args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise SearchQueryInvalid("Trạng thái không hợp lệ.")
+    filters = SearchFilters(
+        doc_number=args.get("doc_number") or None, year=_int(args.get("year"), "Năm"),
+        level_code=args.get("level") or None, signer=args.get("signer") or None, status=status,
+        date_from=_date(args.get("date_from"), "Từ ngày"), date_to=_date(args.get("date_to"), "Đến ngày"),
+        organisation_ids=search_scope(p),
+    )
+    page = _int(args.get("page"), "Trang") or 1
+    per_page = min(_int(args.get("per_page"), "Số dòng") or 20, 100)
+    return query, filters, search_index_for(session).search(session, query, filters, page=page, per_page=per_page)
