@@ -15,6 +15,13 @@ from tests.services.postgres import PostgresServer
 DEMO_PASSWORD = "khuyenhoc-demo"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need the LibreOffice pool belong to the slow tier (``pytest -m "not slow"`` skips them)."""
+    for item in items:
+        if "converter_endpoints" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PostgresServer]:
     """One PostgreSQL cluster for the session; each test creates its own database."""
@@ -39,9 +46,10 @@ def make_app(data_dir: Path, **overrides):
     return create_app(settings)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def converter_endpoints(unoserver_supervisor):  # noqa: F811
-    """Start the warm LibreOffice pool once per session; every app converts through it."""
+    """Start the warm LibreOffice pool once per session, for the tests that convert (asked for, or
+    through ``seeded_template_dir``/``data_dir``/``app``); every app built afterwards converts through it."""
     _ENDPOINTS[:] = [unoserver_supervisor.endpoints]
     yield unoserver_supervisor.endpoints
     _ENDPOINTS.clear()

@@ -26,7 +26,7 @@ def s3_overrides(server: S3Server) -> dict:
 
 
 @pytest.fixture
-def s3_app(s3, tmp_path):
+def s3_app(s3, tmp_path, converter_endpoints):
     app = make_app(tmp_path / "data", **s3_overrides(s3))
     migrate.upgrade(app.config["KHD_SETTINGS"].sqlalchemy_url)
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
