@@ -49,6 +49,11 @@ def search_scope(p: Principal) -> frozenset[int] | None:
     return None if p.has("admin") else p.scope
 
 
+def register_scope(p: Principal) -> frozenset[int]:
+    """Organisations whose outgoing register the principal reads (their unit and those below)."""
+    return p.scope
+
+
 @dataclass(frozen=True)
 class ReportUnit:
     """A yearly report obligation with the organisations that act on it: the unit and its counterpart."""
@@ -66,6 +71,13 @@ def _own_org_clerk(p: Principal, org: Any) -> bool:
     """A clerk of exactly this organisation (not of a parent): only they use its seal and key."""
     org_id = org if isinstance(org, int) else getattr(org, "id", None)
     return p.has("clerk") and org_id is not None and p.user.organisation_id == org_id
+
+
+def own_report_units(session: Session, p: Principal) -> frozenset[int]:
+    """Units whose report lines the principal sees on a programme they do not follow: their own
+    organisation and its counterpart of the other family (either may act on the report)."""
+    partner = counterpart(session, p.user.organisation)
+    return frozenset({p.user.organisation_id} | ({partner.id} if partner else set()))
 
 
 def _is_signer(p: Principal, doc: Document) -> bool:
@@ -112,6 +124,8 @@ RULES: dict[str, Rule] = {
     # Home page queues
     "home.to_sign": lambda p, _: p.has("chair"),
     "home.drafting": lambda p, _: p.has("clerk"),
+    "home.archive": lambda p, _: p.has("archivist"),
+    "home.admin": lambda p, _: p.has("admin"),
     # Background jobs are seen by whoever started them (and admins)
     "job.view": lambda p, j: p.has("admin") or j.created_by_id == p.user.id,
     # Yearly reports: the dashboard, a programme's every unit line, a unit's own report

@@ -77,5 +77,6 @@ def reports():
         return redirect(url_for("followup.reports", year=year))
     programmes = [(doc, rows, {k: sum(1 for _, s in rows if s == k) for k in REPORT_LABELS})
                   for doc, rows in yearly.overview(session, p, year)]
+    allowed = yearly.allowed_actions(session, p, [o for _, rows, _ in programmes for o, _ in rows])
     return render_template("followup/reports.html", programmes=programmes, year=year, labels=REPORT_LABELS,
-                           my_org=p.user.organisation_id)
+                           allowed=allowed)

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, recipients, search_sync
-from ..access import Principal, can, ensure
+from ..access import Principal, can, ensure, register_scope
 from ..audit import Actor
 from ..db import utcnow
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
@@ -92,7 +92,7 @@ def register(session: Session, p: Principal, year: int, *, status: str | None = 
              query: str = "") -> list[RegisterRow]:
     """The outgoing register of the principal's organisations for a year."""
     ensure(p, "register.view")
-    return register_rows(session, p.scope, year, status=status, query=query)
+    return register_rows(session, register_scope(p), year, status=status, query=query)
 
 
 def export_register(session: Session, p: Principal, actor: Actor, year: int, fmt: str, *,

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..access import Principal, ReportUnit, can, ensure
+from ..access import Principal, ReportUnit, can, ensure, own_report_units
 from ..audit import Actor
 from ..conversion import validate_docx
 from ..conversion.base import InvalidDocument
@@ -22,7 +22,6 @@ from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import ISSUED, SIGNED, Document, ReportObligation
-from ..orgtree import counterpart
 from ..services import Services
 from ..signing import InvalidPdf
 from ..signing.fields import FieldBox, prepare_fields
@@ -81,10 +80,7 @@ def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Docume
 
     The province sees every unit of its programmes; a unit sees its own line only.
     """
-    mine = {p.user.organisation_id}
-    partner = counterpart(session, p.user.organisation)
-    if partner is not None:
-        mine.add(partner.id)
+    mine = own_report_units(session, p)
     out: list[tuple[Document, set[int] | None]] = []
     for d in session.scalars(select(Document).where(Document.status.in_([SIGNED, ISSUED]),
                                                     Document.kind == TemplateKind.PROGRAMME_PROVINCE.value)):
@@ -110,6 +106,15 @@ def overview(session: Session, p: Principal, year: int, now: datetime | None = N
         if rows:
             out.append((doc, rows))
     session.commit()
+    return out
+
+
+def allowed_actions(session: Session, p: Principal, obligations: list[ReportObligation]) -> dict[int, set[str]]:
+    """For each obligation, what the principal may do with it here: "submit" and/or "sign"."""
+    out = {}
+    for o in obligations:
+        unit = ReportUnit.of(session, o)
+        out[o.id] = {name for name in ("submit", "sign") if can(p, f"report.{name}", unit)}
     return out
 
 

@@ -6,6 +6,7 @@ from apiflask.fields import Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
 
 from ... import jobs
+from ...access import Principal
 from ...models import CHANNELS, Dispatch
 from ...workflow import distribution
 from ...workflow.submission import today_vn
@@ -64,8 +65,8 @@ class RegisterOut(Schema):
     items = List(Nested(RegisterRowOut))
 
 
-def _dispatches(doc_id: int) -> list[Dispatch]:
-    return distribution.dispatches(db(), services(), signed_in(), doc_id)[1]
+def _dispatches(p: Principal, doc_id: int) -> list[Dispatch]:
+    return distribution.dispatches(db(), services(), p, doc_id)[1]
 
 
 @bp.post("/documents/<int:doc_id>/issue")
@@ -80,14 +81,14 @@ def issue_document(doc_id: int, body):
         channels = {-1: "email"}  # reported by issue() as an unknown recipient
     created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
     jobs.enqueue_deliveries([d.id for d in created if d.status == "queued"])
-    return {"items": _dispatches(doc_id)}
+    return {"items": _dispatches(p, doc_id)}
 
 
 @bp.get("/documents/<int:doc_id>/dispatches")
 @bp.output(DispatchesOut)
 @bp.doc(summary="Các lượt gửi của văn bản và trạng thái", security=SECURITY)
 def list_dispatches(doc_id: int):
-    return {"items": _dispatches(doc_id)}
+    return {"items": _dispatches(signed_in(), doc_id)}
 
 
 @bp.post("/dispatches/<int:dispatch_id>/resend")

@@ -244,6 +244,7 @@ def verify_pdf(body):
 @bp.doc(summary="Chứng thư gốc tin cậy (PEM), để nhập vào trình đọc PDF", security=SECURITY,
         responses={200: {"description": "PEM", "content": {"application/x-pem-file": {}}}})
 def trust_roots():
+    signed_in()
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in services().trust_roots)
     return Response(pem, mimetype="application/x-pem-file",
                     headers={"Content-Disposition": 'attachment; filename="trust-roots.pem"'})
