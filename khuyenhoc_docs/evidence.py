@@ -6,40 +6,24 @@ import io
 import json
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy.orm import Session
 
 from .audit import events_for
 from .db import utcnow
-from .models import Document
+from .models import SIG_SIGNED, Document
 from .services import Services
 from .signing.validation import validate_pdf
 from .workflow import objects
 
-_env = Environment(autoescape=select_autoescape(default=True))
-REPORT_HTML = _env.from_string("""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Báo cáo kiểm tra chữ ký — {{ doc.doc_number }}</title>
-<style>body{font-family:"Times New Roman",serif;max-width:900px;margin:24px auto}td,th{border:1px solid #999;padding:4px 6px;text-align:left}table{border-collapse:collapse;width:100%;margin-bottom:16px}</style>
-</head><body>
-<h1>Báo cáo kiểm tra chữ ký số</h1>
-<p>Văn bản số <b>{{ doc.doc_number }}</b> ngày {{ doc.issue_date.strftime('%d/%m/%Y') if doc.issue_date else '' }}: {{ doc.title }}</p>
-<p>Tệp PDF SHA-256: <code>{{ pdf_sha256 }}</code> · Kiểm tra lúc {{ report.validated_at }}</p>
-<p><b>Kết luận:</b> {{ report.summary }}</p>
-{% for s in report.signatures %}
-<h2>{{ loop.index }}. {{ s.signer_cn }} ({{ 'chứng thực' if s.kind == 'certification' else 'phê duyệt' }})</h2>
-<table>
-<tr><th>Tổ chức · chức vụ</th><td>{{ s.organisation }} · {{ s.position }}</td></tr>
-<tr><th>Chuỗi chứng thư</th><td>{{ s.chain_subjects | join(' → ') }}</td></tr>
-<tr><th>Tin cậy / toàn vẹn / hợp lệ</th><td>{{ s.trusted }} / {{ s.intact }} / {{ s.valid }}</td></tr>
-<tr><th>Dấu thời gian</th><td>{{ s.timestamp_time }} ({{ s.timestamp_tsa }}), hợp lệ: {{ s.timestamp_valid }}</td></tr>
-<tr><th>Phạm vi · mức thay đổi</th><td>{{ s.coverage }} · {{ s.modification_level }}</td></tr>
-{% if s.notes %}<tr><th>Ghi chú</th><td>{{ s.notes | join('; ') }}</td></tr>{% endif %}
-{% if s.problems %}<tr><th>Vấn đề</th><td>{{ s.problems | join('; ') }}</td></tr>{% endif %}
-</table>
-{% endfor %}
-</body></html>""")
+# HTML lives in report_templates/ (plain Jinja, no Flask: the evidence package is built by the core).
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "report_templates"),
+                   autoescape=select_autoescape(default=True))
+REPORT_HTML = _env.get_template("validation-report.html")
+
 
 
 def page_count(pdf: bytes) -> int:
@@ -50,7 +34,7 @@ def page_count(pdf: bytes) -> int:
 def metadata(doc: Document, pdf: bytes | None) -> dict:
     """Decree 30 metadata of an outgoing document."""
     fields = doc.fields or {}
-    signed = [s for s in doc.signatures if s.status == "signed"]
+    signed = [s for s in doc.signatures if s.status == SIG_SIGNED]
     return {
         "type": fields.get("doc_type", ""), "number": doc.doc_number, "issue_date": doc.issue_date.isoformat()
         if doc.issue_date else None, "organisations": [doc.lead_org.name, doc.partner_org.name],

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .drafting.vn import format_doc_number
-from .models import RegisterCounter, RegisterEntry
+from .models import ENTRY_ACTIVE, ENTRY_VOID, SIG_SIGNED, RegisterCounter, RegisterEntry
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,11 @@ def void(session: Session, document_id: int, reason: str) -> list[RegisterEntry]
     """Mark a withdrawn document's numbers void; they are never reused."""
     entries = list(
         session.scalars(
-            select(RegisterEntry).where(RegisterEntry.document_id == document_id, RegisterEntry.status == "active")
+            select(RegisterEntry).where(RegisterEntry.document_id == document_id, RegisterEntry.status == ENTRY_ACTIVE)
         )
     )
     for entry in entries:
-        entry.status = "void"
+        entry.status = ENTRY_VOID
         entry.void_reason = reason[:2000]
         entry.voided_at = utcnow()
     session.flush()
@@ -119,7 +119,7 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
         if query and query.casefold() not in f"{entry.doc_number} {entry.summary}".casefold():
             continue
         signers = tuple(s.signer.full_name for s in session.scalars(
-            select(Signature).where(Signature.document_id == doc.id, Signature.status == "signed")
+            select(Signature).where(Signature.document_id == doc.id, Signature.status == SIG_SIGNED)
             .order_by(Signature.order)))
         dispatches = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)))
         sent = [d.sent_at for d in dispatches if d.sent_at]
@@ -130,6 +130,6 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             signers=signers, recipients=tuple((doc.fields or {}).get("recipients", [])),
             archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
             dispatched_date=min(sent).date() if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
-            notes=void_note((entry.voided_at or entry.created_at).date(), entry.void_reason) if entry.status == "void" else "",
+            notes=void_note((entry.voided_at or entry.created_at).date(), entry.void_reason) if entry.status == ENTRY_VOID else "",
         ))
     return rows

@@ -10,13 +10,15 @@ from .documents import (
     SIGNED, STATUSES, WITHDRAWN,
     Document, DocumentVersion, Signature, StoredObject, TemplateVersion,
 )
-from .followup import BackgroundJob, CascadeChild, ReportObligation
+from .followup import (JOB_DONE, JOB_FAILED, JOB_QUEUED, JOB_RUNNING, JOB_STATUSES, BackgroundJob, CascadeChild,
+                       ReportObligation)
 from .org import Organisation, OrgLevel
-from .register import RegisterCounter, RegisterEntry
+from .register import ENTRY_ACTIVE, ENTRY_STATUSES, ENTRY_VOID, RegisterCounter, RegisterEntry
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
 
 __all__ = [
-    "BackgroundJob", "CascadeChild", "ReportObligation",
+    "BackgroundJob", "CascadeChild", "ReportObligation", "JOB_DONE", "JOB_FAILED", "JOB_QUEUED", "JOB_RUNNING",
+    "JOB_STATUSES", "ENTRY_ACTIVE", "ENTRY_STATUSES", "ENTRY_VOID",
     "ACKNOWLEDGED", "CHANNELS", "FAILED", "QUEUED", "SENT", "Dispatch", "DocumentRecipient", "Recipient",
     "RecipientList", "RecipientListItem",
     "AuditEvent", "AuditHead", "AWAITING", "SIG_CANCELLED", "SIG_DECLINED", "SIG_PENDING", "SIG_SIGNED",

@@ -11,6 +11,9 @@ from ..db import Base, created_ts, intpk, str40, str255
 from .documents import Document, StoredObject
 from .org import Organisation
 
+JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED = "queued", "running", "done", "failed"
+JOB_STATUSES = (JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED)
+
 
 class BackgroundJob(Base):
     """A long-running task the user can follow (progress = done / total)."""
@@ -19,7 +22,7 @@ class BackgroundJob(Base):
 
     id: Mapped[intpk]
     kind: Mapped[str40]
-    status: Mapped[str40] = mapped_column(default="queued")  # queued | running | done | failed
+    status: Mapped[str40] = mapped_column(default=JOB_QUEUED)  # one of JOB_STATUSES
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     params: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, created_ts, intpk, str40
 from .org import Organisation
 
+# A register entry's number is active, or void once its document is withdrawn.
+ENTRY_ACTIVE, ENTRY_VOID = "active", "void"
+ENTRY_STATUSES = (ENTRY_ACTIVE, ENTRY_VOID)
+
 
 class RegisterCounter(Base):
     """Last number used; the row is the lock that keeps numbering gap-free across processes."""
@@ -38,7 +42,7 @@ class RegisterEntry(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     issue_date: Mapped[date]
     summary: Mapped[str] = mapped_column(String(2000))
-    status: Mapped[str40] = mapped_column(default="active")  # "active" | "void"
+    status: Mapped[str40] = mapped_column(default=ENTRY_ACTIVE)  # one of ENTRY_STATUSES
     void_reason: Mapped[str] = mapped_column(String(2000), default="")
     voided_at: Mapped[Optional[datetime]]
     created_at: Mapped[created_ts]

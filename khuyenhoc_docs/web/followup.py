@@ -15,7 +15,8 @@ from .forms import form_int, is_id
 
 bp = Blueprint("followup", __name__)
 
-REPORT_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp (quá hạn)", "pending": "Chưa đến hạn"}
+REPORT_LABELS = {yearly.ON_TIME: "Đúng hạn", yearly.LATE: "Nộp muộn", yearly.MISSING: "Chưa nộp (quá hạn)",
+                 yearly.PENDING: "Chưa đến hạn"}
 
 
 @bp.get("/documents/<int:doc_id>/units")

@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from .. import jobs, recipients
 from ..errors import ValidationFailed
-from ..models import CHANNELS
+from ..models import CHANNELS, ENTRY_STATUSES, QUEUED
 from ..workflow import distribution
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
@@ -35,7 +35,7 @@ def issue(doc_id: int):
         if key.startswith("channel_") and is_id(key[8:]) and value in CHANNELS:
             channels[int(key[8:])] = value
     created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
-    jobs.enqueue_deliveries([d.id for d in created if d.status == "queued"])
+    jobs.enqueue_deliveries([d.id for d in created if d.status == QUEUED])
     flash(f"Đã phát hành tới {len(created)} nơi nhận; thư đang được gửi.", "success")
     return redirect(url_for("issuing.dispatches", doc_id=doc_id))
 
@@ -91,7 +91,7 @@ def directory():
 def register_page():
     p = require("register.view")
     year = form_int(request.args, "year") or today_vn().year
-    status = request.args.get("status") if request.args.get("status") in ("active", "void") else None
+    status = request.args.get("status") if request.args.get("status") in ENTRY_STATUSES else None
     query = (request.args.get("q") or "").strip()[:200]
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):

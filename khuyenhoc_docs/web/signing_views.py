@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..errors import DomainError
+from ..models import SIGNED
 from ..workflow import signing
 from ..workflow.documents import get_document
 from .context import actor, db, require, services, signed_in
@@ -23,7 +24,7 @@ def sign(doc_id: int):
             raise  # only the signer's own mistakes (passphrase, certificate, turn) go back to the page
         flash(exc.message, "error")
         return redirect(url_for("documents.show", doc_id=doc_id)), 303
-    if doc.status == "signed":
+    if doc.status == SIGNED:
         flash("Đã ký. Văn bản đã đủ hai chữ ký số hợp lệ.", "success")
     else:
         flash("Đã ký. Văn bản đang chờ chữ ký còn lại.", "success")

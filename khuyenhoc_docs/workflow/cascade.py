@@ -17,7 +17,7 @@ from ..drafting.fields import ParentProgramme
 from ..drafting.reference import demo_district_fields
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import ISSUED, SIGNED, BackgroundJob, CascadeChild, Document, Organisation, OrgLevel, User
+from ..models import ISSUED, JOB_DONE, JOB_FAILED, JOB_RUNNING, SIGNED, BackgroundJob, CascadeChild, Document, Organisation, OrgLevel, User
 from ..orgtree import counterpart
 from ..services import Services
 from . import drafting
@@ -85,9 +85,9 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
 def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
     """Create the missing unit drafts one by one (each committed), updating the job's progress."""
     job = session.get(BackgroundJob, job_id)
-    if job is None or job.status == "done":
+    if job is None or job.status == JOB_DONE:
         return job
-    job.status = "running"
+    job.status = JOB_RUNNING
     session.commit()
     parent = session.get(Document, job.params["document_id"])
     p = Principal.of(session, session.get(User, job.created_by_id))
@@ -121,11 +121,11 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
                 created.append(child.id)
                 job.done += 1
                 session.commit()
-        job.status, job.result = "done", {"created": created, "skipped": skipped}
+        job.status, job.result = JOB_DONE, {"created": created, "skipped": skipped}
     except Exception as exc:  # noqa: BLE001 - the job records why it stopped; finished units stay
         session.rollback()
         job = session.get(BackgroundJob, job_id)
-        job.status, job.error = "failed", str(getattr(exc, "message", exc))[:2000]
+        job.status, job.error = JOB_FAILED, str(getattr(exc, "message", exc))[:2000]
         job.result = {"created": created, "skipped": skipped}
     job.finished_at = utcnow()
     session.commit()

@@ -33,6 +33,9 @@ from .signing import Placement, apply_signature
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REPORT_BYTES = 20 * 1024 * 1024
+#: A report line's status in a year (the web layer labels them).
+ON_TIME, LATE, MISSING, PENDING = "on_time", "late", "missing", "pending"
+REPORT_STATUSES = (ON_TIME, LATE, MISSING, PENDING)
 
 
 def due_date(doc: Document, year: int) -> date:
@@ -69,10 +72,10 @@ def ensure_obligations(session: Session, doc: Document, year: int) -> list[Repor
 
 
 def obligation_status(o: ReportObligation, now: datetime) -> str:
-    """on_time | late | missing | pending."""
+    """One of REPORT_STATUSES."""
     if o.submitted_at is not None:
-        return "late" if o.late else "on_time"
-    return "missing" if now >= deadline_moment(o.due_date) else "pending"
+        return LATE if o.late else ON_TIME
+    return MISSING if now >= deadline_moment(o.due_date) else PENDING
 
 
 def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Document, set[int] | None]]:

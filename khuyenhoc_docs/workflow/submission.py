@@ -13,7 +13,8 @@ from ..access import Principal
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
 from ..errors import Conflict, ValidationFailed
-from ..models import AWAITING, DECLINED, DRAFT, SIGNED, WITHDRAWN, Document, RegisterEntry, Signature, User, UserRole
+from ..models import (AWAITING, DECLINED, DRAFT, ENTRY_ACTIVE, SIG_CANCELLED, SIG_PENDING, SIGNED, WITHDRAWN, Document,
+                      RegisterEntry, Signature, User, UserRole)
 from ..services import Services
 from ..signing import SignatureBlockNotFound
 from ..signing.fields import SignatureBlock, locate_signature_boxes, prepare_fields
@@ -78,7 +79,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         session.rollback()
         raise Conflict("Văn bản vừa được trình ký bởi người khác.")
     existing = session.scalar(select(RegisterEntry).where(RegisterEntry.document_id == doc_id,
-                                                          RegisterEntry.status == "active"))
+                                                          RegisterEntry.status == ENTRY_ACTIVE))
     if existing is not None:
         # A declined document keeps its number when it is submitted again.
         doc_number, alloc = existing.doc_number, None
@@ -99,8 +100,8 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     if alloc is not None:
         register.record(session, alloc, document_id=locked.id, issue_date=issue_date, summary=fields.summary)
     for sig in session.scalars(select(Signature).where(Signature.document_id == locked.id,
-                                                       Signature.status == "pending")):
-        sig.status = "cancelled"
+                                                       Signature.status == SIG_PENDING)):
+        sig.status = SIG_CANCELLED
     for order, (chair, field) in enumerate(((chair_a, FIELD_A), (chair_b, FIELD_B)), start=1):
         session.add(Signature(document_id=locked.id, version_id=version.id, signer_id=chair.id,
                               field_name=field, order=order))
@@ -125,8 +126,8 @@ def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id
         session.rollback()
         raise Conflict("Chỉ thu hồi được văn bản đang chờ ký, bị từ chối hoặc đã ký nhưng chưa phát hành.")
     voided = register.void(session, doc.id, reason)
-    for sig in session.scalars(select(Signature).where(Signature.document_id == doc.id, Signature.status == "pending")):
-        sig.status = "cancelled"
+    for sig in session.scalars(select(Signature).where(Signature.document_id == doc.id, Signature.status == SIG_PENDING)):
+        sig.status = SIG_CANCELLED
     locked.status = WITHDRAWN
     search_sync.index(session, locked)
     audit.record(session, actor, "withdraw", "document", doc.id, reason=reason,

@@ -7,7 +7,7 @@ from apiflask.validators import OneOf, Range
 
 from ... import jobs
 from ...access import Principal
-from ...models import CHANNELS, Dispatch
+from ...models import CHANNELS, ENTRY_STATUSES, QUEUED, Dispatch
 from ...workflow import distribution
 from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
@@ -44,7 +44,7 @@ class DispatchesOut(Schema):
 class RegisterQuery(Schema):
     year = Integer(validate=Range(2000, 2100))
     format = String(load_default="json", validate=OneOf(["json", "xlsx", "csv"]))
-    status = String(validate=OneOf(["active", "void"]))
+    status = String(validate=OneOf(ENTRY_STATUSES))
 
 
 class RegisterRowOut(Schema):
@@ -80,7 +80,7 @@ def issue_document(doc_id: int, body):
     except ValueError:
         channels = {-1: "email"}  # reported by issue() as an unknown recipient
     created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
-    jobs.enqueue_deliveries([d.id for d in created if d.status == "queued"])
+    jobs.enqueue_deliveries([d.id for d in created if d.status == QUEUED])
     return {"items": _dispatches(p, doc_id)}
 
 
