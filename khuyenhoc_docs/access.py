@@ -154,6 +154,6 @@ def can(principal: Principal | None, action: str, obj: Any = None) -> bool:
 
 
 def ensure(principal: Principal | None, action: str, obj: Any = None) -> None:
-    """Raise Forbidden unless ``can``."""
+    """Raise Forbidden (code "forbidden"; the web layer words it) unless ``can``."""
     if not can(principal, action, obj):
-        raise Forbidden("Bạn không có quyền thực hiện thao tác này.")
+        raise Forbidden(code="forbidden")

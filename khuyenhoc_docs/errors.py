@@ -5,14 +5,21 @@ from typing import Mapping
 
 
 class DomainError(Exception):
-    """Base class: ``message`` is Vietnamese and safe to show to the user."""
+    """Base class: ``message`` is safe to show to the user; ``code`` names the error.
+
+    The web layer shows the Vietnamese text it maps to ``code`` (``web/messages.py``) and falls back
+    to ``message``, so the core can raise by code alone.
+    """
 
     status = 400
+    code = ""
 
-    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", *, fields: Mapping[str, str] | None = None, code: str | None = None) -> None:
+        super().__init__(message or code or self.code)
         self.message = message
         self.fields = dict(fields or {})
+        if code is not None:
+            self.code = code
 
 
 class ValidationFailed(DomainError):
@@ -25,6 +32,7 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+    code = "forbidden"
 
 
 class Conflict(DomainError):

@@ -8,6 +8,7 @@ from ..errors import ValidationFailed
 from ..organisations import FAMILIES, NewOrganisation, levels, tree
 from ..workflow import admin
 from .context import actor, db, require
+from .messages import message_for
 from .forms import form_int, form_str
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -40,7 +41,7 @@ def create_org():
             postal_address=form_str(form, "postal_address", 500),
         ))
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return render_template("admin/organisations.html", rows=tree(session), levels=levels(session),
                                families=FAMILIES, errors=exc.fields, form=form), 422
     flash(f"Đã thêm tổ chức “{org.name}”.", "success")
@@ -70,7 +71,7 @@ def create_user_view():
             position=form_str(form, "position"),
         ))
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return render_template("admin/users.html", users=_all_users(session), rows=tree(session),
                                roles=ROLE_NAMES, errors=exc.fields, form=form), 422
     flash(f"Đã tạo tài khoản “{user.username}”.", "success")

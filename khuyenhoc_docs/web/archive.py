@@ -8,6 +8,7 @@ from ..errors import ValidationFailed
 from ..models import STATUSES
 from ..workflow import archive
 from .context import db, require
+from .messages import message_for
 
 bp = Blueprint("archive", __name__)
 LEVELS = {"province": "Cấp tỉnh", "district": "Cấp huyện, thành phố", "grassroots": "Cấp cơ sở"}
@@ -21,6 +22,6 @@ def search():
         query, _, result = archive.search(db(), p, request.args)
         error = None
     except ValidationFailed as exc:
-        query, result, error = request.args.get("q", "")[:200], None, exc.message
+        query, result, error = request.args.get("q", "")[:200], None, message_for(exc)
     return render_template("archive/search.html", q=query, args=request.args, result=result, error=error,
                            levels=LEVELS, statuses=STATUSES), 422 if error else 200

@@ -12,6 +12,7 @@ from ..errors import ValidationFailed
 from ..models import User
 from ..workflow import admin
 from .context import actor, db, require
+from .messages import message_for
 from .forms import form_str
 
 bp = Blueprint("credentials_admin", __name__, url_prefix="/admin/users")
@@ -61,7 +62,7 @@ def manage(user_id: int):
                 key_label=form_str(request.form, "key_label", 255),
                 image=check_signature_image(image.read() if image else b"") if action == "image" else None)
         except ValidationFailed as exc:
-            flash(exc.message, "error")
+            flash(message_for(exc), "error")
             return render_template("admin/credential.html", user=user,
                                    cred=credentials.active_credential(session, user)), 422
         flash(messages[action], "success")

@@ -10,6 +10,7 @@ from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
 from ..workflow import documents, drafting, prefill, submission
 from .context import actor, db, require, services, signed_in
+from .messages import message_for
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
 from .forms import form_int
@@ -58,7 +59,7 @@ def create():
                                     partner_org_id=form_int(request.form, "partner_org_id"),
                                     routing=request.form.get("routing", "any"))
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
                                TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
                                values=form_from_fields(data), errors=exc.fields, doc=None, partner=None,
@@ -99,7 +100,7 @@ def update(doc_id: int):
                               routing=request.form.get("routing") or None)
     except ValidationFailed as exc:
         doc = documents.get_document(session, p, doc_id, "document.edit")
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
                                errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session)), 422
     flash("Đã lưu phiên bản mới.", "success")

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ..conversion.base import ConversionError, ConversionTimeout, ConverterUnavailable, InvalidDocument
 from ..errors import DomainError
 from ..storage.base import ObjectCorrupted, StoreUnavailable
+from .messages import message_for
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        return respond(exc.status, exc.message, exc.fields)
+        return respond(exc.status, message_for(exc), exc.fields)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -10,6 +10,7 @@ from ..models import CHANNELS, ENTRY_STATUSES, QUEUED
 from ..workflow import distribution
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
+from .messages import message_for
 from .downloads import register_download
 from .forms import form_int, form_str, is_id
 
@@ -80,7 +81,7 @@ def directory():
             flash(message, "success")
             return redirect(url_for("issuing.directory"))
         except ValidationFailed as exc:
-            flash(exc.message, "error")
+            flash(message_for(exc), "error")
             errors = exc.fields
     return render_template("issuing/recipients.html", rows=recipients.directory(session),
                            lists=recipients.lists(session), errors=errors), 422 if errors else 200

@@ -9,6 +9,7 @@ from ..models import SIGNED
 from ..workflow import signing
 from ..workflow.documents import get_document
 from .context import actor, db, require, services, signed_in
+from .messages import message_for
 
 bp = Blueprint("signing", __name__)
 
@@ -22,7 +23,7 @@ def sign(doc_id: int):
     except DomainError as exc:
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise  # only the signer's own mistakes (passphrase, certificate, turn) go back to the page
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return redirect(url_for("documents.show", doc_id=doc_id)), 303
     if doc.status == SIGNED:
         flash("Đã ký. Văn bản đã đủ hai chữ ký số hợp lệ.", "success")

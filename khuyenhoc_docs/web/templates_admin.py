@@ -8,6 +8,7 @@ from ..drafting.templates import TemplateKind
 from ..errors import ValidationFailed
 from ..workflow import admin, template_store
 from .context import actor, db, require, services
+from .messages import message_for
 
 bp = Blueprint("templates_admin", __name__, url_prefix="/admin/templates")
 
@@ -32,7 +33,7 @@ def upload():
         tv = admin.upload_template(session, services(), actor(), kind=kind, data=upload.read(),
                                    filename=upload.filename)
     except ValidationFailed as exc:
-        flash(exc.message, "error")
+        flash(message_for(exc), "error")
         return render_template("admin/templates.html", versions=template_store.versions(session),
                                kinds=list(TemplateKind)), 422
     flash(f"Đã tải lên phiên bản {tv.version} của mẫu “{tv.name}”.", "success")

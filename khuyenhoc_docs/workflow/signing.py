@@ -101,7 +101,8 @@ def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
             )
     except SignatureCoreError as exc:
         session.rollback()
-        raise SigningRefused(exc.reason_vi) from exc
+        # the code (e.g. "WrongPassphrase") lets the web layer word it; reason_vi is the fallback
+        raise SigningRefused(exc.reason_vi, code=type(exc).__name__) from exc
     return signed, now
 
 

@@ -1,0 +1,21 @@
+"""Vietnamese text for the error codes the core raises (``DomainError.code``).
+
+The web layer words errors here; a code without an entry shows the error's own message.
+"""
+from __future__ import annotations
+
+from ..errors import DomainError
+
+CODE_MESSAGES: dict[str, str] = {
+    "forbidden": "Bạn không có quyền thực hiện thao tác này.",
+    # Signing refusals (workflow.signing.SigningRefused carries the core error's class name)
+    "WrongPassphrase": "Mật khẩu tệp chứng thư số (PKCS#12) không đúng.",
+    "WrongPin": "Mã PIN của thiết bị ký số (token) không đúng.",
+    "KeyFileInvalid": "Tệp chứng thư số không hợp lệ hoặc bị hỏng.",
+    "FieldAlreadySigned": "Ô chữ ký này đã được ký.",
+}
+
+
+def message_for(exc: DomainError) -> str:
+    """The Vietnamese message to show for a domain error."""
+    return CODE_MESSAGES.get(exc.code) or exc.message
