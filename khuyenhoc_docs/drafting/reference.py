@@ -7,6 +7,7 @@ header block, so the header names, number and date below are the ones the projec
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from .fields import ParentProgramme, Party, ProgrammeFields, Responsibility
@@ -151,7 +152,18 @@ def reference_parent() -> ParentProgramme:
 
 def demo_district_fields(district_name: str = "huyện Châu Thành",
                          parent: ParentProgramme | None = None) -> ProgrammeFields:
-    """A district/city programme implementing the province one, e.g. for "huyện Châu Thành"."""
+    """The demo district programme: the model text with demo signers (tests, demo data only)."""
+    base = unit_programme_fields(district_name, parent)
+    return replace(base, party_a=replace(base.party_a, signer_name="Nguyễn Văn An"),
+                   party_b=replace(base.party_b, signer_name="Trần Thị Bình"))
+
+
+def unit_programme_fields(district_name: str, parent: ParentProgramme | None = None,
+                          period: str = "2018 – 2020") -> ProgrammeFields:
+    """The model text of a district/city programme implementing the province one, for ``period``.
+
+    Signer names are left empty: the clerk (or the cascade, from the chairs' accounts) fills them.
+    """
     parent = parent or reference_parent()
     unit = district_name.strip()
     upper = unit.upper()
@@ -164,14 +176,14 @@ def demo_district_fields(district_name: str = "huyện Châu Thành",
         doc_type="CHƯƠNG TRÌNH",
         summary=(
             f"Phối hợp hoạt động khuyến học, khuyến tài, xây dựng xã hội học tập giữa Hội Khuyến học và "
-            f"Đoàn TNCS Hồ Chí Minh {unit} giai đoạn 2018 – 2020"
+            f"Đoàn TNCS Hồ Chí Minh {unit} giai đoạn {period}"
         ),
-        period="2018 – 2020",
+        period=period,
         place=place,
         parent=parent,
         preamble=(
             f"Ban Thường vụ {doan_short} phối hợp Hội Khuyến học {unit} xây dựng chương trình {_THEME} "
-            "giai đoạn 2018 – 2020, cụ thể như sau:"
+            f"giai đoạn {period}, cụ thể như sau:"
         ),
         purposes=ref.purposes,
         requirements=ref.requirements,
@@ -191,17 +203,17 @@ def demo_district_fields(district_name: str = "huyện Châu Thành",
         ),
         closing=(
             f"Trên đây là chương trình {_THEME} giữa Hội Khuyến học và Đoàn TNCS Hồ Chí Minh {unit} "
-            "giai đoạn 2018 – 2020."
+            f"giai đoạn {period}."
         ),
         party_a=Party(
             org_name=f"{doan_short} {place}", org_name_upper_for_header=f"BCH ĐOÀN {upper}",
             parent_org_name="TỈNH ĐOÀN BẾN TRE", authority_prefix=f"TM. BAN THƯỜNG VỤ {doan_short.upper()}",
-            position="BÍ THƯ", signer_name="Nguyễn Văn An",
+            position="BÍ THƯ", signer_name="",
         ),
         party_b=Party(
             org_name=f"Hội Khuyến học {unit}", org_name_upper_for_header=f"HỘI KHUYẾN HỌC {upper}",
             parent_org_name="HỘI KHUYẾN HỌC TỈNH BẾN TRE", authority_prefix="TM. BAN THƯỜNG VỤ HỘI KHUYẾN HỌC",
-            position="CHỦ TỊCH", signer_name="Trần Thị Bình",
+            position="CHỦ TỊCH", signer_name="",
         ),
         lead_left_in_header=False,
         lead_left_in_signatures=False,

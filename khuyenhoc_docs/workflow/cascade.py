@@ -14,7 +14,7 @@ from ..access import Principal, can
 from ..audit import Actor
 from ..db import utcnow
 from ..drafting.fields import ParentProgramme
-from ..drafting.reference import demo_district_fields
+from ..drafting.reference import unit_programme_fields
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import ISSUED, JOB_DONE, JOB_FAILED, JOB_RUNNING, SIGNED, BackgroundJob, CascadeChild, Document, Organisation, OrgLevel, User
@@ -69,7 +69,7 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
         subject=f"phối hợp hoạt động khuyến học, khuyến tài, xây dựng xã hội học tập giai đoạn {pf.get('period', '')}"
         .strip())
     name = re.sub(r"^(Hội Khuyến học|Huyện đoàn|Thành đoàn|Đoàn)\s+", "", unit.name)
-    base = demo_district_fields(name, citation)
+    base = unit_programme_fields(name, citation, period=pf.get("period") or "2018 – 2020")
     pair = [unit, partner] if partner else [unit]
     doan = next((o for o in pair if o.family == "doan"), None)
     hoi = next((o for o in pair if o is not doan), None)

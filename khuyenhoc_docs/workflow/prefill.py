@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..drafting.fields import Party, ProgrammeFields
-from ..drafting.reference import demo_district_fields, reference_fields
+from ..drafting.reference import reference_fields, unit_programme_fields
 from ..drafting.templates import TemplateKind
 from ..models import Organisation, User, UserRole
 
@@ -43,7 +43,7 @@ def initial_fields(session: Session, kind: str, org: Organisation, partner: Orga
     """A complete, editable starting point (the clerk changes what differs)."""
     base: ProgrammeFields = (
         reference_fields() if kind == TemplateKind.PROGRAMME_PROVINCE.value
-        else demo_district_fields(org.area or org.name)
+        else unit_programme_fields(org.area or org.name)
     )
     if kind == TemplateKind.AGREEMENT.value:
         base = replace(base, doc_type="THỎA THUẬN HỢP TÁC")
