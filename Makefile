@@ -6,13 +6,17 @@ PY := $(VENV)/bin/python
 RUNTIME_APT := libreoffice-writer-nogui python3-uno python3-venv fonts-liberation2 poppler-utils postgresql-client
 TEST_APT := $(RUNTIME_APT) qpdf softhsm2 opensc libnss3-tools postgresql chromium
 
-.PHONY: run test setup setup-test deps-runtime deps-test venv bench templates clean-venv
+.PHONY: run test lint setup setup-test deps-runtime deps-test venv bench templates clean-venv
 
 run: deps-runtime venv
 	@scripts/run.sh
 
 test: deps-test venv
 	@scripts/test.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 deps-runtime:
 	@scripts/apt-ensure.sh $(RUNTIME_APT)
