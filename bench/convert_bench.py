@@ -90,10 +90,10 @@ def build_programme(repeat: int = 3) -> bytes:
                 doc.add_paragraph(f"{number}. {text}").paragraph_format.first_line_indent = Pt(28)
         table = doc.add_table(rows=1, cols=3)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("Thời gian", "Nội dung", "Đơn vị thực hiện")):
+        for cell, text in zip(table.rows[0].cells, ("Thời gian", "Nội dung", "Đơn vị thực hiện"), strict=False):
             cell.text = text
         for row in ACTIVITIES:
-            for cell, text in zip(table.add_row().cells, row):
+            for cell, text in zip(table.add_row().cells, row, strict=False):
                 cell.text = text
     signatures = doc.add_table(rows=3, cols=2)
     for col, (org, role, name) in enumerate([

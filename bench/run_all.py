@@ -7,6 +7,7 @@ search) run as their own scripts and report through --json.
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
 import os
@@ -18,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import http.client
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,11 +116,11 @@ def bench_issuance(app, n: int) -> tuple[list[float], bytes]:
 
 def bench_floor(app, docx: bytes, n: int) -> list[float]:
     """Warm conversion plus two bare pyHanko B-T signatures of the same PDF (no app, no database)."""
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import serialization
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-    from asn1crypto import keys as asn1_keys
-    from cryptography.hazmat.primitives import serialization
 
     from khuyenhoc_docs.signing.pki import issue_signing_cert, to_pkcs12
 
@@ -168,12 +168,12 @@ def bench_render(app, n: int) -> tuple[list[float], list[float]]:
 
 def bench_cascade(app, units: int) -> float:
     """Documents per second for a cascade of ``units`` synthetic district units (inline job)."""
-    from khuyenhoc_docs.models import Document, Organisation, OrgLevel
-    from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
+    from sqlalchemy import select
+
     from khuyenhoc_docs.access import Principal
     from khuyenhoc_docs.audit import Actor
-    from khuyenhoc_docs.models import User
-    from sqlalchemy import select
+    from khuyenhoc_docs.models import Document, Organisation, OrgLevel, User
+    from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
 
     svc = app.extensions["khd.services"]
     with app.extensions["khd.sessions"]() as s:

@@ -22,9 +22,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,8 +33,12 @@ from sqlalchemy import Engine, and_, func, or_, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from khuyenhoc_docs.db import make_engine  # noqa: E402
-from khuyenhoc_docs.search import SearchEntry, SearchFilters, search_index_for  # noqa: E402
-from khuyenhoc_docs.search import schema  # noqa: E402
+from khuyenhoc_docs.search import (  # noqa: E402
+    SearchEntry,
+    SearchFilters,
+    schema,  # noqa: E402
+    search_index_for,
+)
 from khuyenhoc_docs.search.base import filter_conditions  # noqa: E402
 from tests.services.postgres import PostgresServer  # noqa: E402
 
@@ -204,9 +208,9 @@ def bench_engine(name: str, engine: Engine, args: argparse.Namespace) -> dict:
     per_query = []
     with Session(engine) as session:
         for query, filters in QUERIES:
-            fts_times, fts_total = timed(lambda: index.search(session, query, filters).total, args.runs)
+            fts_times, fts_total = timed(lambda q=query, f=filters: index.search(session, q, f).total, args.runs)
             # No warm-up for the scans: the full-text runs just read the same table.
-            like_times, like_total = timed(lambda: like_search(session, query, filters), args.like_runs, False)
+            like_times, like_total = timed(lambda q=query, f=filters: like_search(session, q, f), args.like_runs, False)
             per_query.append({"query": query, "filters": filters is not None,
                               "fts_ms": fts_times, "fts_total": fts_total,
                               "like_ms": like_times, "like_total": like_total})

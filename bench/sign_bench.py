@@ -22,8 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 # SoftHSM2 reads SOFTHSM2_CONF at module load: create the token (which sets
 # it) before anything touches PKCS#11.
-from tests.services.softhsm import create_token, softhsm_available  # noqa: E402
+from datetime import UTC
 
+from tests.services.softhsm import create_token, softhsm_available  # noqa: E402
 
 Case = tuple[str, Callable[[], object]]
 
@@ -80,7 +81,7 @@ def main() -> None:
 
 
 def run(tmp: Path, token, runs: int) -> list[tuple[str, float, float, float]]:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from asn1crypto import keys as asn1_keys
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
@@ -124,7 +125,7 @@ def run(tmp: Path, token, runs: int) -> list[tuple[str, float, float, float]]:
         field_name="sig_hkh", md_algorithm="sha256", certify=True,
         docmdp_permissions=fields.MDPPerm.FILL_FORMS, subfilter=fields.SigSeedSubFilter.PADES,
     )
-    style = build_stamp_style(HOA, datetime.now(timezone.utc), (200.0, 88.0))
+    style = build_stamp_style(HOA, datetime.now(UTC), (200.0, 88.0))
 
     def bare_sign(signer, ts) -> bytes:
         w = IncrementalPdfFileWriter(io.BytesIO(pdf))

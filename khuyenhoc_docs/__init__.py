@@ -4,7 +4,8 @@ The package root stays free of Flask so the domain core can be imported on its o
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def create_app(overrides: Mapping[str, Any] | None = None):

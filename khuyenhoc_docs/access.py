@@ -2,8 +2,9 @@
 nothing else compares roles, users or organisations to decide who may do what."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ class Principal:
     scope: frozenset[int]
 
     @classmethod
-    def of(cls, session: Session, user: User) -> "Principal":
+    def of(cls, session: Session, user: User) -> Principal:
         return cls(user, frozenset(descendant_ids(session, user.organisation_id)))
 
     def has(self, *roles: str) -> bool:
@@ -62,7 +63,7 @@ class ReportUnit:
     org_ids: frozenset[int]
 
     @classmethod
-    def of(cls, session: Session, o: ReportObligation) -> "ReportUnit":
+    def of(cls, session: Session, o: ReportObligation) -> ReportUnit:
         partner = counterpart(session, o.unit)
         return cls(o, frozenset({o.unit_org_id} | ({partner.id} if partner else set())))
 

@@ -104,7 +104,7 @@ class Settings:
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
 
-    def with_overrides(self, overrides: Mapping[str, Any] | None) -> "Settings":
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
         """Copy with the given fields replaced; unknown keys go to ``extra``."""
         if not overrides:
             return self

@@ -1,11 +1,11 @@
 """Database plumbing: declarative base, column aliases, engine and session factory."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event, func
-from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker, Session
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -18,7 +18,7 @@ NAMING = {
 
 def utcnow() -> datetime:
     """Aware UTC now; every stored timestamp is UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,14 +31,14 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError("naive datetime; store aware UTC datetimes")
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if isinstance(value, datetime):
-            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
 
 

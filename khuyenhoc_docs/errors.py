@@ -1,7 +1,7 @@
 """Domain errors shared by the core; the web layer maps them to HTTP answers."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 class DomainError(Exception):

@@ -130,6 +130,7 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             signers=signers, recipients=tuple((doc.fields or {}).get("recipients", [])),
             archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
             dispatched_date=min(sent).date() if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
-            notes=void_note((entry.voided_at or entry.created_at).date(), entry.void_reason) if entry.status == ENTRY_VOID else "",
+            notes=(void_note((entry.voided_at or entry.created_at).date(), entry.void_reason)
+                   if entry.status == ENTRY_VOID else ""),
         ))
     return rows

@@ -11,9 +11,9 @@ from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
 
 from .config import Settings, ensure_secret_key
+from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .distribution.mailer import MailOptions
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
-from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .storage import open_store
 from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -81,12 +81,12 @@ def test_deadline_logic_in_vietnam_time_across_years():
         moment = deadline_moment(due)
         assert moment == datetime(year, 11, 16, tzinfo=VN)
         o = ReportObligation(due_date=due, year=year, submitted_at=None, late=False)
-        just_before = datetime(year, 11, 15, 23, 59, tzinfo=VN).astimezone(timezone.utc)
+        just_before = datetime(year, 11, 15, 23, 59, tzinfo=VN).astimezone(UTC)
         assert obligation_status(o, just_before) == "pending"
-        assert obligation_status(o, moment.astimezone(timezone.utc)) == "missing"
+        assert obligation_status(o, moment.astimezone(UTC)) == "missing"
         # 16:59 UTC on 15/11 is 23:59 in Vietnam: still on time; 17:00 UTC is midnight: late
-        assert datetime(year, 11, 15, 16, 59, tzinfo=timezone.utc) < moment
-        assert datetime(year, 11, 15, 17, 0, tzinfo=timezone.utc) >= moment
+        assert datetime(year, 11, 15, 16, 59, tzinfo=UTC) < moment
+        assert datetime(year, 11, 15, 17, 0, tzinfo=UTC) >= moment
 
 
 def test_reports_dashboard_upload_late_and_bad_input(jobs_app):

@@ -2,9 +2,11 @@
 import pytest
 from sqlalchemy import inspect
 
-from khuyenhoc_docs import migrate
+from khuyenhoc_docs import (
+    migrate,
+    models,  # noqa: F401
+)
 from khuyenhoc_docs.db import Base, make_engine
-from khuyenhoc_docs import models  # noqa: F401
 
 
 def _roundtrip(url: str) -> None:

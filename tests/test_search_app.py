@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from khuyenhoc_docs import migrate
 from tests.conftest import api_token, login, make_app
 from tests.factories import make_user

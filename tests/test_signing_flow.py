@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -75,7 +75,7 @@ def test_signed_record_is_retention_locked(app, client):
     with app.extensions["khd.sessions"]() as s:
         doc = s.get(Document, doc_id)
         row = doc.pdf_object
-        assert row.retain_until and row.retain_until > datetime.now(timezone.utc) + timedelta(days=365 * 9)
+        assert row.retain_until and row.retain_until > datetime.now(UTC) + timedelta(days=365 * 9)
         from khuyenhoc_docs.storage.base import ObjectLocked
 
         with pytest.raises(ObjectLocked):
@@ -135,7 +135,7 @@ def test_expired_certificate_is_refused_before_signing(app, client):
     ca: CertKey = svc.demo_pki.ca
     with app.extensions["khd.sessions"]() as s:
         user = s.scalar(select(User).where(User.username == "chutich.hkh"))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         expired = issue_signing_cert(ca, full_name=user.full_name, organisation=user.organisation.name,
                                      position="CHỦ TỊCH", email="x@example.org",
                                      not_before=now - timedelta(days=400), not_after=now - timedelta(days=1))
@@ -156,7 +156,7 @@ def test_both_chairs_at_once_never_lose_a_signature(app, client):
         barrier = threading.Barrier(2)
         results: dict[str, int] = {}
 
-        def go(chair: str) -> None:
+        def go(chair: str, barrier=barrier, results=results, doc_id=doc_id, tokens=tokens) -> None:
             c = app.test_client()
             barrier.wait()
             results[chair] = c.post(f"/api/v1/documents/{doc_id}/sign", headers=tokens[chair],

@@ -20,7 +20,7 @@ import math
 import re
 import secrets
 import struct
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import DistributionError
 
@@ -114,5 +114,5 @@ def read_token(secret: bytes, token: str, now: datetime) -> int:
     if version != _VERSION or not 0 < dispatch_id <= _MAX_ID:
         raise TokenInvalid(detail=f"unsupported version {version}")
     if current >= expiry:
-        raise TokenExpired(dispatch_id, datetime.fromtimestamp(expiry, tz=timezone.utc))
+        raise TokenExpired(dispatch_id, datetime.fromtimestamp(expiry, tz=UTC))
     return dispatch_id

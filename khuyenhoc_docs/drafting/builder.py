@@ -12,7 +12,7 @@ import io
 import sys
 import zipfile
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -32,7 +32,7 @@ from .templates import TemplateKind
 FONT = "Times New Roman"
 TEXT_WIDTH_MM = 210 - 30 - 15
 CELL_MARGIN_MM = 1.9  # Word's default left/right cell padding
-_FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
 C, J, L = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
 # name: (size pt, bold, italic, alignment, first-line indent cm, space after pt, line spacing)
@@ -155,7 +155,7 @@ def _borderless_table(doc: DocxDocument, rows: int, widths_mm: tuple[float, ...]
     tbl_pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
                                  "w:tblDescription", "w:tblPrChange")
     # Word reads cell widths, LibreOffice the grid: set both.
-    for col, width in zip(table.columns, widths_mm):
+    for col, width in zip(table.columns, widths_mm, strict=False):
         col.width = Mm(width)
         for cell in col.cells:
             cell.width = Mm(width)

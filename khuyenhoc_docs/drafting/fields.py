@@ -7,7 +7,8 @@ form can show each one next to its input.
 from __future__ import annotations
 
 import re
-from dataclasses import MISSING, dataclass, fields as dc_fields
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from typing import Any
 

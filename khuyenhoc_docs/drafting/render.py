@@ -21,8 +21,7 @@ from lxml import etree
 from .builder import CELL_MARGIN_MM, STYLES, TEXT_WIDTH_MM
 from .fields import ProgrammeFields
 from .templates import TemplateInvalid, check_container, sandbox_env
-from .vn import (format_doc_number_draft, format_place_date, format_place_date_draft, format_short_date,
-                 recipient_lines)
+from .vn import format_doc_number_draft, format_place_date, format_place_date_draft, format_short_date, recipient_lines
 
 # XML 1.0 cannot hold these; \a and \f are also docxtpl's paragraph/page-break escapes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
@@ -180,7 +179,7 @@ def _best_split(words: list[str], lines: int, m: _Measure) -> list[str]:
         return best[(start, k)]
 
     bounds = (0, *solve(0, lines)[1])
-    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def balance_lines(text: str, width_mm: float, size_pt: float, *, bold: bool = False, italic: bool = False,

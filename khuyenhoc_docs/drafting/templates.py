@@ -158,7 +158,7 @@ class _Sandbox(SandboxedEnvironment):
             return self._compiled(source)
         return super().from_string(source, globals, template_class)
 
-    @lru_cache(maxsize=64)
+    @lru_cache(maxsize=64)  # noqa: B019 - one environment per process (sandbox_env), never collected
     def _compiled(self, source: str) -> Any:
         return super().from_string(source)
 

@@ -19,8 +19,25 @@ class EdxmlInvalid(Exception):
 from cryptography import x509  # noqa: E402
 
 from .model import (  # noqa: E402
-    BUSINESS_TYPES, NEW, REPLACE, REVOKE, STATUS_CODES, UPDATE, Attachment, Business, MessageHeader, Organ,
-    OtherInfo, Package, ResponseFor, Signer, Staff, StatusMessage, Trace, document_id, valid_organ_code,
+    BUSINESS_TYPES,
+    NEW,
+    REPLACE,
+    REVOKE,
+    STATUS_CODES,
+    UPDATE,
+    Attachment,
+    Business,
+    MessageHeader,
+    Organ,
+    OtherInfo,
+    Package,
+    ResponseFor,
+    Signer,
+    Staff,
+    StatusMessage,
+    Trace,
+    document_id,
+    valid_organ_code,
 )
 from .xml import is_status, package_tree, parse_xml, read_package, read_status, status_tree  # noqa: E402
 from .xmlsig import SignedEnvelope, sign_envelope, verify_envelope  # noqa: E402

@@ -3,15 +3,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 from lxml import etree
 
 from . import EdxmlInvalid
 from .model import (
-    NS, PREFIX, Attachment, Business, MessageHeader, Organ, OtherInfo, Package, ResponseFor, Signer, Staff,
-    StatusMessage, Trace,
+    NS,
+    PREFIX,
+    Attachment,
+    Business,
+    MessageHeader,
+    Organ,
+    OtherInfo,
+    Package,
+    ResponseFor,
+    Signer,
+    Staff,
+    StatusMessage,
+    Trace,
 )
 
 NSMAP = {PREFIX: NS}

@@ -2,16 +2,46 @@
 from .audit import AuditEvent, AuditHead
 from .credentials import OrganisationCredential
 from .distribution import (
-    ACKNOWLEDGED, CHANNELS, FAILED, QUEUED, SENT,
-    Dispatch, DocumentRecipient, Recipient, RecipientList, RecipientListItem,
+    ACKNOWLEDGED,
+    CHANNELS,
+    FAILED,
+    QUEUED,
+    SENT,
+    Dispatch,
+    DocumentRecipient,
+    Recipient,
+    RecipientList,
+    RecipientListItem,
 )
 from .documents import (
-    AWAITING, DECLINED, DRAFT, ISSUED, SIG_CANCELLED, SIG_DECLINED, SIG_PENDING, SIG_SIGNED, SIGNATURE_STATUSES,
-    SIGNED, STATUSES, WITHDRAWN,
-    Document, DocumentVersion, Signature, StoredObject, TemplateVersion,
+    AWAITING,
+    DECLINED,
+    DRAFT,
+    ISSUED,
+    SIG_CANCELLED,
+    SIG_DECLINED,
+    SIG_PENDING,
+    SIG_SIGNED,
+    SIGNATURE_STATUSES,
+    SIGNED,
+    STATUSES,
+    WITHDRAWN,
+    Document,
+    DocumentVersion,
+    Signature,
+    StoredObject,
+    TemplateVersion,
 )
-from .followup import (JOB_DONE, JOB_FAILED, JOB_QUEUED, JOB_RUNNING, JOB_STATUSES, BackgroundJob, CascadeChild,
-                       ReportObligation)
+from .followup import (
+    JOB_DONE,
+    JOB_FAILED,
+    JOB_QUEUED,
+    JOB_RUNNING,
+    JOB_STATUSES,
+    BackgroundJob,
+    CascadeChild,
+    ReportObligation,
+)
 from .org import Organisation, OrgLevel
 from .register import ENTRY_ACTIVE, ENTRY_STATUSES, ENTRY_VOID, RegisterCounter, RegisterEntry
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole

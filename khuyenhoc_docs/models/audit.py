@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,12 +16,12 @@ class AuditEvent(Base):
 
     id: Mapped[intpk]
     at: Mapped[datetime]
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str255] = mapped_column(default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str40] = mapped_column(index=True)
     object_type: Mapped[str40] = mapped_column(default="")
-    object_id: Mapped[Optional[int]] = mapped_column(index=True)
+    object_id: Mapped[int | None] = mapped_column(index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

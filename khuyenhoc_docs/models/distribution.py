@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,7 +22,7 @@ class Recipient(Base):
     name: Mapped[str255] = mapped_column(unique=True)
     email: Mapped[str] = mapped_column(String(255), default="")
     postal_address: Mapped[str] = mapped_column(String(500), default="")
-    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # Mã định danh of a body with a document system of its own: it defaults to the edXML channel.
     code: Mapped[str40] = mapped_column(default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -39,7 +38,7 @@ class RecipientList(Base):
     name: Mapped[str255] = mapped_column(unique=True)
     created_at: Mapped[created_ts]
 
-    items: Mapped[list["RecipientListItem"]] = relationship(
+    items: Mapped[list[RecipientListItem]] = relationship(
         order_by="RecipientListItem.position", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -85,9 +84,9 @@ class Dispatch(Base):
     last_error: Mapped[str] = mapped_column(String(1000), default="")
     message_id: Mapped[str] = mapped_column(String(255), default="")
     queued_at: Mapped[created_ts]
-    sent_at: Mapped[Optional[datetime]]
-    first_download_at: Mapped[Optional[datetime]]
-    acknowledged_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[datetime | None]
+    first_download_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     recipient: Mapped[Recipient] = relationship(lazy="joined")

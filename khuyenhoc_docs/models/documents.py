@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -34,7 +33,7 @@ class StoredObject(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     content_type: Mapped[str] = mapped_column(String(120))
-    retain_until: Mapped[Optional[datetime]]
+    retain_until: Mapped[datetime | None]
     legal_hold: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_ts]
 
@@ -52,7 +51,7 @@ class TemplateVersion(Base):
     filename: Mapped[str255]
     placeholders: Mapped[list] = mapped_column(JSON, default=list)
     object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_ts]
 
     object: Mapped[StoredObject] = relationship(lazy="joined")
@@ -71,16 +70,16 @@ class Document(Base):
     template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
     lead_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     partner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     routing: Mapped[str40] = mapped_column(default="any")  # "any" | "sequential"
-    doc_number: Mapped[Optional[str]] = mapped_column(String(120))
-    issue_date: Mapped[Optional[date]]
+    doc_number: Mapped[str | None] = mapped_column(String(120))
+    issue_date: Mapped[date | None]
     current_version: Mapped[int] = mapped_column(default=0)
-    pdf_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    pdf_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
     # Bumped by every state change; its UPDATE is also the cross-process lock (see workflow.locking).
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
-    validation: Mapped[Optional[dict]] = mapped_column(JSON)
-    validated_at: Mapped[Optional[datetime]]
+    validation: Mapped[dict | None] = mapped_column(JSON)
+    validated_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_ts]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -88,12 +87,12 @@ class Document(Base):
     lead_org: Mapped[Organisation] = relationship(foreign_keys=[lead_org_id], lazy="joined")
     partner_org: Mapped[Organisation] = relationship(foreign_keys=[partner_org_id], lazy="joined")
     template_version: Mapped[TemplateVersion] = relationship()
-    pdf_object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[pdf_object_id])
+    pdf_object: Mapped[StoredObject | None] = relationship(foreign_keys=[pdf_object_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
-    versions: Mapped[list["DocumentVersion"]] = relationship(
+    versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number"
     )
-    signatures: Mapped[list["Signature"]] = relationship(
+    signatures: Mapped[list[Signature]] = relationship(
         back_populates="document", order_by="Signature.id"
     )
 
@@ -136,9 +135,9 @@ class Signature(Base):
     order: Mapped[int]
     status: Mapped[str40] = mapped_column(default=SIG_PENDING)  # one of SIGNATURE_STATUSES
     certification: Mapped[bool] = mapped_column(default=False)
-    signed_at: Mapped[Optional[datetime]]
+    signed_at: Mapped[datetime | None]
     reason: Mapped[str] = mapped_column(String(2000), default="")
-    pdf_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    pdf_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
 
     document: Mapped[Document] = relationship(back_populates="signatures")
     signer: Mapped[User] = relationship(lazy="joined")

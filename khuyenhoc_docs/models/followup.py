@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,7 +29,7 @@ class BackgroundJob(Base):
     error: Mapped[str] = mapped_column(String(2000), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[created_ts]
-    finished_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[datetime | None]
 
 
 class CascadeChild(Base):
@@ -59,18 +58,18 @@ class ReportObligation(Base):
     unit_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     year: Mapped[int]
     due_date: Mapped[date]
-    submitted_at: Mapped[Optional[datetime]]
+    submitted_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(default=False)
-    object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
+    object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
     filename: Mapped[str255] = mapped_column(default="")
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    reminder_sent_at: Mapped[Optional[datetime]]
-    overdue_sent_at: Mapped[Optional[datetime]]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reminder_sent_at: Mapped[datetime | None]
+    overdue_sent_at: Mapped[datetime | None]
     # The unit chair's signature on a PDF report (Decree 30: top right of page 1, no image).
-    signed_object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("stored_objects.id"))
-    signed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    signed_at: Mapped[Optional[datetime]]
+    signed_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None]
 
     unit: Mapped[Organisation] = relationship(lazy="joined")
-    object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[object_id])
-    signed_object: Mapped[Optional[StoredObject]] = relationship(foreign_keys=[signed_object_id])
+    object: Mapped[StoredObject | None] = relationship(foreign_keys=[object_id])
+    signed_object: Mapped[StoredObject | None] = relationship(foreign_keys=[signed_object_id])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,7 +43,7 @@ class RegisterEntry(Base):
     summary: Mapped[str] = mapped_column(String(2000))
     status: Mapped[str40] = mapped_column(default=ENTRY_ACTIVE)  # one of ENTRY_STATUSES
     void_reason: Mapped[str] = mapped_column(String(2000), default="")
-    voided_at: Mapped[Optional[datetime]]
+    voided_at: Mapped[datetime | None]
     created_at: Mapped[created_ts]
 
     organisation: Mapped[Organisation] = relationship()

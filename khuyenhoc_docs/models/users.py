@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,10 +27,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
     # Handwritten signature (blue, transparent PNG) shown in the signature stamp.
-    signature_image: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    role_rows: Mapped[list["UserRole"]] = relationship(
+    role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"
     )
 
@@ -93,13 +92,13 @@ class SigningCredential(Base):
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str40]  # "pkcs12" | "pkcs11"
-    pkcs12: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
     pkcs11_module: Mapped[str] = mapped_column(String(500), default="")
     pkcs11_token: Mapped[str] = mapped_column(String(255), default="")
     pkcs11_key: Mapped[str] = mapped_column(String(255), default="")
     cert_pem: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(500), default="")
-    not_after: Mapped[Optional[datetime]]
+    not_after: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
 

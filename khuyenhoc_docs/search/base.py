@@ -8,20 +8,38 @@ here except how they match terms and keep their index in step; see
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, FromClause, Select, and_, false, func, or_, select, true,
+    ColumnElement,
+    Connection,
+    Engine,
+    FromClause,
+    Select,
+    and_,
+    false,
+    func,
+    or_,
+    select,
+    true,
 )
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from .schema import search_entries
 from .text import (
-    SearchQueryInvalid, clean, has_invalid_chars, index_text, key_text, snippet_html, tokenize, words,
+    SearchQueryInvalid,
+    clean,
+    has_invalid_chars,
+    index_text,
+    key_text,
+    snippet_html,
+    tokenize,
+    words,
 )
 
 MAX_PER_PAGE = 100

@@ -8,12 +8,22 @@ the planner needs help to stay fast on large archives.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, ClassVar
 
 from sqlalchemy import (
-    ColumnElement, FromClause, Select, Text, TextClause, bindparam, func, literal_column, select, text,
+    ColumnElement,
+    FromClause,
+    Select,
+    Text,
+    TextClause,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
 )
 from sqlalchemy.orm import Session
 

@@ -12,7 +12,7 @@ through ``op.execute`` (which wraps strings in ``text()``) and raw DBAPI calls.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
 

@@ -9,11 +9,22 @@ a list subquery — never once per row, which a plain join can let the planner d
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from sqlalchemy import (
-    ColumnElement, FromClause, Select, bindparam, column, func, insert, literal_column, select, table, text,
+    ColumnElement,
+    FromClause,
+    Select,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
     update,
 )
 from sqlalchemy.ext.compiler import compiles

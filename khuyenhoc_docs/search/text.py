@@ -11,7 +11,7 @@ import bisect
 import html
 import re
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import ValidationFailed
 

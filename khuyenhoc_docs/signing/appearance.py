@@ -21,7 +21,7 @@ import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -223,4 +223,4 @@ def build_stamp_style(
 
 
 def signing_moment(info: StampInfo) -> datetime:
-    return info.signed_at or datetime.now(timezone.utc)
+    return info.signed_at or datetime.now(UTC)

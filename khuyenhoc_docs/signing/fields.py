@@ -103,7 +103,7 @@ def _find(lines: list[list[dict]], text: str) -> list[_Hit]:
                 continue
             run = line[i : i + len(tokens)]
             size = max(w["bottom"] - w["top"] for w in run)
-            if any(b["x0"] - a["x1"] > 1.5 * size for a, b in zip(run, run[1:])):
+            if any(b["x0"] - a["x1"] > 1.5 * size for a, b in zip(run, run[1:], strict=False)):
                 continue
             hits.append(_Hit(run[0]["x0"], run[-1]["x1"], min(w["top"] for w in run),
                              max(w["bottom"] for w in run)))
@@ -119,9 +119,8 @@ def _pair(lines: list[list[dict]], block: SignatureBlock, opts: LocateOptions
         for name in names:
             gap = name.top - pos.bottom
             half = max(pos.x1 - pos.x0, name.x1 - name.x0) / 2
-            if 0 < gap <= opts.max_gap and abs(name.cx - pos.cx) <= half:
-                if best is None or gap < best[0]:
-                    best = (gap, pos, name)
+            if 0 < gap <= opts.max_gap and abs(name.cx - pos.cx) <= half and (best is None or gap < best[0]):
+                best = (gap, pos, name)
     return None if best is None else (best[1], best[2])
 
 

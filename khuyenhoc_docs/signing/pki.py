@@ -12,8 +12,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Union
+from datetime import UTC, datetime, timedelta
 
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
@@ -25,7 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from . import KeyFileInvalid, WrongPassphrase
 
-PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 # id-kp-documentSigning (RFC 9336); emailProtection is kept alongside because
 # NSS (poppler's pdfsig) verifies PDF signers with the e-mail signer usage.
@@ -114,7 +113,7 @@ def _new_key(key_type: KeyType) -> PrivateKey:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def create_demo_ca(
@@ -313,7 +312,7 @@ def load_pkcs12(
     """Return (key, cert, chain); ``WrongPassphrase`` if the passphrase does not
     open a well-formed PKCS#12, ``KeyFileInvalid`` if the file is malformed."""
     try:
-        asn1_pkcs12.Pfx.load(data).native  # structural check only, no crypto
+        _ = asn1_pkcs12.Pfx.load(data).native  # structural check only, no crypto
     except Exception as exc:  # asn1crypto raises assorted errors on garbage
         raise KeyFileInvalid(detail=f"not a PKCS#12 structure: {exc}") from exc
     try:

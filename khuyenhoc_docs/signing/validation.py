@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
@@ -15,8 +15,8 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
@@ -180,7 +180,7 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
             if st_ts.trusted and st_ts.intact and st_ts.valid:
                 st, trust_problem = st_ts, None
                 notes.append("Chứng thư số đã hết hạn sau khi ký; chữ ký được xác nhận tại thời điểm dấu thời gian "
-                             f"{tsv.timestamp.astimezone(timezone.utc):%d/%m/%Y %H:%M} UTC.")
+                             f"{tsv.timestamp.astimezone(UTC):%d/%m/%Y %H:%M} UTC.")
     problems = _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
     ok = bool(st.bottom_line and st.trusted and not problems)
     return SignatureReport(
@@ -249,7 +249,7 @@ def validate_pdf(
     Raises ``InvalidPdf`` for non-PDF, encrypted or truncated input."""
     reader = _open(pdf)
     roots = [to_asn1_cert(c) for c in trust_roots]
-    moment = at or datetime.now(timezone.utc)
+    moment = at or datetime.now(UTC)
     vc = ValidationContext(
         trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
     )

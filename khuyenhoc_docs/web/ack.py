@@ -5,8 +5,8 @@ from flask import Blueprint, render_template, request
 
 from ..workflow import distribution
 from .context import db, services
-from .extensions import limiter
 from .downloads import file_response
+from .extensions import limiter
 
 bp = Blueprint("ack", __name__, url_prefix="/r")
 

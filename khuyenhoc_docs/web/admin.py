@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+
 from ..accounts import NewUser
 from ..errors import ValidationFailed
 from ..organisations import FAMILIES, NewOrganisation, levels, tree
 from ..workflow import admin
 from .context import actor, db, require
-from .messages import message_for
 from .forms import form_int, form_str
+from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

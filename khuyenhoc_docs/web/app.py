@@ -2,19 +2,34 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from apiflask import APIFlask
 from flask_talisman import Talisman
 from werkzeug.routing import IntegerConverter
 
+from .. import jobs
 from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
-from .. import jobs
 from ..services import Services
-from . import (ack, admin, archive, api, auth, credentials_admin, documents, errors, followup, health, home, issuing,
-               signing_views, templates_admin)
+from . import (
+    ack,
+    admin,
+    api,
+    archive,
+    auth,
+    credentials_admin,
+    documents,
+    errors,
+    followup,
+    health,
+    home,
+    issuing,
+    signing_views,
+    templates_admin,
+)
 from .cli import register_cli
 from .context import close_db
 from .extensions import csrf, limiter, login_manager

@@ -12,8 +12,8 @@ from ..errors import ValidationFailed
 from ..models import User
 from ..workflow import admin
 from .context import actor, db, require
-from .messages import message_for
 from .forms import form_str
+from .messages import message_for
 
 bp = Blueprint("credentials_admin", __name__, url_prefix="/admin/users")
 

@@ -35,7 +35,7 @@ def fields_from_form(form: MultiDict) -> dict[str, Any]:
     items = form.getlist("resp_items")
     data["responsibilities"] = [
         {"heading": _clean(h), "items": [line.strip() for line in _clean(i).split("\n") if line.strip()]}
-        for h, i in zip(headings, items)
+        for h, i in zip(headings, items, strict=False)
         if _clean(h) or _clean(i)
     ][:200]
     data["org_abbrs"] = [a.strip() for a in form.get("org_abbrs", "").split(",") if a.strip()][:20]

@@ -10,10 +10,10 @@ from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
 from ..workflow import documents, drafting, prefill, submission
 from .context import actor, db, require, services, signed_in
-from .messages import message_for
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
 from .forms import form_int
+from .messages import message_for
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 

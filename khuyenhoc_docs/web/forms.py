@@ -1,7 +1,7 @@
 """Small helpers to read form fields defensively (length caps, integers)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def form_str(form: Mapping[str, str], name: str, limit: int = 300) -> str:

@@ -10,9 +10,9 @@ from ..models import CHANNELS, ENTRY_STATUSES, QUEUED
 from ..workflow import distribution
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
-from .messages import message_for
 from .downloads import register_download
 from .forms import form_int, form_str, is_id
+from .messages import message_for
 
 bp = Blueprint("issuing", __name__)
 

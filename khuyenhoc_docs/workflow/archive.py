@@ -18,7 +18,7 @@ def _date(value: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise SearchQueryInvalid(f"{label} không hợp lệ (định dạng yyyy-mm-dd).")
+        raise SearchQueryInvalid(f"{label} không hợp lệ (định dạng yyyy-mm-dd).") from None
 
 
 def _int(value: str | None, label: str) -> int | None:

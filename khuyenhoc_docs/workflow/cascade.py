@@ -17,7 +17,19 @@ from ..drafting.fields import ParentProgramme
 from ..drafting.reference import unit_programme_fields
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import ISSUED, JOB_DONE, JOB_FAILED, JOB_RUNNING, SIGNED, BackgroundJob, CascadeChild, Document, Organisation, OrgLevel, User
+from ..models import (
+    ISSUED,
+    JOB_DONE,
+    JOB_FAILED,
+    JOB_RUNNING,
+    SIGNED,
+    BackgroundJob,
+    CascadeChild,
+    Document,
+    Organisation,
+    OrgLevel,
+    User,
+)
 from ..orgtree import counterpart
 from ..services import Services
 from . import drafting
@@ -113,7 +125,7 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
         workers = max(1, len(svc.settings.converter_endpoints))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(drafting.render, svc, templates[kind], fields) for _, _, kind, _, fields in todo]
-            for (unit, partner, kind, data, _), future in zip(todo, futures):
+            for (unit, partner, kind, data, _), future in zip(todo, futures, strict=False):
                 child = drafting.create_draft(session, svc, p, actor, kind=kind, data=data, lead_org_id=unit.id,
                                               partner_org_id=partner.id if partner else None, parent_id=parent.id,
                                               pre_rendered=future.result())

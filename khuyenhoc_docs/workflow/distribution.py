@@ -10,12 +10,23 @@ from .. import audit, recipients, search_sync
 from ..access import Principal, can, ensure, register_scope
 from ..audit import Actor
 from ..db import utcnow
-from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail, send_mail
+from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
-from ..models import (ACKNOWLEDGED, CHANNELS, FAILED, ISSUED, QUEUED, SENT, SIGNED, Dispatch, Document, Recipient,
-                      RecipientList)
+from ..models import (
+    ACKNOWLEDGED,
+    CHANNELS,
+    FAILED,
+    ISSUED,
+    QUEUED,
+    SENT,
+    SIGNED,
+    Dispatch,
+    Document,
+    Recipient,
+    RecipientList,
+)
 from ..register import register_rows
 from ..services import Services
 from . import objects

@@ -16,8 +16,21 @@ from ..access import Principal, can, ensure, in_scope_clause, visible_documents_
 from ..audit import Actor
 from ..errors import NotFound, ValidationFailed
 from ..evidence import build_evidence, metadata
-from ..models import (AWAITING, DECLINED, DRAFT, SIG_CANCELLED, SIG_PENDING, SIGNED, STATUSES, AuditEvent,
-                      Dispatch, Document, DocumentVersion, Organisation, Signature)
+from ..models import (
+    AWAITING,
+    DECLINED,
+    DRAFT,
+    SIG_CANCELLED,
+    SIG_PENDING,
+    SIGNED,
+    STATUSES,
+    AuditEvent,
+    Dispatch,
+    Document,
+    DocumentVersion,
+    Organisation,
+    Signature,
+)
 from ..services import Services
 from ..storage.keys import document_key
 from . import objects

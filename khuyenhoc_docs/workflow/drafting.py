@@ -39,7 +39,7 @@ def latest_template(session: Session, kind: str) -> TemplateVersion:
     try:
         TemplateKind(kind)
     except ValueError:
-        raise ValidationFailed("Loại mẫu văn bản không tồn tại.", fields={"kind": f"Không có mẫu “{kind}”."})
+        raise ValidationFailed("Loại mẫu văn bản không tồn tại.", fields={"kind": f"Không có mẫu “{kind}”."}) from None
     tv = session.scalar(
         select(TemplateVersion).where(TemplateVersion.kind == kind).order_by(TemplateVersion.version.desc()).limit(1)
     )

@@ -1,8 +1,8 @@
 """Write objects to the store and record them; read them back with their recorded hash."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping
 
 from sqlalchemy.orm import Session
 

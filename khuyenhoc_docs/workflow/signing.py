@@ -15,8 +15,18 @@ from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
-from ..models import (AWAITING, DECLINED, SIG_CANCELLED, SIG_DECLINED, SIG_PENDING, SIG_SIGNED, SIGNED, Document,
-                      DocumentVersion, Signature)
+from ..models import (
+    AWAITING,
+    DECLINED,
+    SIG_CANCELLED,
+    SIG_DECLINED,
+    SIG_PENDING,
+    SIG_SIGNED,
+    SIGNED,
+    Document,
+    DocumentVersion,
+    Signature,
+)
 from ..services import Services
 from ..signing import InvalidPdf, SignatureCoreError
 from ..signing.appearance import StampInfo

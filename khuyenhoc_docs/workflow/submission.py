@@ -13,8 +13,21 @@ from ..access import Principal
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
 from ..errors import Conflict, ValidationFailed
-from ..models import (AWAITING, DECLINED, DRAFT, ENTRY_ACTIVE, SIG_CANCELLED, SIG_PENDING, SIGNED, WITHDRAWN, Document,
-                      RegisterEntry, Signature, User, UserRole)
+from ..models import (
+    AWAITING,
+    DECLINED,
+    DRAFT,
+    ENTRY_ACTIVE,
+    SIG_CANCELLED,
+    SIG_PENDING,
+    SIGNED,
+    WITHDRAWN,
+    Document,
+    RegisterEntry,
+    Signature,
+    User,
+    UserRole,
+)
 from ..services import Services
 from ..signing import SignatureBlockNotFound
 from ..signing.fields import SignatureBlock, locate_signature_boxes, prepare_fields

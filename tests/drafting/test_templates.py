@@ -9,8 +9,13 @@ import zipfile
 import pytest
 from docxtpl import DocxTemplate
 
-from khuyenhoc_docs.drafting.templates import (MAX_UNCOMPRESSED, TemplateInvalid, TemplateKind, inspect_template,
-                                               validate_template)
+from khuyenhoc_docs.drafting.templates import (
+    MAX_UNCOMPRESSED,
+    TemplateInvalid,
+    TemplateKind,
+    inspect_template,
+    validate_template,
+)
 
 from .conftest import docx_with_paragraphs, zip_of
 

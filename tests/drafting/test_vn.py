@@ -7,9 +7,16 @@ from datetime import date
 
 import pytest
 
-from khuyenhoc_docs.drafting.vn import (format_doc_number, format_doc_number_draft, format_number,
-                                        format_place_date, format_place_date_draft, format_short_date,
-                                        recipient_lines, strip_diacritics)
+from khuyenhoc_docs.drafting.vn import (
+    format_doc_number,
+    format_doc_number_draft,
+    format_number,
+    format_place_date,
+    format_place_date_draft,
+    format_short_date,
+    recipient_lines,
+    strip_diacritics,
+)
 
 
 @pytest.mark.parametrize(("n", "expected"), [(1, "01"), (5, "05"), (9, "09"), (10, "10"), (123, "123")])

@@ -6,17 +6,17 @@ Both schemas are made by ``schema.create`` exactly as the migration will.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.db import make_engine
-from khuyenhoc_docs.search import SearchEntry, SearchIndex, search_index_for
-from khuyenhoc_docs.search import schema
+from khuyenhoc_docs.search import SearchEntry, SearchIndex, schema, search_index_for
 
 ENGINES = ["sqlite", "postgresql"]
 

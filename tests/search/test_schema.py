@@ -10,8 +10,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.db import make_engine
-from khuyenhoc_docs.search import SearchIndex, search_index_for
-from khuyenhoc_docs.search import schema
+from khuyenhoc_docs.search import SearchIndex, schema, search_index_for
 from khuyenhoc_docs.search.postgres_fts import PostgresSearchIndex
 from khuyenhoc_docs.search.sqlite_fts import SqliteSearchIndex
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import func, select, text
@@ -157,7 +157,8 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
         app.extensions["khd.engine"].dispose()
     return World(path=path, draft_id=draft_id, awaiting_id=awaiting_id, signed_id=signed_id, issued_id=issued_id,
                  dispatch_id=dispatch_id, template_version_id=tv_id, chair_hkh_id=chair_id, other_clerk_id=other_id,
-                 recipient_ids=tuple(rids), obligation_id=obligation_id, job_id=job_id, document_kind=kind, document_fields=fields)
+                 recipient_ids=tuple(rids), obligation_id=obligation_id, job_id=job_id, document_kind=kind,
+                  document_fields=fields)
 
 
 def copy_world(world: World, target: Path) -> Path:

@@ -53,11 +53,11 @@ def _docx_parts(extra: dict[str, bytes] | None = None, document: bytes | None = 
 def zip_bomb_docx(expanded: int = 120 * MB) -> bytes:
     """A real-looking .docx (~120 kB) with one member that inflates to ``expanded`` bytes of zeros."""
     out = io.BytesIO(_docx_parts())
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open("word/media/image1.png", "w", force_zip64=True) as member:
-            chunk = bytes(MB)
-            for _ in range(expanded // MB):
-                member.write(chunk)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, \
+            zf.open("word/media/image1.png", "w", force_zip64=True) as member:
+        chunk = bytes(MB)
+        for _ in range(expanded // MB):
+            member.write(chunk)
     return out.getvalue()
 
 

@@ -1,6 +1,7 @@
 """Shared handling of server subprocesses started by the test helpers."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -11,10 +12,8 @@ def stop_process_group(proc: subprocess.Popen | None, timeout: float = 5) -> Non
     """SIGTERM the process group, SIGKILL it if it lingers; no-op when already gone."""
     if proc is None or proc.poll() is not None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

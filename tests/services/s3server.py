@@ -75,7 +75,7 @@ class S3Server:
         """True while the subprocess is alive."""
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> "S3Server":
+    def start(self) -> S3Server:
         """Start the server (same port as before) and wait until it answers."""
         if self.running:
             return self
@@ -124,7 +124,7 @@ class S3Server:
         self.stop()
         self._log.close()
 
-    def __enter__(self) -> "S3Server":
+    def __enter__(self) -> S3Server:
         return self.start()
 
     def __exit__(

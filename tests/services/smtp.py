@@ -84,7 +84,7 @@ class SmtpServer:
         """True while the subprocess is alive."""
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         """Start the server (same port as before) and wait until it sends its 220 greeting."""
         if self.running:
             return self
@@ -136,7 +136,7 @@ class SmtpServer:
 
         return tail(self._log)
 
-    def __enter__(self) -> "SmtpServer":
+    def __enter__(self) -> SmtpServer:
         return self.start()
 
     def __exit__(

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -100,7 +100,7 @@ def build_docx() -> bytes:
         ["TM. BAN THƯỜNG VỤ HỘI KHUYẾN HỌC", "CHỦ TỊCH", "", "", "", "Đặng Thị Hoa"],
         ["TM. BAN THƯỜNG VỤ TỈNH ĐOÀN", "PHÓ BÍ THƯ", "", "", "", "Lâm Như Quỳnh"],
     )
-    for cell, lines in zip(table.rows[0].cells, columns):
+    for cell, lines in zip(table.rows[0].cells, columns, strict=False):
         cell.paragraphs[0].text = lines[0]
         for line in lines[1:]:
             cell.add_paragraph(line)
@@ -218,4 +218,4 @@ def signature_png() -> bytes:
 
 
 def utc(days: float = 0) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(days=days)
+    return datetime.now(UTC) + timedelta(days=days)

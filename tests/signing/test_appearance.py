@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -16,7 +16,7 @@ from tests.signing.conftest import HOA, sign_with, signature_png
 
 
 def test_stamp_text_in_vietnam_time():
-    at = datetime(2025, 1, 31, 17, 5, tzinfo=timezone.utc)
+    at = datetime(2025, 1, 31, 17, 5, tzinfo=UTC)
     assert stamp_text(HOA, at).splitlines() == [
         "Đặng Thị Hoa", "CHỦ TỊCH", "Hội Khuyến học tỉnh Bến Tre",
         "Ký ngày: 01/02/2025 00:05 (GMT+7)",
@@ -25,7 +25,7 @@ def test_stamp_text_in_vietnam_time():
 
 def test_percent_signs_are_literal():
     info = StampInfo("A", "B", "Quỹ 100% khuyến học")
-    assert "100%% khuyến" in stamp_text(info, datetime.now(timezone.utc))
+    assert "100%% khuyến" in stamp_text(info, datetime.now(UTC))
 
 
 def test_font_rescaled_once_and_covers_vietnamese():

@@ -41,27 +41,24 @@ def test_one_session_signs_many(p11_source, prepared_pdf, timestamper, pki):
 def test_wrong_pin(p11_options, pki):
     bad = Pkcs11KeySource(Pkcs11Options(p11_options.module_path, p11_options.token_label,
                                         p11_options.key_label, "000000"))
-    with pytest.raises(WrongPin) as err:
-        with bad.open():
-            pass
+    with pytest.raises(WrongPin) as err, bad.open():
+        pass
     assert "PIN" in err.value.reason_vi
 
 
 def test_unknown_token(p11_options):
     missing = Pkcs11KeySource(Pkcs11Options(p11_options.module_path, "khong-co-token",
                                             "hoa", p11_options.pin))
-    with pytest.raises(SigningError) as err:
-        with missing.open():
-            pass
+    with pytest.raises(SigningError) as err, missing.open():
+        pass
     assert "khong-co-token" in err.value.reason_vi
 
 
 def test_unknown_key_label(p11_options):
     missing = Pkcs11KeySource(Pkcs11Options(p11_options.module_path, p11_options.token_label,
                                             "khong-co-khoa", p11_options.pin))
-    with pytest.raises(SigningError):
-        with missing.open():
-            pass
+    with pytest.raises(SigningError), missing.open():
+        pass
 
 
 def test_nested_and_concurrent_opens_share_one_login(p11_options, prepared_pdf, timestamper, pki):
@@ -76,9 +73,8 @@ def test_nested_and_concurrent_opens_share_one_login(p11_options, prepared_pdf, 
         # a wrong PIN is still refused while another user holds the login
         bad = Pkcs11KeySource(Pkcs11Options(p11_options.module_path, p11_options.token_label,
                                             p11_options.key_label, "999999"))
-        with pytest.raises(WrongPin):
-            with bad.open():
-                pass
+        with pytest.raises(WrongPin), bad.open():
+            pass
 
     def sign_once(_):
         out = sign_with(source, prepared_pdf, "sig_hkh", HOA, certify=True,

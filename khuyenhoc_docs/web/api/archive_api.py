@@ -6,8 +6,8 @@ from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 
 from ...workflow import documents
 from ..context import actor, db, services, signed_in
-from . import bp
 from ..downloads import file_response
+from . import bp
 
 SECURITY = "BearerAuth"
 

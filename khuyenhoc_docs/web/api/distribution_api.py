@@ -15,6 +15,7 @@ from ..downloads import register_download
 from . import bp
 
 SECURITY = "BearerAuth"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class IssueIn(Schema):
@@ -106,7 +107,7 @@ def resend_dispatch(dispatch_id: int):
 @bp.input(RegisterQuery, location="query", arg_name="query")
 @bp.doc(summary="Sổ đăng ký văn bản đi theo năm (json, xlsx, csv)", security=SECURITY,
         responses={200: {"description": "Sổ", "content": {"application/json": {}, "text/csv": {},
-                                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+                                                          XLSX: {}}}})
 def register(query):
     p = require("register.view")
     year = query.get("year") or today_vn().year

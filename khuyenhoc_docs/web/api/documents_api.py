@@ -11,8 +11,8 @@ from ...drafting.templates import TemplateKind
 from ...models import STATUSES
 from ...workflow import documents, drafting, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
-from . import bp
 from ..downloads import file_response
+from . import bp
 
 SECURITY = "BearerAuth"
 
