@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Iterator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .db import utcnow
+from .db import rowcount, utcnow
 from .models import AuditEvent, AuditHead, User
 
 GENESIS = "0" * 64
@@ -49,7 +49,7 @@ def _lock_head(session: Session) -> AuditHead:
     # The UPDATE takes the row (PostgreSQL) or write (SQLite) lock before we read the tip,
     # so concurrent appenders from several processes queue instead of forking the chain.
     res = session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_event_id=AuditHead.last_event_id))
-    if res.rowcount == 0:
+    if rowcount(res) == 0:
         session.add(AuditHead(id=1, last_event_id=0, last_hash=GENESIS))
         session.flush()
     return session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).scalar_one()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event, func
+from sqlalchemy import JSON, CursorResult, DateTime, Engine, MetaData, Result, String, TypeDecorator, create_engine, event, func
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 NAMING = {
@@ -14,6 +14,12 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE (``Session.execute`` returns a CursorResult for DML)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def utcnow() -> datetime:

@@ -158,6 +158,8 @@ def seed_recipients(session: Session, orgs: dict[str, Organisation]) -> None:
 def seed_reference_draft(session: Session, services: Services, clerk: User) -> Document:
     """The reference programme as a draft with the reference document's exact values."""
     p = Principal.of(session, clerk)
+    partner = counterpart(session, clerk.organisation)
+    assert partner is not None  # the demo tree pairs every Hội unit with a Đoàn unit
     return create_draft(session, services, p, Actor(clerk, "127.0.0.1"),
                         kind=TemplateKind.PROGRAMME_PROVINCE.value, data=reference_fields().to_dict(),
-                        partner_org_id=counterpart(session, clerk.organisation).id)
+                        partner_org_id=partner.id)

@@ -7,6 +7,7 @@ import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -65,7 +66,7 @@ def build_evidence(session: Session, svc: Services, doc: Document, *, now: datet
                                         ensure_ascii=False, indent=2).encode(),
         "metadata.json": json.dumps(metadata(doc, pdf), ensure_ascii=False, indent=2).encode(),
     }
-    manifest = {
+    manifest: dict[str, Any] = {
         "document_id": doc.id, "doc_number": doc.doc_number, "created_at": (now or utcnow()).isoformat(),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }

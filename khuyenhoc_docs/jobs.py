@@ -79,7 +79,8 @@ def cascade(job_id: int) -> str:
 
     svc, sessions = _ctx()
     with sessions() as session:
-        return run_cascade(session, svc, job_id).status
+        job = run_cascade(session, svc, job_id)
+        return job.status if job is not None else "missing"
 
 
 @huey.periodic_task(crontab(hour="7", minute="0"))

@@ -283,12 +283,12 @@ class _ExactHeaderPolicy(EmailPolicy):
     worse). Only used by messages built here; smtplib flattens with the message's policy.
     """
 
-    def header_store_parse(self, name: str, value: object) -> tuple[str, object]:
+    def header_store_parse(self, name: str, value: object) -> tuple[str, object]:  # type: ignore[override]
         if name.lower() == "subject" and isinstance(value, str):
             if len(value.splitlines()) > 1:
                 raise ValueError("Header values may not contain linefeed or carriage return characters")
             return ("Subject", _LiteralSubject(value))
-        return super().header_store_parse(name, value)  # type: ignore[arg-type]
+        return super().header_store_parse(name, value)
 
     def _fold(self, name: str, value: object, refold_binary: bool = False) -> str:
         addresses = getattr(value, "addresses", None)
@@ -296,7 +296,7 @@ class _ExactHeaderPolicy(EmailPolicy):
             address = addresses[0]
             if _needs_encoded_words(address.display_name):
                 return _encoded_words(name, address.display_name, self.linesep, f"<{address.addr_spec}>")
-        return super()._fold(name, value, refold_binary)  # type: ignore[arg-type]
+        return super()._fold(name, value, refold_binary)  # type: ignore[misc]  # private in the stubs
 
 
 _POLICY = _ExactHeaderPolicy()
@@ -422,7 +422,7 @@ def _failure(exc: BaseException) -> MailDeliveryFailed:
         (smtplib.SMTPResponseException, "Máy chủ thư trả lời lỗi"),
     ):
         if isinstance(exc, kind):
-            return _by_code(what_vi, *_reply(exc), exc)  # type: ignore[arg-type]
+            return _by_code(what_vi, *_reply(exc), exc)
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
         exc = exc.__context__  # smtplib reports a read timeout as "Connection unexpectedly closed"

@@ -139,7 +139,7 @@ def _rule(where: Container, width_mm: float, length_mm: float) -> None:
     para.paragraph_format.left_indent = para.paragraph_format.right_indent = indent
 
 
-def _borderless_table(doc: DocxDocument, rows: int, widths_mm: tuple[float, ...]):  # type: ignore[no-untyped-def]
+def _borderless_table(doc: DocxDocument, rows: int, widths_mm: tuple[float, ...]):
     table = doc.add_table(rows=rows, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False

@@ -249,7 +249,7 @@ def render_docx(template: bytes, fields: ProgrammeFields, *, doc_number: str | N
 def _block_text(element: Any, out: list[str]) -> None:
     for child in element.iterchildren():
         if child.tag == qn("w:p"):
-            text = Paragraph(child, None).text
+            text = Paragraph(child, None).text  # type: ignore[arg-type]  # detached: only its text is read
             if text.strip():
                 out.append(text)
         elif child.tag == qn("w:tbl"):

@@ -114,13 +114,13 @@ def package_tree(pkg: Package) -> etree._Element:
     _placeholder(header)
     manifest = _el(_el(root, "edXMLBody"), "edXMLManifest")
     encoded = _el(root, "AttachmentEncoded")
-    for a in pkg.attachments:
-        _texts(_el(manifest, "Reference"), [("ContentId", a.content_id), ("ContentType", a.content_type),
-                                            ("Description", a.description), ("AttachmentName", a.name)])
+    for item in pkg.attachments:
+        _texts(_el(manifest, "Reference"), [("ContentId", item.content_id), ("ContentType", item.content_type),
+                                            ("Description", item.description), ("AttachmentName", item.name)])
         att = _el(encoded, "Attachment")
-        _texts(att, [("ContentId", a.content_id), ("ContentType", a.content_type), ("AttachmentName", a.name),
-                     ("Description", a.description), ("ContentTransferEncoded", "base64"),
-                     ("AttachmentText", base64.b64encode(a.data).decode())])
+        _texts(att, [("ContentId", item.content_id), ("ContentType", item.content_type), ("AttachmentName", item.name),
+                     ("Description", item.description), ("ContentTransferEncoded", "base64"),
+                     ("AttachmentText", base64.b64encode(item.data).decode())])
     return root
 
 
@@ -217,7 +217,7 @@ def read_package(root: etree._Element) -> Package:
     rf = _find(mh, "ResponseFor", False)
     due = _text(mh, "DueDate", False)
     header = MessageHeader(
-        sender=_read_organ(_find(mh, "From")),  # type: ignore[arg-type]
+        sender=_read_organ(_find(mh, "From")),
         recipients=tuple(_read_organ(t) for t in mh.findall(_q("To"))),
         code_number=_text(mh, "Code/CodeNumber"), code_notation=_text(mh, "Code/CodeNotation"),
         place=_text(mh, "PromulgationInfo/Place", False),
@@ -280,8 +280,8 @@ def read_status(root: etree._Element) -> StatusMessage:
     st = _find(root, "edXMLHeader/Status")
     assert st is not None
     code = _text(st, "StatusCode")
-    return StatusMessage(sender=_read_organ(_find(st, "From")),  # type: ignore[arg-type]
-                         response_for=_read_response_for(_find(st, "ResponseFor")),  # type: ignore[arg-type]
+    return StatusMessage(sender=_read_organ(_find(st, "From")),
+                         response_for=_read_response_for(_find(st, "ResponseFor")),
                          status_code=code, description=_text(st, "Description", False),
                          timestamp=_ts(_text(st, "Timestamp")), staff=_read_staff(_find(st, "StaffInfo", False)))
 

@@ -41,7 +41,7 @@ def sign_envelope(root: etree._Element, key: object, cert: x509.Certificate,
     """Sign the envelope with ``key``; the certificate (and its chain) go into KeyInfo."""
     certs = [c.public_bytes(serialization.Encoding.PEM).decode() for c in (cert, *chain)]
     signer = XMLSigner(method=methods.enveloped, signature_algorithm=_method(key), digest_algorithm="sha256")
-    signed = signer.sign(root, key=key, cert=certs)
+    signed = signer.sign(root, key=key, cert=certs)  # type: ignore[arg-type]  # a private key object
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 

@@ -171,7 +171,8 @@ class SearchPage:
 class SearchIndex(Protocol):
     """Full-text search over the archive, one implementation per database engine."""
 
-    dialect: str
+    @property
+    def dialect(self) -> str: ...
 
     def index_document(self, session: Session, entry: SearchEntry) -> None:
         """Insert or replace the record of ``entry.document_id``."""
@@ -338,7 +339,7 @@ class SqlSearchIndex:
             ranked = score is not None and total <= self.rank_limit
             if offset >= total:
                 ids, scores = [], {}
-            elif ranked:
+            elif ranked and score is not None:
                 window = select(c.id, score).select_from(source).where(where).order_by(score.desc(), *NEWEST)
                 rows = session.execute(window.limit(per_page).offset(offset)).all()
                 ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}

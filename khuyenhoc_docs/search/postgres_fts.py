@@ -26,15 +26,16 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 
 from .base import SqlSearchIndex
 from .schema import search_entries
 from .text import is_prefix
 
-_tsv = literal_column("search_entries.tsv")
+_tsv: ColumnClause[Any] = literal_column("search_entries.tsv")
 # A literal regconfig: a bound parameter would arrive as text and to_tsquery(text, text)
 # does not exist.
-_simple = literal_column("'simple'::regconfig")
+_simple: ColumnClause[Any] = literal_column("'simple'::regconfig")
 
 
 def _upsert() -> TextClause:
@@ -88,7 +89,7 @@ class PostgresSearchIndex(SqlSearchIndex):
         # thousands (100k records: 520-830 ms walking vs ~100 ms sorting). "+ 0" makes
         # the sort keys unindexable, so the planner cannot take the walk.
         c = search_entries.c
-        zero = literal_column("0")
+        zero: ColumnClause[Any] = literal_column("0")
         source, match, _ = self._match(terms)
         return (
             select(c.id).select_from(source).where(*conditions, match)

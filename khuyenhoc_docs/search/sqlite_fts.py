@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Join
 
 from .base import NEWEST, SqlSearchIndex
@@ -36,7 +37,7 @@ from .schema import FTS_TABLE, search_entries
 from .text import is_prefix
 
 _fts = table(FTS_TABLE, column("rowid"))
-_fts_name = literal_column(FTS_TABLE)
+_fts_name: ColumnClause[Any] = literal_column(FTS_TABLE)
 _FTS_DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES ('delete', :rowid, :folded)")
 _FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (:rowid, :folded)")
 _c = search_entries.c

@@ -147,7 +147,7 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
         cert = emb.signer_cert
     except Exception:  # malformed CMS
         cert = None
-    base = dict(
+    base: dict[str, Any] = dict(
         field_name=str(emb.field_name), kind=kind, docmdp_permission=perm,
         signer_cn=_name_attr(cert, "common_name") if cert else None,
         organisation=_name_attr(cert, "organization_name") if cert else None,
@@ -170,8 +170,8 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
     notes: list[str] = []
     if not st.trusted:
         indic = st.trust_problem_indic
-        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
-        if trust_problem in _EXPIRY_PROBLEMS and ts_valid and roots is not None:
+        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"  # type: ignore[attr-defined]
+        if trust_problem in _EXPIRY_PROBLEMS and ts_valid and tsv is not None and roots is not None:
             # PAdES B-T: the trusted timestamp proves the signature existed while the certificate
             # was valid, so the chain is judged at that moment (archives outlive certificates).
             at_ts = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",

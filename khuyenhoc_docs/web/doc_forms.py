@@ -22,7 +22,7 @@ def fields_from_form(form: MultiDict) -> dict[str, Any]:
     """Build the JSON shape ProgrammeFields.from_dict expects; empty list rows are dropped."""
     data: dict[str, Any] = {name: _clean(form.get(name, "")) for name in SCALARS}
     for party in ("party_a", "party_b"):
-        values = {f: _clean(form.get(f"{party}.{f}", "")) for f in PARTY_FIELDS}
+        values: dict[str, Any] = {f: _clean(form.get(f"{party}.{f}", "")) for f in PARTY_FIELDS}
         values["parent_org_name"] = values["parent_org_name"] or None
         data[party] = values
     if form.get("has_parent"):

@@ -5,6 +5,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
     pair = [unit, partner] if partner else [unit]
     doan = next((o for o in pair if o.family == "doan"), None)
     hoi = next((o for o in pair if o is not doan), None)
-    parties = {}
+    parties: dict[str, Any] = {}
     for key, org in (("party_a", doan), ("party_b", hoi)):
         if org is not None:
             party = party_for(session, org)
@@ -94,7 +95,7 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
                    org_abbrs=tuple(o.abbreviation for o in pair), **parties).to_dict()
 
 
-def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
+def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob | None:
     """Create the missing unit drafts one by one (each committed), updating the job's progress."""
     job = session.get(BackgroundJob, job_id)
     if job is None or job.status == JOB_DONE:
@@ -102,7 +103,9 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
     job.status = JOB_RUNNING
     session.commit()
     parent = session.get(Document, job.params["document_id"])
-    p = Principal.of(session, session.get(User, job.created_by_id))
+    starter = session.get(User, job.created_by_id)
+    assert parent is not None and starter is not None  # rows are never deleted
+    p = Principal.of(session, starter)
     actor = Actor(p.user, "job")
     created, skipped = [], []
     try:
@@ -113,6 +116,7 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
                 skipped.append(unit_id)
                 continue
             unit = session.get(Organisation, unit_id)
+            assert unit is not None  # checked against the tree when the job was started
             partner = counterpart(session, unit)
             kind = _kind_for(session, unit)
             data = _unit_fields(session, parent, unit, partner)
@@ -137,6 +141,7 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob:
     except Exception as exc:  # noqa: BLE001 - the job records why it stopped; finished units stay
         session.rollback()
         job = session.get(BackgroundJob, job_id)
+        assert job is not None
         job.status, job.error = JOB_FAILED, str(getattr(exc, "message", exc))[:2000]
         job.result = {"created": created, "skipped": skipped}
     job.finished_at = utcnow()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from .. import audit, recipients, search_sync
 from ..access import Principal, can, ensure, register_scope
 from ..audit import Actor
-from ..db import utcnow
+from ..db import rowcount, utcnow
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail, send_mail
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
@@ -165,7 +165,7 @@ def deliver(session: Session, svc: Services, dispatch_id: int, base_url: str) ->
     text = (f"Kính gửi: {d.recipient.name}\n\n"
             f"{doc.lead_org.name} và {doc.partner_org.name} trân trọng gửi văn bản số {doc.doc_number}:\n"
             f"{doc.title}\n\nVăn bản điện tử có chữ ký số. Vui lòng xác nhận đã nhận tại:\n{link}\n")
-    attachments = ()
+    attachments: tuple[Attachment, ...] = ()
     if d.channel == "email":
         attachments = (Attachment(f"{(doc.doc_number or str(doc.id)).replace('/', '-')}.pdf", "application/pdf",
                                   objects.read(svc.store, doc.pdf_object)),)
@@ -237,8 +237,8 @@ def download_and_record(session: Session, svc: Services, d: Dispatch, ip: str) -
     doc = session.get(Document, d.document_id)
     assert doc is not None and doc.pdf_object is not None
     data = objects.read(svc.store, doc.pdf_object)
-    first = session.execute(update(Dispatch).where(Dispatch.id == d.id, Dispatch.first_download_at.is_(None))
-                            .values(first_download_at=utcnow())).rowcount
+    first = rowcount(session.execute(update(Dispatch).where(Dispatch.id == d.id, Dispatch.first_download_at.is_(None))
+                                     .values(first_download_at=utcnow())))
     audit.record(session, Actor(None, ip), "recipient_download", "document", d.document_id, dispatch=d.id,
                  first=bool(first))
     session.commit()

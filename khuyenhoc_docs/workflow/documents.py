@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..access import Principal, can, ensure, in_scope_clause, visible_documents_clause
 from ..audit import Actor
+from ..db import rowcount
 from ..errors import NotFound, ValidationFailed
 from ..evidence import build_evidence, metadata
 from ..models import (
@@ -226,6 +227,6 @@ def lock_document(session: Session, document_id: int) -> Document | None:
     res = session.execute(
         update(Document).where(Document.id == document_id).values(lock_version=Document.lock_version + 1)
     )
-    if res.rowcount == 0:
+    if rowcount(res) == 0:
         return None
     return session.get(Document, document_id, populate_existing=True)

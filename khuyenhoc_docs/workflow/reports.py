@@ -141,7 +141,7 @@ def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, o
 def report_template(session: Session, p: Principal, obligation_id: int, today: date) -> tuple[bytes, str]:
     """A pre-filled report .docx for the unit to complete and upload."""
     o = get_obligation(session, p, obligation_id, "report.submit")
-    doc = session.get(Document, o.programme_id)
+    doc = _programme(session, o)
     data = yearly_report_docx(
         unit_header=o.unit.header_name, unit_name=o.unit.name, place=o.unit.place or "Bến Tre",
         programme_number=doc.doc_number or "", programme_summary=doc.title, year=o.year,
@@ -156,6 +156,12 @@ def get_obligation(session: Session, p: Principal, obligation_id: int, action: s
         raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
     ensure(p, action, ReportUnit.of(session, o))
     return o
+
+
+def _programme(session: Session, o: ReportObligation) -> Document:
+    doc = session.get(Document, o.programme_id)
+    assert doc is not None  # documents are never deleted
+    return doc
 
 
 def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:
@@ -241,7 +247,7 @@ def send_reminders(session: Session, svc: Services, today: date, *, days_before:
                 else "overdue" if today == o.due_date + timedelta(days=1) and o.overdue_sent_at is None else None)
         if kind is None or not o.unit.email:
             continue
-        doc = session.get(Document, o.programme_id)
+        doc = _programme(session, o)
         when = o.due_date.strftime("%d/%m/%Y")
         text = (f"Kính gửi {o.unit.name},\n\nBáo cáo năm {o.year} thực hiện chương trình phối hợp số "
                 f"{doc.doc_number} " + ("đến hạn ngày " if kind == "reminders" else "đã quá hạn ngày ") + when +

@@ -7,7 +7,7 @@ from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
 from ...workflow import documents
 from ..context import actor, db, services, signed_in
 from ..downloads import file_response
-from . import bp
+from . import bp, file_answer
 
 SECURITY = "BearerAuth"
 
@@ -36,7 +36,7 @@ def document_audit(doc_id: int):
 
 @bp.get("/documents/<int:doc_id>/evidence.zip")
 @bp.doc(summary="Gói chứng cứ: PDF đã ký, báo cáo kiểm tra, nhật ký, bảng băm SHA-256", security=SECURITY,
-        responses={200: {"description": "ZIP", "content": {"application/zip": {}}}})
+        responses=file_answer("ZIP", "application/zip"))
 def evidence(doc_id: int):
     data, name = documents.export_evidence(db(), services(), signed_in(), actor(), doc_id)
     return file_response(data, "application/zip", name)

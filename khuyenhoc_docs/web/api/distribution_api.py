@@ -12,7 +12,7 @@ from ...workflow import distribution
 from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
 from ..downloads import register_download
-from . import bp
+from . import bp, file_answer
 
 SECURITY = "BearerAuth"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,8 +106,7 @@ def resend_dispatch(dispatch_id: int):
 @bp.get("/register")
 @bp.input(RegisterQuery, location="query", arg_name="query")
 @bp.doc(summary="Sổ đăng ký văn bản đi theo năm (json, xlsx, csv)", security=SECURITY,
-        responses={200: {"description": "Sổ", "content": {"application/json": {}, "text/csv": {},
-                                                          XLSX: {}}}})
+        responses=file_answer("Sổ", "application/json", "text/csv", XLSX))
 def register(query):
     p = require("register.view")
     year = query.get("year") or today_vn().year

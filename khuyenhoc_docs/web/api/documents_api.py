@@ -12,7 +12,7 @@ from ...models import STATUSES
 from ...workflow import documents, drafting, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
-from . import bp
+from . import bp, file_answer
 
 SECURITY = "BearerAuth"
 
@@ -56,7 +56,7 @@ class DocumentOut(Schema):
 
 
 class DocumentDetailOut(DocumentOut):
-    fields = Dict()
+    fields = Dict()  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     signatures = List(Nested(SignatureOut))
 
 
@@ -75,13 +75,13 @@ class DocumentListQuery(Schema):
 
 class DocumentIn(Schema):
     kind = String(required=True, validate=OneOf([k.value for k in TemplateKind]))
-    fields = Dict(required=True)
+    fields = Dict(required=True)  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     partner_org_id = Integer(allow_none=True, validate=Range(1, 2**31 - 1))
     routing = String(load_default="any", validate=OneOf(["any", "sequential"]))
 
 
 class DocumentPatch(Schema):
-    fields = Dict(required=True)
+    fields = Dict(required=True)  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     version = Integer(allow_none=True, metadata={"description": "Phiên bản đang sửa (kiểm tra xung đột)"})
     routing = String(validate=OneOf(["any", "sequential"]))
 
@@ -181,7 +181,7 @@ def list_versions(doc_id: int):
 @bp.get("/documents/<int:doc_id>/file")
 @bp.input(FileQuery, location="query", arg_name="query")
 @bp.doc(summary="Tải tệp DOCX/PDF (mặc định: PDF hiện hành, có chữ ký)", security=SECURITY,
-        responses={200: {"description": "Tệp", "content": {"application/pdf": {}}}})
+        responses=file_answer("Tệp", "application/pdf"))
 def document_file(doc_id: int, query):
     data, mimetype, name = documents.fetch_file(db(), services(), signed_in(), actor(), doc_id, query["format"],
                                                 query.get("version"), via="api")
@@ -242,7 +242,7 @@ def verify_pdf(body):
 
 @bp.get("/trust/roots")
 @bp.doc(summary="Chứng thư gốc tin cậy (PEM), để nhập vào trình đọc PDF", security=SECURITY,
-        responses={200: {"description": "PEM", "content": {"application/x-pem-file": {}}}})
+        responses=file_answer("PEM", "application/x-pem-file"))
 def trust_roots():
     signed_in()
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in services().trust_roots)
