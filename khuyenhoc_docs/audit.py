@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timezone
-from typing import Any, Callable, Iterable, Iterator
+from datetime import UTC
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ class Actor:
 def _digest(event: AuditEvent) -> str:
     payload = {
         "id": event.id,
-        "at": event.at.astimezone(timezone.utc).isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
         "actor_name": event.actor_name,
         "ip": event.ip,
@@ -102,7 +103,7 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainCheck:
     def events() -> Iterator[AuditEvent]:
         last_id = 0
         while True:
-            page: Iterable[AuditEvent] = session.scalars(
+            page: Sequence[AuditEvent] = session.scalars(
                 select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
             ).all()
             if not page:

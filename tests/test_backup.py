@@ -102,7 +102,7 @@ class Traffic:
                 self.errors.append((resp.status_code, resp.get_data(as_text=True)[:300]))
             self.done += 1
 
-    def __enter__(self) -> "Traffic":
+    def __enter__(self) -> Traffic:
         self._thread.start()
         deadline = time.monotonic() + 60
         while self.done == 0 and time.monotonic() < deadline:

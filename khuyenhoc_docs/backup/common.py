@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 FORMAT = "khuyenhoc-backup/1"
 MANIFEST = "manifest.json"

@@ -7,10 +7,11 @@ always the whole database, so tables added later are backed up without any chang
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
@@ -51,7 +52,7 @@ def as_utc(value: Any) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _bool(value: Any) -> bool:

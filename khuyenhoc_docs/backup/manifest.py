@@ -64,7 +64,7 @@ class Manifest:
         body.pop("mac")
         return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def sealed(self, keys: crypto.Keys) -> "Manifest":
+    def sealed(self, keys: crypto.Keys) -> Manifest:
         self.mac = crypto.seal(keys, self.canonical())
         return self
 
