@@ -7,6 +7,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .db import rowcount
 from .errors import ValidationFailed
 from .models import Organisation, OrganisationCredential, SigningCredential, User
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
@@ -162,7 +163,7 @@ def deactivate_org_credentials(session: Session, org: Organisation | int) -> int
     result = session.execute(update(OrganisationCredential).where(
         OrganisationCredential.organisation_id == org_id, OrganisationCredential.active.is_(True)).values(active=False))
     session.flush()
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 def org_key_source(cred: OrganisationCredential, secret: str, chain: list[x509.Certificate]) -> KeySource:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,13 +21,13 @@ class OrganisationCredential(Base):
     id: Mapped[intpk]
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str40]  # "pkcs12" | "pkcs11"
-    pkcs12: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
     pkcs11_module: Mapped[str] = mapped_column(String(500), default="")
     pkcs11_token: Mapped[str] = mapped_column(String(255), default="")
     pkcs11_key: Mapped[str] = mapped_column(String(255), default="")
     cert_pem: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(500), default="")
-    not_after: Mapped[Optional[datetime]]
+    not_after: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
 

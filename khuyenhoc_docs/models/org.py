@@ -1,8 +1,6 @@
 """Organisation tree: levels are data, never hard-coded."""
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,7 +25,7 @@ class Organisation(Base):
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
     id: Mapped[intpk]
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     level_id: Mapped[int] = mapped_column(ForeignKey("org_levels.id"))
     # "khuyen_hoc", "doan" or "other": which side of a joint programme a unit is on.
     family: Mapped[str40]
@@ -44,12 +42,12 @@ class Organisation(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # The seal's image (red, transparent PNG) and its real diameter: the organisation's
     # signature appearance over the left third of the chair's signature (Decree 30, Appendix I).
-    seal_image: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    seal_image: Mapped[bytes | None] = mapped_column(LargeBinary)
     seal_size_mm: Mapped[int] = mapped_column(default=36)
 
     level: Mapped[OrgLevel] = relationship(lazy="joined")
-    parent: Mapped[Optional["Organisation"]] = relationship(remote_side="Organisation.id", back_populates="children")
-    children: Mapped[list["Organisation"]] = relationship(back_populates="parent", order_by="Organisation.name")
+    parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id", back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent", order_by="Organisation.name")
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"

@@ -2,6 +2,8 @@
 PKCS#11 (SoftHSM2), the access rule "only that organisation's clerks", deactivation."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
@@ -43,8 +45,8 @@ def test_every_demo_organisation_has_its_own_certificate(app):
             assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "Tỉnh đoàn Bến Tre"
             assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "Tỉnh đoàn Bến Tre"
             assert cert.issuer == svc.demo_pki.ca.cert.subject
-            from datetime import datetime, timezone
-            check_certificate(cert, expected_name=td.name, at=datetime.now(timezone.utc))
+            from datetime import datetime
+            check_certificate(cert, expected_name=td.name, at=datetime.now(UTC))
         with pytest.raises(WrongPassphrase):
             credentials.org_key_source(credentials.active_org_credential(s, td), "sai", svc.trust_roots)
 
@@ -97,6 +99,5 @@ def test_organisation_key_on_a_pkcs11_token(app, softhsm):
         assert "Tỉnh đoàn" in cred.subject
         with credentials.org_key_source(cred, softhsm.pin, svc.trust_roots).open() as key:
             assert to_crypto_cert(key.cert) == ck.cert
-        with pytest.raises(SignatureCoreError):
-            with credentials.org_key_source(cred, "000000", svc.trust_roots).open():
-                pass
+        with pytest.raises(SignatureCoreError), credentials.org_key_source(cred, "000000", svc.trust_roots).open():
+            pass
