@@ -155,3 +155,29 @@ def test_postgresql_password_goes_through_a_private_passfile_not_argv():
         assert passfile.read_text() == "*:*:*:*:p\\:a\\\\s's\n"
         assert passfile.stat().st_mode & 0o077 == 0
     assert not passfile.exists()
+
+
+def test_a_local_folder_backup_restores_onto_s3(app, tmp_path):
+    import uuid
+
+    from khuyenhoc_docs.backup.restore import _check_revision
+    from tests.services.s3server import ACCESS_KEY, SECRET_KEY, S3Server
+
+    with pytest.raises(BackupError, match="unknown to this version"):
+        _check_revision("zz_from_the_future")
+    manifest, _ = _backup(app, tmp_path / "b")
+    with S3Server() as server:
+        target = make_app(tmp_path / "t", s3_endpoint=server.endpoint, s3_access_key=ACCESS_KEY,
+                          s3_secret_key=SECRET_KEY, s3_bucket=f"khd-{uuid.uuid4().hex[:10]}")
+        svc = target.extensions["khd.services"]
+        try:
+            report = restore_backup(tmp_path / "b", svc.settings, svc.store, PASSPHRASE)
+            assert report.storage is not None and report.storage.ok and report.objects == len(manifest.objects)
+            assert report.audit is not None and report.audit.ok
+            versions = [v for v in svc.store.iter_versions("") if not v.is_delete_marker]
+            assert len(versions) == len(manifest.objects)
+            # Nothing may be restored twice: the target now holds data.
+            with pytest.raises(BackupError, match="not empty"):
+                restore_backup(tmp_path / "b", svc.settings, svc.store, PASSPHRASE)
+        finally:
+            target.extensions["khd.engine"].dispose()
