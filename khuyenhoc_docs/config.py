@@ -67,7 +67,12 @@ class Settings:
     soffice: str = "soffice"
     # Signing.
     trust_roots: tuple[Path, ...] = ()  # empty: the demo CA in data_dir
-    tsa_url: str = ""  # empty: the local demo TSA
+    tsa_url: str = ""  # empty: the demo PKI server's TSA ({pki_url}/tsa)
+    archive_tsa_url: str = ""  # archive refreshes; empty: tsa_url, or the demo archive TSA
+    pki_url: str = "http://127.0.0.1:5081"  # the demo PKI server (CRL, OCSP, TSA), named in demo certificates
+    demo_pki_dir: str = ""  # empty: data_dir/pki (tests share one demo PKI between data dirs)
+    revocation_online: bool = True  # fetch OCSP/CRL when validating (else only data embedded in the PDF)
+    lta_horizon_days: int = 365  # archive refresh: re-timestamp when the newest TSA cert expires this soon
     # Mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -102,7 +107,7 @@ class Settings:
 
     @property
     def pki_dir(self) -> Path:
-        return self.data_dir / "pki"
+        return Path(self.demo_pki_dir) if self.demo_pki_dir else self.data_dir / "pki"
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
         """Copy with the given fields replaced; unknown keys go to ``extra``."""

@@ -12,7 +12,7 @@ from .errors import ValidationFailed
 from .models import Organisation, OrganisationCredential, SigningCredential, User
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
 from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource
-from .signing.pki import CertKey, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
+from .signing.pki import CertKey, RevocationUrls, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
 
 MAX_P12_BYTES = 256 * 1024
 
@@ -28,10 +28,13 @@ def _replace_active(session: Session, user: User, cred: SigningCredential) -> Si
     return cred
 
 
-def issue_demo_credential(session: Session, ca: CertKey, user: User, passphrase: str) -> SigningCredential:
-    """A certificate from the demo CA for ``user``, kept as a PKCS#12 encrypted by ``passphrase``."""
+def issue_demo_credential(session: Session, ca: CertKey, user: User, passphrase: str,
+                          urls: RevocationUrls | None = None) -> SigningCredential:
+    """A certificate from the demo CA for ``user``, kept as a PKCS#12 encrypted by ``passphrase``;
+    ``urls`` name the demo PKI server's OCSP/CRL in the certificate."""
     ck = issue_signing_cert(ca, full_name=user.full_name, organisation=user.organisation.name,
-                            position=user.position or "CHỦ TỊCH", email=user.email or f"{user.username}@demo.local")
+                            position=user.position or "CHỦ TỊCH", email=user.email or f"{user.username}@demo.local",
+                            urls=urls)
     p12 = to_pkcs12(ck, [ca.cert], passphrase)
     return _replace_active(session, user, SigningCredential(
         user_id=user.id, kind="pkcs12", pkcs12=p12, cert_pem=ck.cert_pem().decode(), subject=_subject(ck.cert),
@@ -106,9 +109,10 @@ def _replace_org_active(session: Session, org: Organisation, cred: OrganisationC
 
 
 def issue_demo_org_credential(session: Session, ca: CertKey, org: Organisation,
-                              passphrase: str) -> OrganisationCredential:
-    """A certificate from the demo CA with the organisation as subject, kept as an encrypted PKCS#12."""
-    ck = issue_organisation_cert(ca, name=org.name, email=org.email)
+                              passphrase: str, urls: RevocationUrls | None = None) -> OrganisationCredential:
+    """A certificate from the demo CA with the organisation as subject, kept as an encrypted PKCS#12;
+    ``urls`` name the demo PKI server's OCSP/CRL in the certificate."""
+    ck = issue_organisation_cert(ca, name=org.name, email=org.email, urls=urls)
     p12 = to_pkcs12(ck, [ca.cert], passphrase)
     return _replace_org_active(session, org, OrganisationCredential(
         organisation_id=org.id, kind="pkcs12", pkcs12=p12, cert_pem=ck.cert_pem().decode(),

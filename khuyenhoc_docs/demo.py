@@ -118,7 +118,8 @@ def seed(session: Session, services: Services, *, only_if_empty: bool = True) ->
     orgs = seed_organisations(session)
     users = seed_users(session, orgs, password)
     for username in ("chutich.hkh", "phobithu.td"):
-        issue_demo_credential(session, services.demo_pki.ca, users[username], password)
+        issue_demo_credential(session, services.demo_pki.ca, users[username], password,
+                              urls=services.demo_pki.urls())
     seed_org_credentials(session, services, password)
     import_builtin(session, services)
     seed_recipients(session, orgs)
@@ -131,7 +132,7 @@ def seed(session: Session, services: Services, *, only_if_empty: bool = True) ->
 def seed_org_credentials(session: Session, services: Services, passphrase: str) -> None:
     """One demo certificate per organisation (the organisation as subject), PKCS#12 under ``passphrase``."""
     for org in session.scalars(select(Organisation).order_by(Organisation.id)):
-        issue_demo_org_credential(session, services.demo_pki.ca, org, passphrase)
+        issue_demo_org_credential(session, services.demo_pki.ca, org, passphrase, urls=services.demo_pki.urls())
 
 
 REFERENCE_RECIPIENTS = (

@@ -17,7 +17,6 @@ from .audit import events_for
 from .db import utcnow
 from .models import SIG_SIGNED, Document
 from .services import Services
-from .signing.validation import validate_pdf
 from .workflow import objects
 
 # HTML lives in report_templates/ (plain Jinja, no Flask: the evidence package is built by the core).
@@ -56,7 +55,7 @@ def build_evidence(session: Session, svc: Services, doc: Document, *, now: datet
     """A ZIP with the signed PDF, validation report (JSON + HTML), audit events and a sha256 manifest."""
     assert doc.pdf_object is not None
     pdf = objects.read(svc.store, doc.pdf_object)
-    report = validate_pdf(pdf, trust_roots=svc.trust_roots).to_dict()
+    report = svc.validate(pdf).to_dict()
     base = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
     files: dict[str, bytes] = {
         f"{base}.pdf": pdf,

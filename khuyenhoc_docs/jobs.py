@@ -94,6 +94,19 @@ def daily_reminders() -> dict:
         return send_reminders(session, svc, today_vn(), days_before=svc.settings.reminder_days)
 
 
+@huey.periodic_task(crontab(hour="3", minute="30"))
+def archive_refresh() -> dict:
+    """B-LTA upkeep: re-timestamp final records whose newest TSA certificate expires within
+    KHD_LTA_HORIZON_DAYS (03:30 server time; idempotent)."""
+    from .audit import Actor
+    from .workflow.archival import refresh
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        result = refresh(session, svc, Actor(ip="job"), horizon_days=svc.settings.lta_horizon_days)
+    return {"checked": result.checked, "added": result.added, "failed": result.failed}
+
+
 def enqueue_cascade(job_id: int) -> None:
     """Queue a cascade job (inline when jobs are immediate)."""
     cascade(job_id)

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import ValidationContext
 
 from .config import Settings, ensure_secret_key
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
@@ -29,6 +33,9 @@ def s3_store_options(s: Settings) -> S3StoreOptions:
     """The MinIO (S3) store of the KHD_S3_* settings."""
     return S3StoreOptions(endpoint=s.s3_endpoint, access_key=s.s3_access_key, secret_key=s.s3_secret_key,
                           bucket=s.s3_bucket, secure=s.s3_secure)
+
+if TYPE_CHECKING:
+    from .signing.validation import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -70,23 +77,41 @@ class Services:
 
     @cached_property
     def demo_pki(self) -> DemoPki:
-        return ensure_demo_pki(self.settings.pki_dir)
+        return ensure_demo_pki(self.settings.pki_dir, self.settings.pki_url)
 
     @cached_property
     def trust_roots(self) -> list[x509.Certificate]:
-        """Configured roots, or the demo CA when none are configured."""
+        """Configured roots, or both demo hierarchies when none are configured."""
         if self.settings.trust_roots:
             return load_roots(self.settings.trust_roots)
-        return [self.demo_pki.ca.cert]
+        return self.demo_pki.roots
 
     @cached_property
     def timestamper(self) -> TimeStamper:
-        """The configured RFC 3161 TSA, or the local demo TSA under the demo CA."""
-        from .signing.tsa import DemoTimeStamper, http_timestamper
+        """The configured RFC 3161 TSA, or the demo PKI server's TSA."""
+        from .signing.tsa import http_timestamper
 
-        if self.settings.tsa_url:
-            return http_timestamper(self.settings.tsa_url)
-        return DemoTimeStamper(self.demo_pki.tsa, chain=(self.demo_pki.ca.cert,))
+        return http_timestamper(self.settings.tsa_url or f"{self.demo_pki.base_url}/tsa")
+
+    @cached_property
+    def archive_timestamper(self) -> TimeStamper:
+        """TSA for archive refreshes (B-LTA): its own URL, the signing TSA, or the demo archive TSA."""
+        from .signing.tsa import http_timestamper
+
+        s = self.settings
+        return http_timestamper(s.archive_tsa_url or s.tsa_url or f"{self.demo_pki.base_url}/tsa/archive")
+
+    def lt_context(self) -> ValidationContext:
+        """A fresh context for embedding validation data (B-LT); one per signing operation."""
+        from .signing.ltv import lt_validation_context
+
+        return lt_validation_context(self.trust_roots)
+
+    def validate(self, pdf: bytes, *, at: datetime | None = None) -> ValidationReport:
+        """Validate against the configured roots, with the configured revocation checking."""
+        from .signing.validation import validate_pdf
+
+        return validate_pdf(pdf, trust_roots=self.trust_roots, at=at, online=self.settings.revocation_online)
 
     @cached_property
     def link_secret(self) -> bytes:

@@ -28,6 +28,14 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+if [ -z "${KHD_TRUST_ROOTS:-}" ]; then
+  # Demo PKI server: CRLs, OCSP and the RFC 3161 TSA named in the demo certificates.
+  PKI_URL="${KHD_PKI_URL:-http://127.0.0.1:5081}"
+  PKI_PORT="${PKI_URL##*:}"; PKI_PORT="${PKI_PORT%%/*}"
+  .venv/bin/python -m khuyenhoc_docs.pki_server --pki-dir "${KHD_DEMO_PKI_DIR:-$KHD_DATA_DIR/pki}" \
+    --port "$PKI_PORT" --base-url "$PKI_URL" &
+  pids+=($!)
+fi
 .venv/bin/python -m khuyenhoc_docs.conversion.supervisor --instances "$INSTANCES" \
   --base-port "$BASE_PORT" --workdir "$KHD_DATA_DIR/run/converter" &
 pids+=($!)

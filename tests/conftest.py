@@ -10,6 +10,7 @@ import pytest
 
 from khuyenhoc_docs import create_app, migrate
 from tests.services.converter import unoserver_supervisor  # noqa: F401  (session fixture)
+from tests.services.pki import PkiServer
 from tests.services.postgres import PostgresServer
 
 DEMO_PASSWORD = "khuyenhoc-demo"
@@ -33,6 +34,19 @@ def pg() -> Iterator[PostgresServer]:
 
 
 _ENDPOINTS: list[tuple[tuple[str, int], ...]] = []
+_PKI: list[PkiServer] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pki_server(tmp_path_factory) -> Iterator[PkiServer]:
+    """The demo PKI server (CRL, OCSP, TSA) once per session; every app's demo PKI is its directory."""
+    server = PkiServer(tmp_path_factory.mktemp("demo-pki") / "pki").start()
+    _PKI[:] = [server]
+    try:
+        yield server
+    finally:
+        _PKI.clear()
+        server.stop()
 
 
 def make_app(data_dir: Path, **overrides):
@@ -43,6 +57,9 @@ def make_app(data_dir: Path, **overrides):
     settings = {"data_dir": data_dir, "testing": True, "secret_key": "test-secret", **overrides}
     if _ENDPOINTS and "converter_endpoints" not in overrides:
         settings["converter_endpoints"] = _ENDPOINTS[0]
+    if _PKI and "pki_url" not in overrides:
+        settings["pki_url"] = _PKI[0].url
+        settings["demo_pki_dir"] = str(_PKI[0].pki_dir)
     return create_app(settings)
 
 

@@ -38,7 +38,11 @@ def test_evidence_zip_contents_and_hashes(app, client):
     assert pdf == stored  # the exact signed bytes
     report = json.loads(zf.read("validation-report.json"))
     assert report["ok"] and len(report["signatures"]) == 2
-    assert "Đặng Thị Hoa" in zf.read("validation-report.html").decode()
+    html = zf.read("validation-report.html").decode()
+    assert "Đặng Thị Hoa" in html
+    # the evidence states, in Vietnamese, the trust root, revocation (source), key usage and PAdES level
+    assert "Khuyến học Bến Tre DEMO CA" in html and "Chưa bị thu hồi — nguồn OCSP" in html
+    assert "Ký số" in html and "B-LTA" in html and "Dấu thời gian lưu trữ" in html
     actions = [e["action"] for e in json.loads(zf.read("audit-events.json"))]
     assert actions[:2] == ["create", "submit"] and actions.count("sign") == 2 and "export" in actions
     meta = json.loads(zf.read("metadata.json"))

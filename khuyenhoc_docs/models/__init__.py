@@ -1,4 +1,5 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
+from .archive_index import RevisionHash
 from .audit import AuditEvent, AuditHead
 from .credentials import OrganisationCredential
 from .distribution import (
@@ -55,5 +56,5 @@ __all__ = [
     "SIGNATURE_STATUSES", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
-    "SigningCredential", "User", "UserRole", "OrganisationCredential",
+    "SigningCredential", "User", "UserRole", "OrganisationCredential", "RevisionHash",
 ]

@@ -73,6 +73,8 @@ class Document(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     routing: Mapped[str40] = mapped_column(default="any")  # "any" | "sequential"
     doc_number: Mapped[str | None] = mapped_column(String(120))
+    # short public code printed with a QR on page 1 (public verification page /v/<code>)
+    record_code: Mapped[str | None] = mapped_column(String(9), unique=True)
     issue_date: Mapped[date | None]
     current_version: Mapped[int] = mapped_column(default=0)
     pdf_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from . import KeyFileInvalid, WrongPassphrase
 
@@ -39,6 +39,28 @@ class KeyType(enum.Enum):
 # EC P-256: key generation ~1 ms (RSA ~50-150 ms) and signing is cheap;
 # poppler/NSS and pyHanko both verify ECDSA (checked in tests with pdfsig).
 DEFAULT_KEY_TYPE = KeyType.EC_P256
+
+
+@dataclass(frozen=True)
+class RevocationUrls:
+    """Where a CA publishes revocation data: written into the certificates it
+    issues (AIA OCSP + caIssuers, CRL distribution point)."""
+
+    ocsp: str
+    crl: str
+    ca_issuers: str
+
+    def extensions(self) -> list[tuple[x509.ExtensionType, bool]]:
+        aia = x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                   x509.UniformResourceIdentifier(self.ocsp)),
+            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                   x509.UniformResourceIdentifier(self.ca_issuers)),
+        ])
+        cdp = x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(self.crl)], relative_name=None,
+            reasons=None, crl_issuer=None)])
+        return [(aia, False), (cdp, False)]
 
 
 @dataclass(frozen=True)
@@ -200,6 +222,7 @@ def issue_signing_cert(
     not_after: datetime | None = None,
     key_usage_sign: bool = True,
     key_type: KeyType = DEFAULT_KEY_TYPE,
+    urls: RevocationUrls | None = None,
 ) -> CertKey:
     """Signing certificate for a chair: CN=full name, O=organisation,
     title=position (UTF8String, NFC). ``key_usage_sign=False`` issues an
@@ -226,6 +249,7 @@ def issue_signing_cert(
             (usage, True),
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, EKU_DOCUMENT_SIGNING]), False),
             (x509.SubjectAlternativeName([x509.RFC822Name(email)]), False),
+            *(urls.extensions() if urls else []),
         ],
     )
     return CertKey(cert=cert, key=key)
@@ -238,6 +262,7 @@ def issue_organisation_cert(
     email: str = "",
     not_after: datetime | None = None,
     key_type: KeyType = DEFAULT_KEY_TYPE,
+    urls: RevocationUrls | None = None,
 ) -> CertKey:
     """Signing certificate of an organisation itself (its "chữ ký số của cơ quan, tổ chức"):
     CN = O = the organisation's name (NFC), signing key usages as for a chair."""
@@ -261,12 +286,14 @@ def issue_organisation_cert(
     ]
     if email:
         extensions.append((x509.SubjectAlternativeName([x509.RFC822Name(email)]), False))
+    extensions += urls.extensions() if urls else []
     cert = _issue(ca, subject, key, not_before=None, not_after=not_after, default_days=730,
                   extensions=extensions)
     return CertKey(cert=cert, key=key)
 
 
-def issue_tsa_cert(ca: CertKey, *, common_name: str = "Khuyến học Demo TSA") -> CertKey:
+def issue_tsa_cert(ca: CertKey, *, common_name: str = "Khuyến học Demo TSA",
+                   urls: RevocationUrls | None = None, not_after: datetime | None = None) -> CertKey:
     """Time-stamping authority certificate (EKU timeStamping, critical, as
     RFC 3161 requires). RSA because pyHanko's DummyTimeStamper is RSA-only."""
     key = _new_key(KeyType.RSA_2048)
@@ -283,10 +310,11 @@ def issue_tsa_cert(ca: CertKey, *, common_name: str = "Khuyến học Demo TSA")
         crl_sign=False, encipher_only=False, decipher_only=False,
     )
     cert = _issue(
-        ca, subject, key, not_before=None, not_after=None, default_days=3650,
+        ca, subject, key, not_before=None, not_after=not_after, default_days=3650,
         extensions=[
             (usage, True),
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
+            *(urls.extensions() if urls else []),
         ],
     )
     return CertKey(cert=cert, key=key)

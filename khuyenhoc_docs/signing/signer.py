@@ -16,6 +16,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
 
 from . import FieldAlreadySigned, SigningError
 from .appearance import AppearanceOptions, StampInfo, build_stamp_style, signing_moment
@@ -63,14 +64,17 @@ def sign_document(
     stamp: StampInfo,
     reason: str | None,
     options: SignOptions = SignOptions(),
+    validation_context: ValidationContext | None = None,
 ) -> bytes:
     """Sign the existing, empty field ``field_name``; return the new PDF.
 
     ``certify=True``: certification signature, DocMDP FILL_FORMS (must be the
     first signature); otherwise an approval signature. Always PAdES
     (ETSI.CAdES.detached), B-T when a timestamper is given, B-B otherwise
-    (only allowed with ``options.require_timestamp=False``). The original
-    bytes are kept unchanged; the signature is an incremental update."""
+    (only allowed with ``options.require_timestamp=False``). With a
+    ``validation_context`` (see ``ltv.lt_validation_context``) the signature is
+    B-LT: the chains and revocation data of signer and TSA go into the DSS.
+    The original bytes are kept unchanged; the signature is an incremental update."""
     pyhanko_signer = signer.signer if isinstance(signer, SigningKey) else signer
     if timestamper is None and options.require_timestamp:
         raise SigningError("Chưa cấu hình máy chủ dấu thời gian (TSA); không thể ký.",
@@ -104,6 +108,8 @@ def sign_document(
         certify=certify,
         docmdp_permissions=sig_fields.MDPPerm.FILL_FORMS,
         subfilter=sig_fields.SigSeedSubFilter.PADES,
+        embed_validation_info=validation_context is not None,
+        validation_context=validation_context,
     )
     pdf_signer = signers.PdfSigner(
         meta,

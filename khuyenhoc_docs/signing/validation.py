@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
@@ -15,12 +15,15 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
-from .pki import to_asn1_cert
+from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
+from .pki import to_asn1_cert, to_crypto_cert
+from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, RevocationStatus, check_revocation
+from .report_vi import REASONS_VI, REVOCATION_WARNING, VN_TZ, key_usage_vi
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ class SignatureReport:
     ok: bool
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # informative, e.g. "validated at the timestamp's time"
+    warnings: tuple[str, ...] = ()  # valid, but something could not be checked (e.g. revocation)
+    trust_root: str | None = None  # the configured root the chain ends at
+    cert_valid_at_signing: bool | None = None  # judged at the timestamp's time (None: no timestamp)
+    revocation: dict[str, Any] | None = None  # RevocationStatus.to_dict()
+    key_usage: tuple[str, ...] = ()  # Vietnamese labels
+    level: str | None = None  # PAdES baseline level: B-B, B-T, B-LT, B-LTA
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -60,6 +69,8 @@ class ValidationReport:
     summary: str
     validated_at: datetime
     trust_roots: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
+    document_timestamps: tuple[dict[str, Any], ...] = ()  # B-LTA chain, oldest first
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -137,52 +148,119 @@ def _problems(intact: bool, valid: bool, trust_problem: str | None, ts_valid: bo
     return out
 
 
-_EXPIRY_PROBLEMS = {"EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED"}
+@dataclass
+class _Context:
+    """What every signature of one document is judged with."""
+
+    roots: list[asn1_x509.Certificate]
+    at: datetime
+    online: bool
+    ocsps: list[bytes]
+    crls: list[bytes]
+    doc_stamps: list[tuple[int, datetime, datetime, bool]]  # (revision, time, TSA not_after, trusted then)
+    warnings: list[str] = field(default_factory=list)
+
+    def vc(self, moment: datetime) -> ValidationContext:
+        # No fetching inside pyHanko: revocation is judged by .revocation, which says where
+        # its answer came from; chains and validity periods are judged here.
+        return ValidationContext(trust_roots=self.roots, allow_fetching=False, revocation_mode="soft-fail",
+                                 moment=moment)
 
 
-def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
-            roots: list[asn1_x509.Certificate] | None = None) -> SignatureReport:
+def _vn(dt: datetime) -> str:
+    return f"{dt.astimezone(VN_TZ):%d/%m/%Y %H:%M} (giờ Việt Nam)"
+
+
+def _evidence_until(ts_time: datetime, ts_not_after: datetime, revision: int, ctx: _Context) -> datetime:
+    """How long the proof of existence at ``ts_time`` lasts: the signature timestamp's TSA
+    validity, extended by each document timestamp made (and trusted) before the previous expired."""
+    until = ts_not_after
+    for rev, t, not_after, trusted in ctx.doc_stamps:
+        if rev > revision and trusted and ts_time <= t <= until:
+            until = max(until, not_after)
+    return until
+
+
+def _revocation(st: Any, ctx: _Context) -> RevocationStatus | None:
+    path = st.validation_path
+    if path is None:
+        return None
+    certs = list(path.iter_certs(True))  # root ... leaf
+    if len(certs) < 2:
+        return None
+    leaf, issuer = to_crypto_cert(certs[-1]), to_crypto_cert(certs[-2])
+    return check_revocation(leaf, issuer, embedded_ocsps=ctx.ocsps, embedded_crls=ctx.crls, online=ctx.online)
+
+
+def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
     kind, perm = _kind(emb)
     try:
         cert = emb.signer_cert
     except Exception:  # malformed CMS
         cert = None
-    base: dict[str, Any] = dict(
+    base = dict(
         field_name=str(emb.field_name), kind=kind, docmdp_permission=perm,
         signer_cn=_name_attr(cert, "common_name") if cert else None,
         organisation=_name_attr(cert, "organization_name") if cert else None,
         position=_name_attr(cert, "title") if cert else None,
         serial=format(cert.serial_number, "x") if cert else None,
+        key_usage=key_usage_vi(cert) if cert else (),
     )
     try:
-        st = validate_pdf_signature(emb, signer_validation_context=vc)
+        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(ctx.at))
     except (SignatureValidationError, ValueError, PdfError) as exc:
         chain = (cert.subject.human_friendly,) if cert else ()
         return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain)
-    if st.validation_path is not None:
-        chain = tuple(c.subject.human_friendly for c in reversed(list(st.validation_path.iter_certs(True))))
-    else:
-        chain = (st.signing_cert.subject.human_friendly,)
     tsv = st.timestamp_validity
+    notes: list[str] = []
+    warnings: list[str] = []
+    problems: list[str] = []
+    signing_time = None
+    if tsv is not None and tsv.intact and tsv.valid:
+        signing_time = tsv.timestamp
+        # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
+        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time))
+        tsv = st.timestamp_validity
     ts_valid = None if tsv is None else bool(tsv.intact and tsv.valid and tsv.trusted)
     level = st.modification_level.name if st.modification_level is not None else None
+    chain = tuple(c.subject.human_friendly for c in reversed(list(st.validation_path.iter_certs(True)))) \
+        if st.validation_path is not None else (st.signing_cert.subject.human_friendly,)
     trust_problem = None
-    notes: list[str] = []
     if not st.trusted:
         indic = st.trust_problem_indic
-        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"  # type: ignore[attr-defined]
-        if trust_problem in _EXPIRY_PROBLEMS and ts_valid and tsv is not None and roots is not None:
-            # PAdES B-T: the trusted timestamp proves the signature existed while the certificate
-            # was valid, so the chain is judged at that moment (archives outlive certificates).
-            at_ts = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail",
-                                      moment=tsv.timestamp)
-            st_ts = validate_pdf_signature(emb, signer_validation_context=at_ts)
-            if st_ts.trusted and st_ts.intact and st_ts.valid:
-                st, trust_problem = st_ts, None
-                notes.append("Chứng thư số đã hết hạn sau khi ký; chữ ký được xác nhận tại thời điểm dấu thời gian "
-                             f"{tsv.timestamp.astimezone(UTC):%d/%m/%Y %H:%M} UTC.")
-    problems = _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
+        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
+    problems += _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
+    if signing_time is not None and ts_valid:
+        if signing_time > ctx.at:
+            problems.append(f"Chữ ký được tạo lúc {_vn(signing_time)}, sau thời điểm kiểm tra.")
+        else:
+            tsa_until = tsv.signing_cert.not_valid_after
+            until = _evidence_until(signing_time, tsa_until, emb.signed_revision, ctx)
+            if until < ctx.at:
+                problems.append("Dấu thời gian đã hết hiệu lực tại thời điểm kiểm tra và không có dấu thời gian "
+                                "lưu trữ (B-LTA) nào kéo dài nó.")
+            elif tsa_until < ctx.at:
+                notes.append("Chứng thư của máy chủ dấu thời gian đã hết hạn; chữ ký vẫn được bảo đảm bởi chuỗi "
+                             f"dấu thời gian lưu trữ (B-LTA) còn hiệu lực đến {_vn(until)}.")
+        if st.trusted and cert is not None and cert.not_valid_after < ctx.at:
+            notes.append("Chứng thư số đã hết hạn sau khi ký; chữ ký được xác nhận tại thời điểm dấu thời gian "
+                         f"{_vn(signing_time)}.")
+    elif tsv is None:
+        notes.append("Chữ ký không có dấu thời gian (PAdES B-B): thời điểm ký chỉ do người ký tự khai.")
+    rev = _revocation(st, ctx) if st.trusted else None
+    if rev is not None:
+        when = signing_time or ctx.at
+        if rev.state == REVOKED and rev.revoked_at is not None and rev.revoked_at <= when:
+            problems.append(f"Chứng thư số đã bị thu hồi từ {_vn(rev.revoked_at)}, trước thời điểm ký "
+                            f"(lý do: {REASONS_VI.get(rev.reason or '', rev.reason or 'không nêu')}).")
+        elif rev.state == REVOKED and rev.revoked_at is not None:
+            notes.append(f"Chứng thư số bị thu hồi lúc {_vn(rev.revoked_at)}, sau thời điểm ký; chữ ký vẫn hợp lệ "
+                         "vì dấu thời gian chứng minh chữ ký có trước.")
+        elif rev.state in (UNAVAILABLE, NOT_PUBLISHED, UNKNOWN):
+            warnings.append(REVOCATION_WARNING + (" (chứng thư không công bố CRL/OCSP)." if rev.state == NOT_PUBLISHED
+                                                  else "."))
     ok = bool(st.bottom_line and st.trusted and not problems)
+    lt = rev is not None and rev.embedded or _has_embedded(ctx)
     return SignatureReport(
         **base, chain_subjects=chain, intact=st.intact, valid=st.valid, trusted=st.trusted,
         signing_time=st.signer_reported_dt,
@@ -191,7 +269,21 @@ def _report(emb: EmbeddedPdfSignature, vc: ValidationContext,
         timestamp_tsa=tsv.signing_cert.subject.human_friendly if tsv is not None else None,
         coverage=st.coverage.name if st.coverage is not None else None,
         modification_level=level, docmdp_ok=st.docmdp_ok, ok=ok, problems=tuple(problems), notes=tuple(notes),
+        warnings=tuple(warnings), trust_root=chain[-1] if st.trusted and chain else None,
+        cert_valid_at_signing=bool(st.trusted) if signing_time is not None else None,
+        revocation=rev.to_dict() if rev is not None else None,
+        level=_level(tsv is not None, lt, any(r > emb.signed_revision for r, *_ in ctx.doc_stamps)),
     )
+
+
+def _has_embedded(ctx: _Context) -> bool:
+    return bool(ctx.ocsps or ctx.crls)
+
+
+def _level(has_ts: bool, lt: bool, lta: bool) -> str:
+    if not has_ts:
+        return "B-B"
+    return "B-LTA" if lt and lta else "B-LT" if lt else "B-T"
 
 
 def _broken(field_name: str, exc: Exception) -> SignatureReport:
@@ -205,8 +297,39 @@ def _broken(field_name: str, exc: Exception) -> SignatureReport:
     )
 
 
-def _collect(reader: PdfFileReader, vc: ValidationContext,
-             roots: list[asn1_x509.Certificate] | None = None) -> list[SignatureReport]:
+def _dss(reader: PdfFileReader) -> tuple[list[bytes], list[bytes]]:
+    """OCSP responses and CRLs stored in the document (B-LT)."""
+    try:
+        dss = reader.root["/DSS"]
+    except KeyError:
+        return [], []
+    def streams(key: str) -> list[bytes]:
+        try:
+            return [ref.get_object().data for ref in dss.get(key, ())]
+        except (PdfError, ValueError, KeyError, TypeError):
+            return []
+    return streams("/OCSPs"), streams("/CRLs")
+
+
+def _doc_stamps(reader: PdfFileReader, ctx: _Context) -> list[dict[str, Any]]:
+    """Document timestamps, each validated at its own time (it then vouches for what it covers)."""
+    out = []
+    for emb in embedded_signatures(reader):
+        if not is_doc_timestamp(emb):
+            continue
+        try:
+            info = timestamp_info("document", emb.signed_data)
+            st = validate_pdf_timestamp(emb, validation_context=ctx.vc(info.time))
+            trusted = bool(st.intact and st.valid and st.trusted)
+        except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError):
+            continue
+        ctx.doc_stamps.append((emb.signed_revision, info.time, info.tsa_not_after, trusted))
+        out.append({"field_name": str(emb.field_name), "time": info.time.isoformat(), "tsa": info.tsa,
+                    "tsa_not_after": info.tsa_not_after.isoformat(), "trusted": trusted})
+    return out
+
+
+def _collect(reader: PdfFileReader, ctx: _Context) -> list[SignatureReport]:
     """Reports in signing order. A signature whose CMS blob cannot even be
     parsed is reported as broken instead of failing the whole document."""
     good: list[tuple[int, SignatureReport]] = []
@@ -220,21 +343,25 @@ def _collect(reader: PdfFileReader, vc: ValidationContext,
             if sig_obj.get_object().get("/Type", "/Sig") != "/Sig":
                 continue  # document timestamps (B-LTA) are not signatures of a person
             emb = EmbeddedPdfSignature(reader, field_ref, name)
-            good.append((emb.signed_revision, _report(emb, vc, roots)))
+            good.append((emb.signed_revision, _report(emb, ctx)))
         except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
             broken.append(_broken(str(name), exc))
     return [r for _, r in sorted(good, key=lambda item: item[0])] + broken
 
 
-def _summary(sigs: Sequence[SignatureReport]) -> str:
+def _summary(sigs: Sequence[SignatureReport], warnings: Sequence[str]) -> str:
     if not sigs:
         return "Tài liệu không có chữ ký số."
     bad = [s for s in sigs if not s.ok]
     if not bad:
-        return (f"Tài liệu có {len(sigs)} chữ ký số, tất cả đều hợp lệ, "
+        text = (f"Tài liệu có {len(sigs)} chữ ký số, tất cả đều hợp lệ, "
                 "toàn vẹn và được tin cậy.")
-    parts = [f"{s.signer_cn or s.field_name}: {' '.join(s.problems) or 'không hợp lệ.'}" for s in bad]
-    return f"{len(bad)}/{len(sigs)} chữ ký số không hợp lệ. " + " ".join(parts)
+    else:
+        parts = [f"{s.signer_cn or s.field_name}: {' '.join(s.problems) or 'không hợp lệ.'}" for s in bad]
+        text = f"{len(bad)}/{len(sigs)} chữ ký số không hợp lệ. " + " ".join(parts)
+    if warnings:
+        text += " Cảnh báo: " + " ".join(dict.fromkeys(warnings))
+    return text
 
 
 def validate_pdf(
@@ -242,20 +369,24 @@ def validate_pdf(
     *,
     trust_roots: Sequence[x509.Certificate | asn1_x509.Certificate],
     at: datetime | None = None,
+    online: bool = True,
 ) -> ValidationReport:
-    """Validate all ``/Sig`` signatures. Only ``trust_roots`` are trusted
-    (never the OS list); no network fetching; revocation soft-fail (the demo
-    PKI publishes no CRL/OCSP). ``at`` is the validation time (default now).
-    Raises ``InvalidPdf`` for non-PDF, encrypted or truncated input."""
+    """Validate all ``/Sig`` signatures at ``at`` (default now) against ``trust_roots`` only
+    (never the OS list). Each is judged at the time its trusted timestamp proves, kept alive
+    past its TSA's expiry by document timestamps (B-LTA); revocation comes from the CA's
+    OCSP/CRL (``online``) or the data embedded at signing, and a warning says when neither
+    answered. Raises ``InvalidPdf`` for non-PDF, encrypted or truncated input."""
     reader = _open(pdf)
     roots = [to_asn1_cert(c) for c in trust_roots]
-    moment = at or datetime.now(UTC)
-    vc = ValidationContext(
-        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment
-    )
-    sigs = tuple(_collect(reader, vc, roots))
+    moment = at or datetime.now(timezone.utc)
+    ocsps, crls = _dss(reader)
+    ctx = _Context(roots=roots, at=moment, online=online, ocsps=ocsps, crls=crls, doc_stamps=[])
+    stamps = _doc_stamps(reader, ctx)
+    sigs = tuple(_collect(reader, ctx))
     ok = bool(sigs) and all(s.ok for s in sigs)
+    warnings = tuple(dict.fromkeys(w for s in sigs for w in s.warnings))
     return ValidationReport(
-        signatures=sigs, ok=ok, summary=_summary(sigs), validated_at=moment,
-        trust_roots=tuple(r.subject.human_friendly for r in roots),
+        signatures=sigs, ok=ok, summary=_summary(sigs, warnings), validated_at=moment,
+        trust_roots=tuple(r.subject.human_friendly for r in roots), warnings=warnings,
+        document_timestamps=tuple(stamps),
     )

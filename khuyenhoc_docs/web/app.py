@@ -27,6 +27,7 @@ from . import (
     health,
     home,
     issuing,
+    public_verify,
     signing_views,
     templates_admin,
 )
@@ -108,7 +109,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup, archive):
+                   credentials_admin, followup, archive, public_verify):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -46,7 +46,8 @@ def decline(doc_id: int):
 def verification(doc_id: int):
     p = signed_in()
     session = db()
-    report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")))
+    report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")),
+                                  at=signing.parse_validation_time(request.args.get("at", "")[:40]))
     return render_template("signing/report.html", report=report, doc=get_document(session, p, doc_id))
 
 
@@ -58,5 +59,5 @@ def verify_upload():
         return render_template("signing/verify.html", report=None)
     upload = request.files.get("file")
     data = upload.read() if upload else b""
-    report = signing.verify_upload(services(), data)
-    return render_template("signing/verify.html", report=report.to_dict(), filename=upload.filename if upload else "")
+    report = signing.verify_against_archive(db(), services(), data)
+    return render_template("signing/verify.html", report=report, filename=upload.filename if upload else "")

@@ -39,6 +39,11 @@ def put(
     )
     session.add(row)
     session.flush()
+    if content_type == PDF:
+        # every record PDF is findable by the hashes of its revisions (verify against the archive)
+        from ..archive_index import index_pdf
+
+        index_pdf(session, row, data)
     return row
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, search_sync
 from ..access import Principal
+from ..archive_index import match_upload, trailing_sentence
 from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
@@ -31,10 +32,11 @@ from ..services import Services
 from ..signing import InvalidPdf, SignatureCoreError
 from ..signing.appearance import StampInfo
 from ..signing.keys import check_certificate
+from ..signing.report_vi import VN_TZ
 from ..signing.signer import SignOptions, sign_document
-from ..signing.validation import ValidationReport, validate_pdf
+from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
-from . import objects
+from . import archival, objects
 from .documents import get_document, lock_document
 
 MAX_SECRET = 256
@@ -108,6 +110,7 @@ def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
                 reason=placement.reason,
                 # checked above, before the lock was taken
                 options=SignOptions(check_certificate=False),
+                validation_context=svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
             )
     except SignatureCoreError as exc:
         session.rollback()
@@ -117,7 +120,7 @@ def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
 
 
 def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
-    """Apply the chair's PAdES B-T signature to their field; the second makes the document signed. Commits."""
+    """Apply the chair's PAdES B-LT signature to their field; the second makes the document signed. Commits."""
     doc = get_document(session, p, doc_id, "document.sign")
     if doc.status != AWAITING:
         raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
@@ -146,7 +149,7 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
     mine.certification = certify
     locked.pdf_object_id = row.id
     if all(s.status == SIG_SIGNED for s in sigs):
-        _finalise(svc, locked, row, signed_pdf)
+        row = _finalise(session, svc, locked, row, signed_pdf)
     search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
                  sha256=row.sha256, status=locked.status)
@@ -154,15 +157,22 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
     return locked
 
 
-def _finalise(svc: Services, doc: Document, row, pdf: bytes) -> None:
-    """Validate the fully signed PDF; only a passing report makes the document signed and locked."""
-    report = validate_pdf(pdf, trust_roots=svc.trust_roots)
-    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
+def _finalise(session: Session, svc: Services, doc: Document, row, pdf: bytes):
+    """Validate the fully signed PDF; only a passing report makes the document signed and locked.
+
+    A final record also gets its document timestamp (B-LTA), stored as the current PDF."""
+    report = svc.validate(pdf)
     if report.ok and len(report.signatures) == 2:
         doc.status = SIGNED
         until = utcnow() + timedelta(days=365 * svc.retention.years)
         svc.store.set_retention(row.key, row.version_id, until)
         row.retain_until = until
+        stamped = archival.timestamp_final(session, svc, doc, pdf) if archival.is_final(doc.status) else None
+        if stamped is not None:
+            row, pdf = stamped
+            report = svc.validate(pdf)
+    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
+    return row
 
 
 def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
@@ -184,20 +194,25 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
 
 
 def verification(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-                 *, rerun: bool = False, version: int | None = None) -> dict[str, Any]:
-    """The validation report of the current PDF (kept, re-run on demand) or of a stored version's PDF."""
+                 *, rerun: bool = False, version: int | None = None,
+                 at: datetime | None = None) -> dict[str, Any]:
+    """The validation report of the current PDF (kept, re-run on demand) or of a stored version's PDF,
+    now or at ``at`` (a past or future validation time)."""
     doc = get_document(session, p, doc_id, "document.verify")
     if version is not None:
         row = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                                            DocumentVersion.number == version))
         if row is None:
             raise NotFound("Không có phiên bản này.")
-        report = validate_pdf(objects.read(svc.store, row.pdf_object), trust_roots=svc.trust_roots)
+        report = svc.validate(objects.read(svc.store, row.pdf_object), at=at)
         return {**report.to_dict(), "sha256": row.pdf_object.sha256, "version": version}
     if doc.pdf_object is None:
         raise ValidationFailed("Văn bản chưa có tệp PDF.")
+    if at is not None:  # a past or future validation time: computed, not kept
+        report = svc.validate(objects.read(svc.store, doc.pdf_object), at=at)
+        return {**report.to_dict(), "sha256": doc.pdf_object.sha256}
     if rerun or doc.validation is None or doc.validation.get("sha256") != doc.pdf_object.sha256:
-        report = validate_pdf(objects.read(svc.store, doc.pdf_object), trust_roots=svc.trust_roots)
+        report = svc.validate(objects.read(svc.store, doc.pdf_object))
         doc.validation = {**report.to_dict(), "sha256": doc.pdf_object.sha256}
         doc.validated_at = utcnow()
         audit.record(session, actor, "verify", "document", doc.id, ok=report.ok)
@@ -205,11 +220,35 @@ def verification(session: Session, svc: Services, p: Principal, actor: Actor, do
     return {**doc.validation, "validated_at": doc.validated_at.isoformat() if doc.validated_at else None}
 
 
+def parse_validation_time(value: str | None) -> datetime | None:
+    """``2031-01-01`` (00:00 Vietnam time) or an ISO 8601 date-time; empty means now."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ValidationFailed("Thời điểm kiểm tra không hợp lệ (ví dụ 2031-01-01).", fields={"at": "Sai định dạng."}) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VN_TZ)
+    return moment
+
+
+def verify_against_archive(session: Session, svc: Services, pdf: bytes) -> dict[str, Any]:
+    """Validation report of an uploaded PDF plus where it stands against the archive
+    (``archive_match``); the summary opens with that, and names unsigned changes at the end."""
+    report = verify_upload(svc, pdf).to_dict()
+    found = match_upload(session, pdf)
+    trailing = trailing_sentence(pdf) if found.status != "identical" else ""
+    report["archive_match"] = {k: v for k, v in found.to_dict().items() if v is not None}
+    report["summary"] = " ".join(p for p in (found.sentence(), report["summary"], trailing) if p)
+    return report
+
+
 def verify_upload(svc: Services, pdf: bytes) -> ValidationReport:
     """Validate an uploaded PDF against the configured trust roots (nothing is stored)."""
     if not pdf:
         raise ValidationFailed("Chưa chọn tệp PDF.")
     try:
-        return validate_pdf(pdf, trust_roots=svc.trust_roots)
+        return svc.validate(pdf)
     except InvalidPdf as exc:
         raise ValidationFailed(exc.reason_vi) from exc

@@ -174,6 +174,7 @@ EXEMPT = {
     "ack.landing": "recipient page behind a signed token (test_recipient_pages_need_a_valid_token)",
     "ack.download": "recipient download behind a signed token (same test)",
     "ack.confirm": "recipient confirmation behind a signed token (same test)",
+    "public_verify.record": "public verification page by record code, no login (tests/test_public_verify.py)",
     "openapi.spec": "the OpenAPI document",
     "openapi.docs": "Swagger UI",
     "openapi.swagger_ui_oauth_redirect": "Swagger UI helper page",

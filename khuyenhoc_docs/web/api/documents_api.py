@@ -45,6 +45,7 @@ class DocumentOut(Schema):
     title = String()
     status = String()
     doc_number = String(allow_none=True)
+    record_code = String(allow_none=True, metadata={"description": "Mã tra cứu công khai (QR ở chân trang 1, /v/<mã>)"})
     issue_date = Date(allow_none=True)
     current_version = Integer()
     routing = String()
@@ -116,6 +117,8 @@ class SecretIn(Schema):
 
 class RerunQuery(Schema):
     rerun = Boolean(load_default=False)
+    at = String(validate=Length(max=40), metadata={
+        "description": "Thời điểm kiểm tra (quá khứ hoặc tương lai), ví dụ 2031-01-01 hoặc 2031-01-01T08:00:00+07:00"})
     version = Integer(validate=Range(1, 100_000), metadata={"description": "Kiểm tra PDF của một phiên bản đã lưu"})
 
 
@@ -208,7 +211,7 @@ def withdraw_document(doc_id: int, body):
 @bp.post("/documents/<int:doc_id>/sign")
 @bp.input(SecretIn, arg_name="body")
 @bp.output(DocumentDetailOut)
-@bp.doc(summary="Ký số (PAdES B-T) ô chữ ký của người ký hiện tại", security=SECURITY)
+@bp.doc(summary="Ký số (PAdES B-LT) ô chữ ký của người ký hiện tại", security=SECURITY)
 def sign_document(doc_id: int, body):
     p = signed_in()
     return signing.sign(db(), services(), p, actor(), doc_id, body["secret"])
@@ -229,15 +232,16 @@ def decline_document(doc_id: int, body):
 def document_verification(doc_id: int, query):
     p = signed_in()
     return signing.verification(db(), services(), p, actor(), doc_id, rerun=query["rerun"],
-                                version=query.get("version"))
+                                version=query.get("version"), at=signing.parse_validation_time(query.get("at")))
 
 
 @bp.post("/verify")
 @bp.input(UploadIn, location="files", arg_name="body")
-@bp.doc(summary="Kiểm tra chữ ký của một tệp PDF tải lên (không lưu)", security=SECURITY)
+@bp.doc(summary="Kiểm tra chữ ký của một tệp PDF tải lên (không lưu) và đối chiếu với kho lưu trữ (archive_match)",
+        security=SECURITY)
 def verify_pdf(body):
     require("verify.upload")
-    return signing.verify_upload(services(), body["file"].read()).to_dict()
+    return signing.verify_against_archive(db(), services(), body["file"].read())
 
 
 @bp.get("/trust/roots")

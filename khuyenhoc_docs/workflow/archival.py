@@ -1,0 +1,119 @@
+"""Long-term archiving of final records (PAdES B-LTA): the first document timestamp when a
+record becomes final, and refreshes before the newest timestamp's TSA certificate expires.
+
+Each new timestamped PDF is a new version of the record's ``archive`` object; the earlier,
+retention-locked versions stay untouched."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..audit import Actor
+from ..db import utcnow
+from ..models import ISSUED, SIGNED, Document, StoredObject
+from ..services import Services
+from ..signing import SignatureCoreError
+from ..signing.ltv import add_document_timestamp, timestamp_chain
+from ..storage.keys import document_key
+from . import objects
+from .documents import lock_document
+
+log = logging.getLogger(__name__)
+
+
+def is_final(status: str) -> bool:
+    """The one place that decides when a record is final and gets its document timestamp.
+
+    Today the chairs' last signature makes it final (``signed``, later ``issued``); once the
+    organisation's seal step exists (issue 12, status ``sealed``) only that step will."""
+    return status in (SIGNED, ISSUED)
+
+
+def _retain_until(svc: Services) -> datetime:
+    return utcnow() + timedelta(days=365 * svc.retention.years)
+
+
+def _store(session: Session, svc: Services, doc: Document, pdf: bytes) -> StoredObject:
+    return objects.put(session, svc.store, document_key(doc.id, max(doc.current_version, 1), "archive", "pdf"),
+                       pdf, content_type=objects.PDF, retain_until=_retain_until(svc),
+                       metadata={"doc-number": doc.doc_number or "", "document-id": str(doc.id)})
+
+
+def timestamp_final(session: Session, svc: Services, doc: Document, pdf: bytes) -> tuple[StoredObject, bytes] | None:
+    """Add the record's first document timestamp (B-LTA) and store it as the current PDF.
+
+    Returns None (and logs) when the TSA cannot be reached: the signatures stand, and the
+    archive job adds the missing timestamp on its next run."""
+    try:
+        stamped = add_document_timestamp(pdf, svc.timestamper, svc.lt_context())
+    except SignatureCoreError as exc:
+        log.warning("document %s: no document timestamp yet: %s", doc.id, exc)
+        return None
+    row = _store(session, svc, doc, stamped)
+    doc.pdf_object_id = row.id
+    return row, stamped
+
+
+@dataclass
+class RefreshResult:
+    checked: int = 0
+    added: list[int] = field(default_factory=list)  # document ids
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def _due(pdf: bytes, horizon: datetime) -> bool:
+    chain = timestamp_chain(pdf)
+    if not any(t.kind == "document" for t in chain):
+        return True  # final but never archived (the TSA was down when it became final)
+    return max(t.tsa_not_after for t in chain) <= horizon
+
+
+def refresh(session: Session, svc: Services, actor: Actor, *, horizon_days: int,
+            now: datetime | None = None) -> RefreshResult:
+    """Re-timestamp every final record whose protection ends within ``horizon_days``.
+
+    Idempotent: a new timestamp is kept only if its TSA certificate outlives the newest one
+    already in the file, so a second run right after the first adds nothing."""
+    now = now or datetime.now(timezone.utc)
+    horizon = now + timedelta(days=horizon_days)
+    result = RefreshResult()
+    ids = list(session.scalars(select(Document.id).where(Document.pdf_object_id.is_not(None))
+                               .order_by(Document.id)))
+    for doc_id in ids:
+        doc = session.get(Document, doc_id)
+        if doc is None or not is_final(doc.status) or doc.pdf_object is None:
+            continue
+        result.checked += 1
+        pdf = objects.read(svc.store, doc.pdf_object)
+        if not _due(pdf, horizon):
+            continue
+        locked = lock_document(session, doc_id)
+        if locked is None or locked.pdf_object is None or locked.pdf_object.sha256 != doc.pdf_object.sha256:
+            session.rollback()  # changed meanwhile: the next run looks again
+            continue
+        before = timestamp_chain(pdf)
+        try:
+            stamped = add_document_timestamp(pdf, svc.archive_timestamper, svc.lt_context())
+        except SignatureCoreError as exc:
+            session.rollback()
+            result.failed[doc_id] = exc.reason_vi
+            continue
+        newest = timestamp_chain(stamped)[-1]
+        if any(t.kind == "document" for t in before) and newest.tsa_not_after <= max(t.tsa_not_after for t in before):
+            session.rollback()
+            log.warning("document %s: the archive TSA's certificate would not extend the protection", doc_id)
+            continue
+        previous = locked.pdf_object.sha256
+        row = _store(session, svc, locked, stamped)
+        locked.pdf_object_id = row.id
+        locked.validation = None  # re-validated on the next view
+        audit.record(session, actor, "archive_timestamp", "document", doc_id, sha256=row.sha256,
+                     previous_sha256=previous, tsa=newest.tsa, tsa_not_after=newest.tsa_not_after.isoformat())
+        session.commit()
+        result.added.append(doc_id)
+    return result
