@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from khuyenhoc_docs import audit, migrate
 from khuyenhoc_docs.backup import BackupError, WrongPassphrase, create_backup, restore_backup, verify_backup
 from khuyenhoc_docs.backup.common import sha256_file
+from khuyenhoc_docs.pki_store import ensure_demo_pki
 from tests.conftest import make_app
 
 PASSPHRASE = "sao lưu"
@@ -28,6 +29,9 @@ def _backup(app, dest: Path, **kw):
 def test_backup_holds_everything_and_no_secret_in_clear(data_dir, tmp_path):
     (data_dir / "org-credentials").mkdir()
     (data_dir / "org-credentials" / "unit-7.p12").write_bytes(b"credential added by another feature")
+    # tests share one demo PKI outside the data dir (its server runs once per session); a
+    # deployment keeps it in <data dir>/pki, which is what the backup must hold
+    ensure_demo_pki(data_dir / "pki")
     old = data_dir / "backups" / "older"
     old.mkdir(parents=True)
     (old / "manifest.json").write_text("{}")
