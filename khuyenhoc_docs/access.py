@@ -108,6 +108,11 @@ RULES: dict[str, Rule] = {
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     # The organisation's digital signature: number + seal by the lead's clerk, seal by the partner's.
     "document.seal": lambda p, d: _own_org_clerk(p, d.lead_org_id) or _own_org_clerk(p, d.partner_org_id),
+    # Batch signing page/endpoint; each document is still checked with "document.sign".
+    "document.sign_batch": lambda p, _: p.has("chair"),
+    # A remote signing request belongs to the chair who started it; admins may look.
+    "signing_request.view": lambda p, r: p.has("admin") or r.user_id == p.user.id,
+    "signing_request.cancel": lambda p, r: r.user_id == p.user.id,
     "document.verify": lambda p, d: p.has("admin", "clerk", "chair", "archivist")
     and (p.has("admin") or p.in_scope(d) or _is_signer(p, d)),
     # Handing a recipient's personal link over (e.g. no email address on file).

@@ -73,6 +73,16 @@ class Settings:
     demo_pki_dir: str = ""  # empty: data_dir/pki (tests share one demo PKI between data dirs)
     revocation_online: bool = True  # fetch OCSP/CRL when validating (else only data embedded in the PDF)
     lta_horizon_days: int = 365  # archive refresh: re-timestamp when the newest TSA cert expires this soon
+    # Remote signing services: defaults for credentials that leave URL/client id/secret empty.
+    csc_url: str = ""  # CSC API v1 base URL (the part before /csc/v1/...)
+    csc_client_id: str = ""
+    csc_client_secret: str = ""
+    async_sign_url: str = ""  # confirm-in-app service (VNPT SmartCA-shaped)
+    async_sign_client_id: str = ""
+    async_sign_client_secret: str = ""
+    remote_timeout: float = 20.0  # seconds per HTTP call to a remote signing service
+    remote_poll_seconds: float = 3.0  # how often the worker asks the confirm-in-app service
+    remote_expiry_minutes: int = 5  # how long a request waits for the signer's confirmation
     # Mail.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

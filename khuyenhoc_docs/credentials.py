@@ -15,6 +15,12 @@ from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySo
 from .signing.pki import CertKey, RevocationUrls, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
 
 MAX_P12_BYTES = 256 * 1024
+# Keys the server opens itself with a passphrase/PIN typed at signing time.
+LOCAL_KINDS = ("pkcs12", "pkcs11")
+# Accounts at a remote signing service: the key stays with the CA (see workflow/remote_signing.py).
+REMOTE_KINDS = ("csc", "async_confirm")
+KIND_LABELS = {"pkcs12": "Tệp PKCS#12", "pkcs11": "Thiết bị PKCS#11", "csc": "Dịch vụ ký số từ xa (CSC API)",
+               "async_confirm": "Dịch vụ ký số từ xa (xác nhận trên ứng dụng)"}
 
 
 def _subject(cert: x509.Certificate) -> str:
@@ -76,6 +82,29 @@ def register_pkcs11(session: Session, user: User, *, module: str, token: str, ke
     ))
 
 
+def register_remote(session: Session, user: User, *, kind: str, url: str, client_id: str, client_secret: str,
+                    account: str, seal, keep_secret_from: SigningCredential | None = None) -> SigningCredential:
+    """Point a chair (or, later, an organisation seal) at an account of a remote signing service.
+
+    Empty URL/client id/secret fall back to the KHD_* defaults at signing time. ``seal`` encrypts the
+    client secret (services.secret_box.seal); an empty secret keeps the previous one of the same kind."""
+    if kind not in REMOTE_KINDS:
+        raise ValidationFailed("Loại dịch vụ ký số từ xa không hợp lệ.")
+    if not account:
+        raise ValidationFailed("Cần nhập mã tài khoản ký số (credential ID của CSC hoặc mã người dùng "
+                               "tại nhà cung cấp, ví dụ số CCCD).", fields={"account": "Bắt buộc."})
+    if url and not url.startswith(("https://", "http://")):
+        raise ValidationFailed("Địa chỉ dịch vụ phải bắt đầu bằng https:// (hoặc http:// khi thử nghiệm).",
+                               fields={"url": "Không hợp lệ."})
+    sealed = seal(client_secret) if client_secret else ""
+    if not sealed and keep_secret_from is not None and keep_secret_from.kind == kind:
+        sealed = keep_secret_from.client_secret_enc
+    return _replace_active(session, user, SigningCredential(
+        user_id=user.id, kind=kind, provider_url=url[:500], client_id=client_id[:255], client_secret_enc=sealed,
+        account=account[:255], cert_pem="", subject="",
+    ))
+
+
 def active_credential(session: Session, user: User) -> SigningCredential | None:
     """The chair's current credential."""
     return session.scalar(select(SigningCredential).where(SigningCredential.user_id == user.id,
@@ -84,6 +113,8 @@ def active_credential(session: Session, user: User) -> SigningCredential | None:
 
 def key_source(cred: SigningCredential, secret: str, chain: list[x509.Certificate]) -> KeySource:
     """Open the credential with the passphrase or PIN typed at signing time (never stored)."""
+    if cred.kind in REMOTE_KINDS:
+        raise ValidationFailed("Chứng thư số của bạn là dịch vụ ký số từ xa; hãy dùng “Ký bằng dịch vụ ký số từ xa”.")
     if cred.kind == "pkcs11":
         return Pkcs11KeySource(Pkcs11Options(module_path=cred.pkcs11_module, token_label=cred.pkcs11_token,
                                              key_label=cred.pkcs11_key, pin=secret), chain=chain)

@@ -37,3 +37,9 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+class ServiceUnavailable(DomainError):
+    """An outside service (e.g. a remote signing provider) is down or too slow; nothing was stored."""
+
+    status = 503

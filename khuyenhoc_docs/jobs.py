@@ -105,6 +105,27 @@ def archive_refresh() -> dict:
     with sessions() as session:
         result = refresh(session, svc, Actor(ip="job"), horizon_days=svc.settings.lta_horizon_days)
     return {"checked": result.checked, "added": result.added, "failed": result.failed}
+@huey.task(retries=0)
+def remote_signing_tick(request_id: int) -> str:
+    """Ask the remote signing service once; while the signer has not answered, look again later.
+
+    Each look is a short task: no worker thread sleeps while a phone waits for its owner."""
+    from .workflow.remote_signing import tick
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        status = tick(session, svc, request_id)
+    if status == "pending" and not huey.immediate:
+        remote_signing_tick.schedule((request_id,), delay=svc.settings.remote_poll_seconds)
+    return status
+
+
+def enqueue_remote_tick(request_id: int) -> None:
+    """Queue the first look at a remote signing request (inline when jobs are immediate)."""
+    try:
+        remote_signing_tick(request_id)
+    except Exception as exc:  # noqa: BLE001 - inline mode: the request keeps its state, polling retries
+        log.warning("remote signing tick %s failed: %s", request_id, exc)
 
 
 def enqueue_cascade(job_id: int) -> None:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ def s3_store_options(s: Settings) -> S3StoreOptions:
 
 if TYPE_CHECKING:
     from .signing.validation import ValidationReport
+    from .secretbox import SecretBox
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ class Services:
         import hashlib
 
         return hashlib.sha256(b"khd-ack-links|" + ensure_secret_key(self.settings).encode()).digest()
+
+    @cached_property
+    def secret_box(self) -> "SecretBox":
+        """Encrypts stored credential secrets with a key derived from the app secret."""
+        from .secretbox import SecretBox
+
+        return SecretBox(ensure_secret_key(self.settings))
 
     @property
     def mail_options(self) -> MailOptions:

@@ -45,6 +45,7 @@ from .followup import (
 )
 from .org import Organisation, OrgLevel
 from .register import ENTRY_ACTIVE, ENTRY_STATUSES, ENTRY_VOID, RegisterCounter, RegisterEntry
+from .remote import REQUEST_STATUSES, SigningRequest, SigningRequestItem
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
 
 __all__ = [
@@ -56,5 +57,6 @@ __all__ = [
     "SIGNATURE_STATUSES", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
-    "SigningCredential", "User", "UserRole", "OrganisationCredential", "RevisionHash",
+    "SigningCredential", "User", "UserRole", "OrganisationCredential", "RevisionHash", "REQUEST_STATUSES",
+    "SigningRequest", "SigningRequestItem",
 ]

@@ -85,17 +85,23 @@ class ApiToken(Base):
 
 
 class SigningCredential(Base):
-    """A chair's key: a PKCS#12 (encrypted by its passphrase, never stored) or a PKCS#11 token."""
+    """A chair's key: a PKCS#12 (encrypted by its passphrase, never stored), a PKCS#11 token, or an
+    account at a remote signing service (CSC API or confirm-in-app; its secret encrypted at rest)."""
 
     __tablename__ = "signing_credentials"
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str40]  # "pkcs12" | "pkcs11"
+    kind: Mapped[str40]  # "pkcs12" | "pkcs11" | "csc" | "async_confirm"
     pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
     pkcs11_module: Mapped[str] = mapped_column(String(500), default="")
     pkcs11_token: Mapped[str] = mapped_column(String(255), default="")
     pkcs11_key: Mapped[str] = mapped_column(String(255), default="")
+    # Remote services: empty URL/client id/secret fall back to the KHD_* defaults of the kind.
+    provider_url: Mapped[str] = mapped_column(String(500), default="")
+    client_id: Mapped[str] = mapped_column(String(255), default="")
+    client_secret_enc: Mapped[str] = mapped_column(Text, default="")
+    account: Mapped[str] = mapped_column(String(255), default="")  # CSC credential id / provider user id
     cert_pem: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(500), default="")
     not_after: Mapped[datetime | None]

@@ -20,6 +20,7 @@ from . import (
     api,
     archive,
     auth,
+    batch_views,
     credentials_admin,
     documents,
     errors,
@@ -28,6 +29,7 @@ from . import (
     home,
     issuing,
     public_verify,
+    remote_views,
     signing_views,
     templates_admin,
 )
@@ -109,7 +111,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup, archive, public_verify):
+                   credentials_admin, followup, archive, public_verify, batch_views, remote_views):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -10,8 +10,8 @@ from PIL import Image, UnidentifiedImageError
 from .. import credentials
 from ..errors import ValidationFailed
 from ..models import User
-from ..workflow import admin
-from .context import actor, db, require
+from ..workflow import admin, remote_signing
+from .context import actor, db, require, services
 from .forms import form_str
 from .messages import message_for
 
@@ -53,6 +53,13 @@ def manage(user_id: int):
         messages = {"pkcs12": "Đã lưu tệp PKCS#12 (mật khẩu không được lưu).",
                     "pkcs11": "Đã cấu hình thiết bị ký số PKCS#11.", "image": "Đã lưu ảnh chữ ký."}
         try:
+            if action in credentials.REMOTE_KINDS:
+                flash(remote_signing.configure_account(
+                    session, services(), actor(), user, action, url=form_str(request.form, "url", 500),
+                    client_id=form_str(request.form, "client_id", 255),
+                    client_secret=request.form.get("client_secret", "")[:500],
+                    account=form_str(request.form, "account", 255)), "success")
+                return redirect(url_for("credentials_admin.manage", user_id=user.id))
             p12, image = request.files.get("p12"), request.files.get("image")
             admin.update_credential(
                 session, actor(), user, action if action in messages else "",
@@ -63,8 +70,10 @@ def manage(user_id: int):
                 image=check_signature_image(image.read() if image else b"") if action == "image" else None)
         except ValidationFailed as exc:
             flash(message_for(exc), "error")
-            return render_template("admin/credential.html", user=user,
+            return render_template("admin/credential.html", user=user, labels=credentials.KIND_LABELS,
+                                   defaults=services().settings,
                                    cred=credentials.active_credential(session, user)), 422
         flash(messages[action], "success")
         return redirect(url_for("credentials_admin.manage", user_id=user.id))
-    return render_template("admin/credential.html", user=user, cred=credentials.active_credential(session, user))
+    return render_template("admin/credential.html", user=user, cred=credentials.active_credential(session, user),
+                           labels=credentials.KIND_LABELS, defaults=services().settings)

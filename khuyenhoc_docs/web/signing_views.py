@@ -6,8 +6,9 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..models import SIGNED
-from ..workflow import signing
+from ..workflow import remote_signing, signing
 from ..workflow.documents import get_document
+from . import remote_views
 from .context import actor, db, require, services, signed_in
 from .messages import message_for
 
@@ -18,6 +19,9 @@ bp = Blueprint("signing", __name__)
 @login_required
 def sign(doc_id: int):
     p = signed_in()
+    if remote_signing.uses_remote(db(), p):
+        signing.signable(db(), p, doc_id)
+        return remote_views.start([doc_id], url_for("documents.show", doc_id=doc_id))
     try:
         doc = signing.sign(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
     except DomainError as exc:

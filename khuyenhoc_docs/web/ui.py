@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "decline": "từ chối ký", "withdraw": "thu hồi", "issue": "phát hành", "resend": "gửi lại",
     "acknowledge": "nơi nhận xác nhận", "recipient_download": "nơi nhận tải về", "view": "xem",
     "download": "tải tệp", "export": "xuất", "verify": "kiểm tra chữ ký", "login": "đăng nhập",
+    "remote_sign_request": "gửi yêu cầu ký từ xa", "remote_sign_cancel": "hủy yêu cầu ký từ xa",
 }
 ROLE_LABELS = {"admin": "Quản trị", "clerk": "Văn thư", "chair": "Người ký", "archivist": "Lưu trữ"}
 
@@ -58,3 +59,13 @@ def register_ui(app: Flask) -> None:
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")
     app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")
+    app.add_template_global(_remote_kind, "my_remote_kind")
+
+
+def _remote_kind() -> str | None:
+    """The signed-in chair's remote signing service kind, if they sign remotely (sign dialog)."""
+    from ..workflow.remote_signing import remote_kind
+    from .context import db
+
+    p = principal()
+    return remote_kind(db(), p) if p is not None else None

@@ -13,7 +13,7 @@ from .. import audit, search_sync
 from ..access import Principal
 from ..archive_index import match_upload, trailing_sentence
 from ..audit import Actor
-from ..credentials import active_credential, key_source
+from ..credentials import LOCAL_KINDS, active_credential, key_source
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..models import (
@@ -31,13 +31,14 @@ from ..models import (
 from ..services import Services
 from ..signing import InvalidPdf, SignatureCoreError
 from ..signing.appearance import StampInfo
-from ..signing.keys import check_certificate
+from ..signing.keys import KeySource, SigningKey, check_certificate
 from ..signing.report_vi import VN_TZ
 from ..signing.signer import SignOptions, sign_document
 from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
 from . import archival, objects
 from .documents import get_document, lock_document
+from .reservations import ensure_not_held
 
 MAX_SECRET = 256
 
@@ -59,15 +60,26 @@ def _mine(sigs: list[Signature], user_id: int) -> Signature | None:
     return next((s for s in sigs if s.signer_id == user_id and s.status == SIG_PENDING), None)
 
 
-def _lock_pending(session: Session, doc_id: int, user_id: int) -> tuple[Document, list[Signature], Signature]:
-    """Lock the document, then re-read its signatures: the user's must still be pending."""
+def _lock_pending(session: Session, doc_id: int, user_id: int, hold_check: bool = False,
+                  except_request: int | None = None) -> tuple[Document, list[Signature], Signature]:
+    """Lock the document, then re-read its signatures: the user's must still be pending.
+
+    ``hold_check``: also refuse while a remote signature on it waits for a phone (reservations)."""
     locked = lock_document(session, doc_id)
-    assert locked is not None
+    if locked is None:
+        session.rollback()
+        raise NotFound("Không tìm thấy văn bản.")
     sigs = _signatures(session, doc_id)
     mine = _mine(sigs, user_id)
     if locked.status != AWAITING or mine is None:
         session.rollback()
         raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+    if hold_check:
+        try:
+            ensure_not_held(session, doc_id, user_id, except_request=except_request)
+        except Conflict:
+            session.rollback()
+            raise
     return locked, sigs, mine
 
 
@@ -81,6 +93,51 @@ class Placement:
     certify: bool
 
 
+def check_secret(secret: str) -> None:
+    if not secret or len(secret) > MAX_SECRET:
+        raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
+
+
+def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -> KeySource:
+    """The user's PKCS#12/PKCS#11 key source for the passphrase/PIN typed now (never stored)."""
+    check_secret(secret)
+    cred = active_credential(session, p.user)
+    if cred is None:
+        raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
+    if cred.kind not in LOCAL_KINDS:
+        raise ValidationFailed("Chứng thư số của bạn là dịch vụ ký số từ xa; hãy dùng “Ký bằng dịch vụ ký số từ xa”.")
+    try:
+        return key_source(cred, secret, svc.trust_roots)
+    except SignatureCoreError as exc:
+        raise SigningRefused(exc.reason_vi, code=type(exc).__name__) from exc
+
+
+def stamp_for(p: Principal, now: datetime) -> StampInfo:
+    return StampInfo(full_name=p.user.full_name, position=p.user.position, organisation=p.user.organisation.name,
+                     signed_at=now, signature_image=p.user.signature_image)
+
+
+def sign_placement(session: Session, svc: Services, p: Principal, key: SigningKey,
+                   lock: Callable[[], Placement]) -> tuple[bytes, datetime]:
+    """With an opened key whose certificate was checked: ``lock``, then sign what it names (B-LT).
+    Any refusal rolls the transaction back; nothing is stored."""
+    now = utcnow()
+    try:
+        placement = lock()
+        signed = sign_document(
+            placement.pdf, field_name=placement.field_name, signer=key, cert_chain=svc.trust_roots,
+            timestamper=svc.timestamper, certify=placement.certify, stamp=stamp_for(p, now),
+            reason=placement.reason,
+            # checked when the key was opened, before the lock was taken
+            options=SignOptions(check_certificate=False),
+            validation_context=svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
+        )
+    except SignatureCoreError as exc:
+        session.rollback()
+        raise SigningRefused(exc.reason_vi, code=type(exc).__name__) from exc
+    return signed, now
+
+
 def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
                     lock: Callable[[], Placement]) -> tuple[bytes, datetime]:
     """The one signing routine for chairs' documents and units' reports: (signed PDF, moment).
@@ -91,56 +148,70 @@ def apply_signature(session: Session, svc: Services, p: Principal, secret: str,
     one, so simultaneous signers in any process queue and never lose a signature. Any refusal
     rolls the transaction back; nothing is stored.
     """
-    if not secret or len(secret) > MAX_SECRET:
-        raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
-    cred = active_credential(session, p.user)
-    if cred is None:
-        raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
-    now = utcnow()
+    source = open_local_key(session, svc, p, secret)
     try:
-        with key_source(cred, secret, svc.trust_roots).open() as key:
-            check_certificate(key.cert, expected_name=p.user.full_name, at=now)
-            placement = lock()
-            signed = sign_document(
-                placement.pdf, field_name=placement.field_name, signer=key, cert_chain=svc.trust_roots,
-                timestamper=svc.timestamper, certify=placement.certify,
-                stamp=StampInfo(full_name=p.user.full_name, position=p.user.position,
-                                organisation=p.user.organisation.name, signed_at=now,
-                                signature_image=p.user.signature_image),
-                reason=placement.reason,
-                # checked above, before the lock was taken
-                options=SignOptions(check_certificate=False),
-                validation_context=svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
-            )
+        with source.open() as key:
+            check_certificate(key.cert, expected_name=p.user.full_name, at=utcnow())
+            return sign_placement(session, svc, p, key, lock)
     except SignatureCoreError as exc:
         session.rollback()
         # the code (e.g. "WrongPassphrase") lets the web layer word it; reason_vi is the fallback
         raise SigningRefused(exc.reason_vi, code=type(exc).__name__) from exc
-    return signed, now
 
 
-def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
-    """Apply the chair's PAdES B-LT signature to their field; the second makes the document signed. Commits."""
+def signable(session: Session, p: Principal, doc_id: int) -> Document:
+    """The document if ``p`` may sign it now (access.py "document.sign" and still awaiting)."""
     doc = get_document(session, p, doc_id, "document.sign")
     if doc.status != AWAITING:
         raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
-    state: dict[str, Any] = {}
+    return doc
 
+
+def lock_for_signing(session: Session, doc_id: int, user_id: int, *,
+                     except_request: int | None = None) -> tuple[Document, list[Signature], Signature]:
+    """Lock the document; check it is the user's turn and no remote signature holds it."""
+    locked, sigs, mine = _lock_pending(session, doc_id, user_id, hold_check=True, except_request=except_request)
+    earlier = [s for s in sigs if s.order < mine.order and s.status != SIG_SIGNED]
+    if locked.routing == "sequential" and earlier:
+        session.rollback()
+        raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
+    return locked, sigs, mine
+
+
+def _document_lock(session: Session, svc: Services, doc_id: int, user_id: int,
+                   state: dict[str, Any]) -> Callable[[], Placement]:
     def lock() -> Placement:
-        locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
-        earlier = [s for s in sigs if s.order < mine.order and s.status != SIG_SIGNED]
-        if locked.routing == "sequential" and earlier:
-            session.rollback()
-            raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
+        locked, sigs, mine = lock_for_signing(session, doc_id, user_id)
         assert locked.pdf_object is not None
         state.update(locked=locked, sigs=sigs, mine=mine)
         return Placement(objects.read(svc.store, locked.pdf_object), mine.field_name,
                          f"Ký ban hành văn bản số {locked.doc_number}",
                          certify=not any(s.status == SIG_SIGNED for s in sigs))
+    return lock
 
-    signed_pdf, now = apply_signature(session, svc, p, secret, lock)
-    locked, sigs, mine = state["locked"], state["sigs"], state["mine"]
-    certify = not any(s.status == SIG_SIGNED for s in sigs)
+
+def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, secret: str) -> Document:
+    """Apply the chair's PAdES B-LT signature to their field; the second makes the document signed. Commits."""
+    signable(session, p, doc_id)
+    state: dict[str, Any] = {}
+    signed_pdf, now = apply_signature(session, svc, p, secret, _document_lock(session, svc, doc_id, p.user.id, state))
+    return record_signature(session, svc, actor, state["locked"], state["sigs"], state["mine"], signed_pdf,
+                            not any(s.status == SIG_SIGNED for s in state["sigs"]), now)
+
+
+def sign_with_key(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
+                  key: SigningKey) -> Document:
+    """Sign one document with a key opened (and its certificate checked) once for a whole batch."""
+    state: dict[str, Any] = {}
+    signed_pdf, now = sign_placement(session, svc, p, key, _document_lock(session, svc, doc_id, p.user.id, state))
+    return record_signature(session, svc, actor, state["locked"], state["sigs"], state["mine"], signed_pdf,
+                            not any(s.status == SIG_SIGNED for s in state["sigs"]), now)
+
+
+def record_signature(session: Session, svc: Services, actor: Actor, locked: Document, sigs: list[Signature],
+                     mine: Signature, signed_pdf: bytes, certify: bool, now: datetime,
+                     **audit_extra: Any) -> Document:
+    """Store the newly signed PDF as the document's current one and commit (the lock is held)."""
     done = sum(1 for s in sigs if s.status == SIG_SIGNED) + 1
     row = objects.put(session, svc.store, document_key(locked.id, locked.current_version, f"signed-{done}", "pdf"),
                       signed_pdf, content_type=objects.PDF,
@@ -152,7 +223,7 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
         row = _finalise(session, svc, locked, row, signed_pdf)
     search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
-                 sha256=row.sha256, status=locked.status)
+                 sha256=row.sha256, status=locked.status, **audit_extra)
     session.commit()
     return locked
 

@@ -12,13 +12,15 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import BackgroundJob, Document, Organisation, TemplateVersion, User
+from khuyenhoc_docs.models import (BackgroundJob, Document, Organisation, SigningCredential, SigningRequest,
+                                  TemplateVersion, User)
 from khuyenhoc_docs.recipients import document_recipients
 from khuyenhoc_docs.workflow.reports import ensure_obligations
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
@@ -81,6 +83,7 @@ class World:
     job_id: int  #: a background job started by the clerk (vanthu)
     document_kind: str
     document_fields: dict
+    signing_request_id: int = 0  #: an (expired) remote signing request of chutich.hkh
 
 
 def _create_copy(client, headers, kind: str, fields: dict) -> int:
@@ -153,12 +156,19 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
             s.add(job)
             s.commit()
             job_id = job.id
+            cred_id = s.scalar(select(SigningCredential.id).where(SigningCredential.user_id == chair_id))
+            remote = SigningRequest(user_id=chair_id, credential_id=cred_id, kind="async_confirm", status="expired",
+                                    transaction_id="world-request", expires_at=datetime.now(timezone.utc))
+            s.add(remote)
+            s.commit()
+            signing_request_id = remote.id
     finally:
         app.extensions["khd.engine"].dispose()
     return World(path=path, draft_id=draft_id, awaiting_id=awaiting_id, signed_id=signed_id, issued_id=issued_id,
                  dispatch_id=dispatch_id, template_version_id=tv_id, chair_hkh_id=chair_id, other_clerk_id=other_id,
                  recipient_ids=tuple(rids), obligation_id=obligation_id, job_id=job_id, document_kind=kind,
-                  document_fields=fields)
+                  document_fields=fields,
+                 signing_request_id=signing_request_id)
 
 
 def copy_world(world: World, target: Path) -> Path:

@@ -114,6 +114,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("signing.sign", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"secret": DEMO_PASSWORD}),
     ("signing.decline", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"reason": REASON}),
     ("signing.verification", "GET"): Expect(VIEWERS),  # document.verify: same people here
+    # document.sign_batch: any chair; each listed document is then checked with document.sign.
+    ("batch.page", "GET"): Expect(SIGNERS),
+    # signing_request.view: the chair who started it, and admins; cancel: only that chair.
+    ("remote.page", "GET"): Expect(frozenset({HKH, ADMIN})),
+    ("remote.status", "GET"): Expect(frozenset({HKH, ADMIN})),
+    ("remote.cancel", "POST"): Expect(frozenset({HKH})),
+    ("batch.run", "POST"): Expect(SIGNERS, body=lambda w, r: {"secret": "x", "document_ids": "999999"}),
     ("signing.verify_upload", "GET"): Expect(SIGNED_IN),
     ("signing.verify_upload", "POST"): Expect(SIGNED_IN, stateless=True),
     ("issuing.dispatches", "GET"): Expect(VIEWERS, doc="issued"),
@@ -152,6 +159,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.submit_document", "POST"): Expect(SCOPED_CLERK, doc="draft"),
     ("api.withdraw_document", "POST"): Expect(SCOPED_CLERK, doc="awaiting", body=lambda w, r: {"reason": REASON}),
     ("api.sign_document", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"secret": DEMO_PASSWORD}),
+    ("api.get_signing_request", "GET"): Expect(frozenset({HKH, ADMIN})),
+    ("api.cancel_signing_request", "DELETE"): Expect(frozenset({HKH})),
+    ("api.sign_batch", "POST"): Expect(SIGNERS, body=lambda w, r: {"document_ids": [999999], "secret": "x"}),
     ("api.decline_document", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"reason": REASON}),
     ("api.document_verification", "GET"): Expect(VIEWERS),
     ("api.verify_pdf", "POST"): Expect(SIGNED_IN, files=True, stateless=True),
@@ -268,6 +278,8 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = world.job_id
         elif arg == "obligation_id":
             values[arg] = world.obligation_id
+        elif arg == "request_id":
+            values[arg] = world.signing_request_id
         else:
             pytest.fail(f"{rule}: no real value known for <{arg}>; teach build_path about it")
     with app.test_request_context():

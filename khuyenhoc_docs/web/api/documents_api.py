@@ -9,10 +9,10 @@ from flask import Response
 
 from ...drafting.templates import TemplateKind
 from ...models import STATUSES
-from ...workflow import documents, drafting, signing, submission, template_store
+from ...workflow import documents, drafting, remote_signing, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
-from . import bp, file_answer
+from . import bp, file_answer, signing_api
 
 SECURITY = "BearerAuth"
 
@@ -111,8 +111,10 @@ class ReasonIn(Schema):
 
 
 class SecretIn(Schema):
-    secret = String(required=True, validate=Length(1, 256),
-                    metadata={"description": "Mật khẩu PKCS#12 hoặc mã PIN của token (không được lưu)"})
+    secret = String(load_default="", validate=Length(0, 256),
+                    metadata={"description": "Mật khẩu PKCS#12, mã PIN token hoặc PIN dịch vụ ký CSC (không được "
+                                             "lưu); để trống với dịch vụ xác nhận trên ứng dụng"})
+    otp = String(load_default="", validate=Length(0, 256), metadata={"description": "Mã OTP (CSC), nếu cần"})
 
 
 class RerunQuery(Schema):
@@ -211,9 +213,14 @@ def withdraw_document(doc_id: int, body):
 @bp.post("/documents/<int:doc_id>/sign")
 @bp.input(SecretIn, arg_name="body")
 @bp.output(DocumentDetailOut)
-@bp.doc(summary="Ký số (PAdES B-LT) ô chữ ký của người ký hiện tại", security=SECURITY)
+@bp.doc(summary="Ký số (PAdES B-LT) ô chữ ký của người ký hiện tại; với dịch vụ ký từ xa: 202 và "
+                "signing_request_id (xem /signing-requests/{id})", security=SECURITY,
+        responses={202: {"description": "Đã gửi yêu cầu ký tới dịch vụ ký số từ xa"}})
 def sign_document(doc_id: int, body):
     p = signed_in()
+    if remote_signing.uses_remote(db(), p):
+        signing.signable(db(), p, doc_id)
+        return signing_api.start_remote_single(doc_id, body["secret"], body["otp"])
     return signing.sign(db(), services(), p, actor(), doc_id, body["secret"])
 
 

@@ -1,0 +1,86 @@
+"""Batch signing: one passphrase/PIN opens the chair's key once for many documents.
+
+Each document is checked on its own (access.py "document.sign", turn, state) and signed in its own
+short transaction, so one refusal never stops the batch and a failure stores nothing for that
+document. Remote credentials go through ``remote_signing.start`` instead (one authorisation)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy.orm import Session
+
+from ..access import Principal
+from ..audit import Actor
+from ..db import utcnow
+from ..errors import DomainError, ValidationFailed
+from ..services import Services
+from ..signing import SignatureCoreError
+from ..signing.keys import check_certificate
+from .signing import SigningRefused, open_local_key, sign_with_key, signable
+
+MAX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One line of a batch answer; status: signed | refused | failed | pending."""
+
+    document_id: int
+    status: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_ids(document_ids: list[int]) -> list[int]:
+    """The distinct ids in request order; refuses an empty or oversized batch."""
+    ids = list(dict.fromkeys(int(i) for i in document_ids))
+    if not ids:
+        raise ValidationFailed("Chưa chọn văn bản nào để ký.", fields={"document_ids": "Bắt buộc."})
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(f"Mỗi lần ký tối đa {MAX_BATCH} văn bản.", fields={"document_ids": "Quá nhiều."})
+    return ids
+
+
+def split_signable(session: Session, p: Principal, ids: list[int]) -> tuple[list[int], list[BatchResult]]:
+    """(ids the chair may sign now, a refusal per other id) — decided one by one."""
+    ok: list[int] = []
+    refused: list[BatchResult] = []
+    for doc_id in ids:
+        try:
+            signable(session, p, doc_id)
+            ok.append(doc_id)
+        except DomainError as exc:
+            refused.append(BatchResult(doc_id, "refused", exc.message))
+    session.rollback()  # nothing written; release the read snapshot before signing
+    return ok, refused
+
+
+def sign_batch_local(session: Session, svc: Services, p: Principal, actor: Actor,
+                     document_ids: list[int], secret: str) -> list[BatchResult]:
+    """Sign every listed document the chair may sign with their PKCS#12/PKCS#11 key, opened once."""
+    ids = check_ids(document_ids)
+    source = open_local_key(session, svc, p, secret)  # wrong passphrase: the whole batch is refused
+    ok, refused = split_signable(session, p, ids)
+    results = {r.document_id: r for r in refused}
+    if ok:
+        try:
+            with source.open() as key:
+                check_certificate(key.cert, expected_name=p.user.full_name, at=utcnow())
+                for doc_id in ok:
+                    try:
+                        doc = sign_with_key(session, svc, p, actor, doc_id, key)
+                        results[doc_id] = BatchResult(doc_id, "signed", _signed_message(doc.status))
+                    except DomainError as exc:
+                        session.rollback()
+                        status = "refused" if exc.status in (403, 404, 409) else "failed"
+                        results[doc_id] = BatchResult(doc_id, status, exc.message)
+        except SignatureCoreError as exc:
+            session.rollback()
+            raise SigningRefused(exc.reason_vi) from exc
+    return [results[i] for i in ids]
+
+
+def _signed_message(status: str) -> str:
+    return "Đã ký; văn bản đã đủ chữ ký." if status == "signed" else "Đã ký; chờ chữ ký còn lại."

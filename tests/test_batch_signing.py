@@ -1,0 +1,92 @@
+"""Batch signing: one passphrase for many documents, per-document results, refusals one by one."""
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from khuyenhoc_docs.drafting.reference import reference_fields
+from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
+from tests.services.nss import NssDb
+
+
+def new_submitted(client, h) -> int:
+    doc = client.post("/api/v1/documents", headers=h,
+                      json={"kind": "programme_province", "fields": reference_fields().to_dict()}).get_json()
+    assert client.post(f"/api/v1/documents/{doc['id']}/submit", headers=h).status_code == 200
+    return doc["id"]
+
+
+def pdf(client, doc_id: int, h) -> bytes:
+    return client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
+
+
+@pytest.fixture
+def docs(client):
+    """Two submitted documents, a draft (the demo one) and the clerk's headers."""
+    h = api_token(client, "vanthu")
+    draft = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    return [new_submitted(client, h), new_submitted(client, h)], draft, h
+
+
+def batch(client, username: str, ids, secret=DEMO_PASSWORD):
+    return client.post("/api/v1/sign-batch", headers=api_token(client, username),
+                       json={"document_ids": ids, "secret": secret})
+
+
+def test_both_chairs_batch_sign_and_both_verifiers_agree(app, client, docs, tmp_path):
+    (a, b), draft, h = docs
+    first = batch(client, "chutich.hkh", [a, draft, b, 999999])
+    assert first.status_code == 200, first.get_json()
+    res = {r["document_id"]: r for r in first.get_json()["results"]}
+    assert [r["document_id"] for r in first.get_json()["results"]] == [a, draft, b, 999999]
+    assert res[a]["status"] == res[b]["status"] == "signed"
+    assert res[draft]["status"] == "refused" and res[draft]["message"]
+    assert res[999999]["status"] == "refused" and "Không tìm thấy" in res[999999]["message"]
+    again = batch(client, "chutich.hkh", [a]).get_json()["results"]
+    assert again[0]["status"] == "refused"  # already signed: refused, not signed twice
+
+    second = batch(client, "phobithu.td", [b, a]).get_json()["results"]
+    assert [r["status"] for r in second] == ["signed", "signed"]
+    roots = [c.public_bytes(Encoding.PEM) for c in app.extensions["khd.services"].trust_roots]
+    nss = NssDb.create(tmp_path / "nss", roots)
+    for doc_id in (a, b):
+        doc = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()
+        assert doc["status"] == "signed"
+        report = client.get(f"/api/v1/documents/{doc_id}/verification?rerun=true", headers=h).get_json()
+        assert report["ok"] and len(report["signatures"]) == 2
+        sigs = nss.pdfsig(pdf(client, doc_id, h))
+        assert len(sigs) == 2 and all(s.valid and s.trusted for s in sigs)
+
+
+def test_wrong_passphrase_refuses_the_whole_batch_and_stores_nothing(client, docs):
+    (a, b), _draft, h = docs
+    before = {d: pdf(client, d, h) for d in (a, b)}
+    resp = batch(client, "chutich.hkh", [a, b], "sai-mat-khau")
+    assert resp.status_code == 422 and "Mật khẩu" in resp.get_json()["error"]["message"]
+    assert {d: pdf(client, d, h) for d in (a, b)} == before
+
+
+def test_batch_is_for_chairs_and_checks_its_input(client, docs):
+    (a, _b), _draft, _h = docs
+    assert batch(client, "vanthu", [a]).status_code == 403
+    assert batch(client, "chutich.hkh", []).status_code == 422
+    empty_secret = batch(client, "chutich.hkh", [a], "")
+    assert empty_secret.status_code == 422
+
+
+def test_batch_page_lists_my_documents_and_signs_in_chunks(client, docs):
+    (a, b), draft, _h = docs
+    login(client, "chutich.hkh")
+    page = client.get("/sign-batch").get_data(as_text=True)
+    assert f'value="{a}"' in page and f'value="{b}"' in page and f'value="{draft}"' not in page
+    assert 'id="batch-progress"' in page and "signing.js" in page
+    token = csrf_token(client, "/sign-batch")
+    chunk = client.post("/sign-batch", data={"csrf_token": token, "secret": DEMO_PASSWORD, "document_ids": [a, draft]},
+                        headers={"Accept": "application/json"})
+    assert chunk.status_code == 200
+    assert [r["status"] for r in chunk.get_json()["results"]] == ["signed", "refused"]
+    wrong = client.post("/sign-batch", data={"csrf_token": token, "secret": "sai", "document_ids": [b]},
+                        headers={"Accept": "application/json"})
+    assert wrong.status_code == 422 and "không đúng" in wrong.get_json()["error"]["message"]
+    html = client.post("/sign-batch", data={"csrf_token": token, "secret": DEMO_PASSWORD, "document_ids": [b]})
+    assert html.status_code == 200 and "Đã ký" in html.get_data(as_text=True)
