@@ -328,6 +328,15 @@ def main() -> None:
         for case in sub_bench("sign_bench.py", ["--runs", "5" if args.quick else "15"]):
             if "B-T" in case["case"] or "validate" in case["case"] or "locate" in case["case"]:
                 row(f"signing: {case['case']}", f"{case['median_ms']:.0f} ms", f"min {case['min_ms']:.0f} ms")
+        n_batch = 40 if args.quick else 150
+        b = sub_bench("batch_sign_bench.py", ["--n", str(n_batch)])
+        row(f"batch signing {n_batch} documents, PKCS#12, one passphrase (goal 150 ≤ 20 s)",
+            f"{b['first_s']:.1f} s / {b['second_s']:.1f} s",
+            f"first chair / second chair (with final validation); {b['first_s'] / n_batch * 1000:.0f} ms/doc")
+        r = sub_bench("remote_sign_bench.py", ["--n", "10" if args.quick else "30"])
+        row("remote signing (CSC test server) per signature: batch / single vs PKCS#12",
+            f"{r['csc_batch']:.0f} / {r['csc_single']:.0f} ms vs {r['pkcs12_batch']:.0f} ms",
+            f"overhead {r['csc_batch'] - r['pkcs12_batch']:+.0f} ms batched, {r['csc_single'] - r['pkcs12_batch']:+.0f} ms single")
         search = sub_bench("search_bench.py", ["--n", "5000" if args.quick else "100000"])
         for result in search["results"]:
             fts = [t for q in result["queries"] for t in q["fts_ms"]]

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
-
 from ..errors import DomainError
-from ..models import AWAITING, Document, Signature
 from ..workflow import batch, remote_signing
 from . import remote_views
 from .context import actor, db, require, services
@@ -34,11 +31,7 @@ def _wants_json() -> bool:
 @login_required
 def page():
     p = require("document.sign_batch")
-    docs = db().scalars(
-        select(Document).join(Signature, Signature.document_id == Document.id)
-        .where(Signature.signer_id == p.user.id, Signature.status == "pending", Document.status == AWAITING)
-        .order_by(Document.id)
-    ).unique().all()
+    docs = batch.awaiting_my_signature(db(), p)
     return render_template("signing/batch.html", docs=docs, results=None,
                            remote=remote_signing.remote_kind(db(), p))
 

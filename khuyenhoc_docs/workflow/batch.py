@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import Principal
 from ..audit import Actor
 from ..db import utcnow
 from ..errors import DomainError, ValidationFailed
+from ..models import AWAITING, Document, Signature
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.keys import check_certificate
@@ -31,6 +33,15 @@ class BatchResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def awaiting_my_signature(session: Session, p: Principal) -> list[Document]:
+    """Documents whose field for ``p`` is pending (the batch page's list), oldest first."""
+    return list(session.scalars(
+        select(Document).join(Signature, Signature.document_id == Document.id)
+        .where(Signature.signer_id == p.user.id, Signature.status == "pending", Document.status == AWAITING)
+        .order_by(Document.id)
+    ).unique())
 
 
 def check_ids(document_ids: list[int]) -> list[int]:
