@@ -60,6 +60,15 @@ def register_ui(app: Flask) -> None:
     app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")
     app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")
     app.add_template_global(_remote_kind, "my_remote_kind")
+    app.add_template_global(_remote_hold, "remote_hold")
+
+
+def _remote_hold(doc):
+    """The pending remote signature holding ``doc`` (shown as a waiting state on its page)."""
+    from ..workflow.reservations import pending_hold
+    from .context import db
+
+    return pending_hold(db(), doc.id)
 
 
 def _remote_kind() -> str | None:

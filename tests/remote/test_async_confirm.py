@@ -29,6 +29,12 @@ def test_remote_first_the_other_chair_waits_visibly_then_both_signatures_are_val
     [tx] = async_server.control("transactions")
     assert tx["tran_code"] == req["tran_code"] and "01/CTPH-HKH-TĐ" in tx["desc"]  # what the phone shows
     assert worker_tick(async_app, req["signing_request_id"]) == "pending"  # nobody confirmed yet
+    from tests.conftest import login
+
+    browser = async_app.test_client()
+    login(browser, TD)
+    page = browser.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Đang chờ Đặng Thị Hoa xác nhận ký trên ứng dụng ký số" in page and req["tran_code"] in page
     waiting = sign(client, doc_id, TD, DEMO_PASSWORD)
     assert waiting.status_code == 409
     assert "Đang chờ Đặng Thị Hoa xác nhận ký" in waiting.get_json()["error"]["message"]

@@ -81,3 +81,29 @@ def test_chair_signs_with_a_pkcs11_token(app, client, softhsm):
     assert sign(client, doc_id, "chutich.hkh").get_json()["status"] == "signed"
     report = client.get(f"/api/v1/documents/{doc_id}/verification", headers=h).get_json()
     assert report["ok"] and {s["signer_cn"] for s in report["signatures"]} == {"Đặng Thị Hoa", "Lâm Như Quỳnh"}
+
+
+def test_batch_signing_with_a_pkcs11_token_one_pin(app, client, softhsm):
+    from tests.test_batch_signing import new_submitted
+
+    ca = app.extensions["khd.services"].demo_pki.ca
+    quynh = issue_signing_cert(ca, full_name="Lâm Như Quỳnh", organisation="Tỉnh đoàn Bến Tre",
+                               position="PHÓ BÍ THƯ", email="quynh@example.org")
+    softhsm.import_key("quynh-batch", quynh.key_pem(), quynh.cert.public_bytes(Encoding.DER), key_id="08")
+    uid = _user_id(app, "phobithu.td")
+    login(client, "admin")
+    page = f"/admin/users/{uid}/credential"
+    assert client.post(page, data={"csrf_token": csrf_token(client, page), "action": "pkcs11",
+                                   "module": softhsm.module_path, "token": softhsm.label,
+                                   "key_label": "quynh-batch"}).status_code == 302
+    h = api_token(client, "vanthu")
+    docs = [new_submitted(client, h), new_submitted(client, h)]
+    td = api_token(client, "phobithu.td")
+    wrong = client.post("/api/v1/sign-batch", headers=td, json={"document_ids": docs, "secret": "000000"})
+    assert wrong.status_code == 422 and "PIN" in wrong.get_json()["error"]["message"]
+    ok = client.post("/api/v1/sign-batch", headers=td, json={"document_ids": docs, "secret": softhsm.pin})
+    assert [r["status"] for r in ok.get_json()["results"]] == ["signed", "signed"]
+    for doc_id in docs:
+        assert sign(client, doc_id, "chutich.hkh").get_json()["status"] == "signed"
+        report = client.get(f"/api/v1/documents/{doc_id}/verification", headers=h).get_json()
+        assert report["ok"] and len(report["signatures"]) == 2
