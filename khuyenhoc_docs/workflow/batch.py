@@ -44,6 +44,15 @@ def awaiting_my_signature(session: Session, p: Principal) -> list[Document]:
     ).unique())
 
 
+def refusal_text(exc: DomainError) -> str:
+    """A per-document refusal in words (errors raised by code alone carry no message)."""
+    if exc.message:
+        return exc.message
+    if exc.code == "forbidden" or exc.status == 403:
+        return "Bạn không có chữ ký nào đang chờ trên văn bản này."
+    return str(exc)
+
+
 def check_ids(document_ids: list[int]) -> list[int]:
     """The distinct ids in request order; refuses an empty or oversized batch."""
     ids = list(dict.fromkeys(int(i) for i in document_ids))
@@ -63,7 +72,7 @@ def split_signable(session: Session, p: Principal, ids: list[int]) -> tuple[list
             signable(session, p, doc_id)
             ok.append(doc_id)
         except DomainError as exc:
-            refused.append(BatchResult(doc_id, "refused", exc.message))
+            refused.append(BatchResult(doc_id, "refused", refusal_text(exc)))
     session.rollback()  # nothing written; release the read snapshot before signing
     return ok, refused
 
@@ -86,7 +95,7 @@ def sign_batch_local(session: Session, svc: Services, p: Principal, actor: Actor
                     except DomainError as exc:
                         session.rollback()
                         status = "refused" if exc.status in (403, 404, 409) else "failed"
-                        results[doc_id] = BatchResult(doc_id, status, exc.message)
+                        results[doc_id] = BatchResult(doc_id, status, refusal_text(exc))
         except SignatureCoreError as exc:
             session.rollback()
             raise SigningRefused(exc.reason_vi) from exc

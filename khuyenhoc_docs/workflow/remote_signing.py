@@ -31,7 +31,7 @@ from ..signing.keys import check_certificate
 from ..signing.remote import (AsyncConfirmClient, CscAuthorization, CscClient, ProviderUnreachable,
                               RemoteEndpoint)
 from . import objects
-from .batch import BatchResult, check_ids, split_signable
+from .batch import BatchResult, check_ids, refusal_text, split_signable
 from .signing import SigningRefused, lock_for_signing, record_signature, stamp_for
 
 MAX_PIN = 256
@@ -128,7 +128,7 @@ def start(session: Session, svc: Services, p: Principal, actor: Actor, document_
         except DomainError as exc:
             session.rollback()
             results[doc_id] = BatchResult(doc_id, "refused" if exc.status in (403, 404, 409) else "failed",
-                                          exc.message)
+                                          refusal_text(exc))
     if not items:
         _close(session, req, "failed", "Không chuẩn bị được văn bản nào để ký.")
         return None, [results[i] for i in ids]
