@@ -1,7 +1,7 @@
 """remote signing
 
 Revision ID: i15_remote_signing
-Revises: i12_org_credentials
+Revises: i13_revision_index
 Create Date: 2026-12-01 20:55:38.882973
 """
 from alembic import op
@@ -10,7 +10,7 @@ import khuyenhoc_docs.db
 
 
 revision = 'i15_remote_signing'
-down_revision = 'i12_org_credentials'
+down_revision = 'i13_revision_index'
 branch_labels = None
 depends_on = None
 
