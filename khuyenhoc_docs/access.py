@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden
-from .models import SIG_PENDING, Document, ReportObligation, Signature, User
+from .models import SIG_CANCELLED, SIG_PENDING, SIG_SIGNED, Document, ReportObligation, Signature, User
 from .orgtree import counterpart, descendant_ids
 
 
@@ -89,6 +89,22 @@ def _pending_signer(p: Principal, doc: Document) -> bool:
     return any(s.signer_id == p.user.id and s.status == SIG_PENDING for s in doc.signatures)
 
 
+def my_pending_signature(p: Principal, doc: Document) -> Signature | None:
+    """The principal's own signature task on the document that still waits for them."""
+    return next((s for s in doc.signatures if s.signer_id == p.user.id and s.status == SIG_PENDING), None)
+
+
+def is_my_turn(p: Principal, doc: Document) -> bool:
+    """A pending signer whose turn has come: with sequential routing every earlier signature is done."""
+    mine = [s for s in doc.signatures if s.signer_id == p.user.id and s.status == SIG_PENDING]
+    if not mine:
+        return False
+    if doc.routing != "sequential":
+        return True
+    first = min(s.order for s in mine)
+    return all(s.status == SIG_SIGNED for s in doc.signatures if s.order < first and s.status != SIG_CANCELLED)
+
+
 Rule = Callable[[Principal, Any], bool]
 
 RULES: dict[str, Rule] = {
@@ -104,7 +120,7 @@ RULES: dict[str, Rule] = {
     "document.submit": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.withdraw": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.issue": lambda p, d: p.has("clerk") and p.in_scope(d),
-    "document.sign": lambda p, d: p.has("chair") and _pending_signer(p, d),
+    "document.sign": lambda p, d: p.has("chair") and is_my_turn(p, d),
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     # The organisation's digital signature: number + seal by the lead's clerk, seal by the partner's.
     "document.seal": lambda p, d: _own_org_clerk(p, d.lead_org_id) or _own_org_clerk(p, d.partner_org_id),
@@ -139,6 +155,10 @@ RULES: dict[str, Rule] = {
     "report.follow": lambda p, d: p.has("admin") or p.in_scope(d),
     "report.submit": lambda p, r: p.has("clerk") and p.user.organisation_id in r.org_ids,
     "report.sign": lambda p, r: p.has("chair") and p.user.organisation_id in r.org_ids,
+    # A submitted report file: ``ctx`` is (programme, ReportUnit): whoever sees the unit's line.
+    "report.view": lambda p, ctx: p.has("admin")
+    or (p.has("clerk", "chair", "archivist") and p.in_scope(ctx[0]))
+    or p.user.organisation_id in ctx[1].org_ids,
     # Administration
     "admin.users": lambda p, _: p.has("admin"),
     "admin.organisations": lambda p, _: p.has("admin"),
@@ -148,6 +168,8 @@ RULES: dict[str, Rule] = {
     # Using an organisation's key (sealing, certified copies): only that organisation's own clerks.
     "organisation.seal": lambda p, org: _own_org_clerk(p, org),
     "recipients.manage": lambda p, _: p.has("admin", "clerk"),
+    # The local outbox (no SMTP server configured): what the service would have mailed.
+    "outbox.view": lambda p, _: p.has("admin", "clerk"),
 }
 
 

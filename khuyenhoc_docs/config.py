@@ -63,7 +63,7 @@ class Settings:
     converter_endpoints: tuple[tuple[str, int], ...] = ()
     converter_timeout: float = 60.0
     converter_instances: int = 1
-    converter_base_port: int = 2003
+    converter_base_port: int = 0  # 0: `make run` picks free ports (KHD_CONVERTER_BASE_PORT fixes them)
     soffice: str = "soffice"
     # Signing.
     trust_roots: tuple[Path, ...] = ()  # empty: the demo CA in data_dir
@@ -84,11 +84,11 @@ class Settings:
     remote_poll_seconds: float = 3.0  # how often the worker asks the confirm-in-app service
     remote_expiry_minutes: int = 5  # how long a request waits for the signer's confirmation
     # Mail.
-    smtp_host: str = "127.0.0.1"
+    smtp_host: str = ""  # empty: mail goes to the local outbox in data_dir ("Hộp thư đi")
     smtp_port: int = 25
     mail_from: str = "vanthu@khuyenhoc.local"
     smtp_timeout: float = 10.0
-    base_url: str = "http://127.0.0.1:5000"  # used in links sent by email
+    base_url: str = "http://127.0.0.1:5000"  # used in links sent by email; from PORT unless KHD_BASE_URL
     redis_url: str = ""  # empty: background jobs in a SQLite file in the data dir
     jobs_immediate: bool = False  # run background jobs inline (tests)
     reminder_days: int = 7  # yearly-report reminders this many days before the deadline
@@ -175,6 +175,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values[name] = _parser(name, hints[name])(raw)
         except ValueError as exc:
             raise ConfigError(f"{var}={raw!r} is not valid: {exc}") from None
+    if "base_url" not in values:
+        # Links in mail point at the address the service really listens on (`make run` binds PORT).
+        port = (env.get("PORT") or "").strip()
+        if port.isdigit():
+            values["base_url"] = f"http://127.0.0.1:{int(port)}"
     return Settings(**values)
 
 

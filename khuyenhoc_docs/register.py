@@ -109,6 +109,7 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
     """The outgoing register of a year in Decree 30 columns (void numbers included, noted)."""
     from .distribution.register_export import RegisterRow, ack_summary, void_note
     from .models import Dispatch, Document, Signature
+    from .vntime import vn_day
 
     rows = []
     for entry in entries_for_year(session, organisation_ids, year):
@@ -129,8 +130,8 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             doc_type=(doc.fields or {}).get("doc_type", "").capitalize(), summary=entry.summary,
             signers=signers, recipients=tuple((doc.fields or {}).get("recipients", [])),
             archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
-            dispatched_date=min(sent).date() if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
-            notes=(void_note((entry.voided_at or entry.created_at).date(), entry.void_reason)
+            dispatched_date=vn_day(min(sent)) if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
+            notes=(void_note(vn_day(entry.voided_at or entry.created_at), entry.void_reason)
                    if entry.status == ENTRY_VOID else ""),
         ))
     return rows

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
@@ -17,7 +16,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from .config import Settings, ensure_secret_key
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
-from .distribution.mailer import MailOptions
+from .distribution.mailer import MailOptions, OutgoingMail
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
 from .storage import open_store
 from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
@@ -132,7 +131,30 @@ class Services:
     @property
     def mail_options(self) -> MailOptions:
         s = self.settings
-        return MailOptions(host=s.smtp_host, port=s.smtp_port, mail_from=s.mail_from, timeout=s.smtp_timeout)
+        # Without an SMTP host the options only build messages for the outbox.
+        return MailOptions(host=s.smtp_host or "localhost", port=s.smtp_port, mail_from=s.mail_from,
+                           timeout=s.smtp_timeout)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.settings.data_dir / "outbox"
+
+    @property
+    def uses_outbox(self) -> bool:
+        """No SMTP server configured: mail goes to the local outbox ("Hộp thư đi")."""
+        return not self.settings.smtp_host
+
+    def send_mail(self, mail: OutgoingMail, *, message_id: str | None = None) -> str:
+        """Send by SMTP, or write to the local outbox when no SMTP host is set; returns the Message-ID.
+
+        Raises ``InvalidRecipient`` or ``MailDeliveryFailed`` as ``mailer.send_mail`` does.
+        """
+        from .distribution import outbox
+        from .distribution.mailer import send_mail
+
+        if self.uses_outbox:
+            return outbox.write(self.outbox_dir, self.mail_options, mail, message_id=message_id)
+        return send_mail(self.mail_options, mail, message_id=message_id)
 
     @property
     def retention(self) -> Retention:

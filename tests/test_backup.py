@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -74,7 +74,8 @@ def build_data_set(app) -> DataSet:
     assert len(children) == 9
     make_user(app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
     unit = api_token(client, "vanthu.ct")
-    mine = next(i for i in client.get(f"/api/v1/reports?year={year}", headers=h).get_json()["items"]
+    first = year if datetime.now(VN).date() <= date(year, 11, 15) else year + 1  # first deadline after issue
+    mine = next(i for i in client.get(f"/api/v1/reports?year={first}", headers=h).get_json()["items"]
                 if i["unit"] == "Hội Khuyến học huyện Châu Thành")
     pdf = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
     report = client.post(f"/api/v1/reports/{mine['id']}/submission", headers=unit,

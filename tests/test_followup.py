@@ -37,6 +37,24 @@ def signed_programme(client, period: str | None = None) -> tuple[int, dict, str]
     return doc_id, h, number
 
 
+def issued_programme(client, app, period: str) -> tuple[int, dict, str]:
+    """A signed programme issued on paper: issuing creates its yearly report obligations."""
+    from khuyenhoc_docs.recipients import document_recipients
+
+    doc_id, h, number = signed_programme(client, period)
+    with app.extensions["khd.sessions"]() as s:
+        rids = [r.id for r in document_recipients(s, doc_id)]
+    resp = client.post(f"/api/v1/documents/{doc_id}/issue", headers=h, json={"channels": {str(r): "paper" for r in rids}})
+    assert resp.status_code == 201, resp.get_json()
+    return doc_id, h, number
+
+
+def first_report_year() -> int:
+    """The year of the first 15/11 deadline on or after today (a programme issued today reports then)."""
+    today = datetime.now(VN).date()
+    return today.year if today <= date(today.year, 11, 15) else today.year + 1
+
+
 @pytest.fixture
 def jobs_app(data_dir):
     app = make_app(data_dir, jobs_immediate=True)
@@ -91,8 +109,8 @@ def test_deadline_logic_in_vietnam_time_across_years():
 
 def test_reports_dashboard_upload_late_and_bad_input(jobs_app):
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    signed_programme(client, period=f"{year} – {year + 4}")
+    year = first_report_year()
+    issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
     h_ct = api_token(client, "vanthu.ct")
     province = api_token(client, "vanthu")
@@ -126,9 +144,8 @@ def test_reports_dashboard_upload_late_and_bad_input(jobs_app):
 
 def test_reminders_reach_the_real_smtp_server_once(jobs_app):
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    signed_programme(client, period=f"{year} – {year + 4}")
-    client.get(f"/api/v1/reports?year={year + 1}", headers=api_token(client, "vanthu"))  # creates obligations
+    year = first_report_year()
+    issued_programme(client, jobs_app, period=f"{year} – {year + 4}")  # issuing creates the obligations
     svc = jobs_app.extensions["khd.services"]
     due = date(year + 1, 11, 15)
     with SmtpServer() as smtp:
@@ -186,8 +203,8 @@ def test_unit_generates_the_report_from_its_template_and_uploads_it(jobs_app):
     from tests.conftest import csrf_token, login
 
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    signed_programme(client, period=f"{year} – {year + 4}")
+    year = first_report_year()
+    issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.bd", "Huyện đoàn Bình Đại", "clerk")
     items = client.get(f"/api/v1/reports?year={year}", headers=api_token(client, "vanthu")).get_json()["items"]
     mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Bình Đại")
@@ -214,8 +231,8 @@ def test_unit_chair_signs_the_pdf_report(jobs_app):
     from khuyenhoc_docs.signing.validation import validate_pdf
 
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    doc_id, h, _ = signed_programme(client, period=f"{year} – {year + 4}")
+    year = first_report_year()
+    doc_id, h, _ = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
     chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
     svc = jobs_app.extensions["khd.services"]

@@ -211,3 +211,75 @@ def prepare_fields(pdf: bytes, boxes: Sequence[FieldBox]) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class FieldPlace:
+    """Where an existing signature field sits: page (0-based), its box and the page height (points)."""
+
+    box: FieldBox
+    page_height: float
+
+    def open_params(self) -> str:
+        """PDF open parameters for a viewer: go to the page and highlight the field (top-left origin)."""
+        b = self.box
+        top, bottom = self.page_height - b.y2, self.page_height - b.y1
+        return f"page={b.page_index + 1}&highlight={round(b.x1)},{round(b.x2)},{round(top)},{round(bottom)}"
+
+
+def find_field(pdf: bytes, field_name: str) -> FieldPlace | None:
+    """The page and rectangle of a signature field already in the PDF (None when absent or unreadable)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        for page_index in range(reader.root["/Pages"]["/Count"]):
+            page_ref, _ = reader.find_page_for_modification(page_index)
+            page = page_ref.get_object()
+            for annot in page.get("/Annots", ()):
+                annot = annot.get_object()
+                if annot.get("/T") == field_name or (annot.get("/Parent") is not None
+                                                     and annot["/Parent"].get_object().get("/T") == field_name):
+                    x1, y1, x2, y2 = (float(v) for v in annot["/Rect"])
+                    height = float(page["/MediaBox"][3]) - float(page["/MediaBox"][1])
+                    return FieldPlace(FieldBox(field_name, page_index, min(x1, x2), min(y1, y2), max(x1, x2),
+                                               max(y1, y2)), height)
+    except (PdfError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    return None
+
+
+def highlight_field(pdf: bytes, place: FieldPlace, note: str) -> bytes:
+    """A preview copy of ``pdf`` with a coloured frame (a Square annotation) around the field.
+
+    For the signer's preview only; the stored record is never changed.
+    """
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    b = place.box
+    pad = 3.0
+    annot = generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Annot"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Square"),
+        generic.NameObject("/Rect"): generic.ArrayObject(
+            generic.FloatObject(v) for v in (b.x1 - pad, b.y1 - pad, b.x2 + pad, b.y2 + pad)),
+        generic.NameObject("/C"): generic.ArrayObject(generic.FloatObject(v) for v in (0.9, 0.45, 0.0)),
+        generic.NameObject("/BS"): generic.DictionaryObject({generic.NameObject("/W"): generic.NumberObject(3)}),
+        generic.NameObject("/F"): generic.NumberObject(4),
+        generic.NameObject("/Contents"): generic.TextStringObject(note),
+    })
+    ref = writer.add_object(annot)
+    page_ref, _ = writer.find_page_for_modification(b.page_index)
+    page = page_ref.get_object()
+    annots = page.get("/Annots")
+    if isinstance(annots, generic.IndirectObject):
+        array = annots.get_object()
+        array.append(ref)
+        writer.update_container(array)
+    else:
+        page[generic.NameObject("/Annots")] = generic.ArrayObject([*(annots or ()), ref])
+        writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -19,6 +19,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
 
+from ..labels_vi import enum_label, signature_field_label
 from . import InvalidPdf
 from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
@@ -144,7 +145,8 @@ def _problems(intact: bool, valid: bool, trust_problem: str | None, ts_valid: bo
     if ts_valid is False:
         out.append("Dấu thời gian không hợp lệ hoặc không được tin cậy.")
     if intact and (docmdp_ok is False or level == ModificationLevel.OTHER.name):
-        out.append(f"Tài liệu bị sửa đổi sau khi ký theo cách không được phép (mức {level}).")
+        out.append("Tài liệu bị sửa đổi sau khi ký theo cách không được phép "
+                   f"(mức: {enum_label('modification', level).lower()}).")
     return out
 
 
@@ -357,7 +359,7 @@ def _summary(sigs: Sequence[SignatureReport], warnings: Sequence[str]) -> str:
         text = (f"Tài liệu có {len(sigs)} chữ ký số, tất cả đều hợp lệ, "
                 "toàn vẹn và được tin cậy.")
     else:
-        parts = [f"{s.signer_cn or s.field_name}: {' '.join(s.problems) or 'không hợp lệ.'}" for s in bad]
+        parts = [f"{s.signer_cn or signature_field_label(s.field_name)}: {' '.join(s.problems) or 'không hợp lệ.'}" for s in bad]
         text = f"{len(bad)}/{len(sigs)} chữ ký số không hợp lệ. " + " ".join(parts)
     if warnings:
         text += " Cảnh báo: " + " ".join(dict.fromkeys(warnings))

@@ -28,6 +28,7 @@ from . import (
     health,
     home,
     issuing,
+    outbox,
     public_verify,
     remote_views,
     signing_views,
@@ -111,7 +112,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup, archive, public_verify, batch_views, remote_views):
+                   credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -8,6 +8,7 @@ from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
 from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
+from ..signing.fields import highlight_field
 from ..workflow import documents, drafting, prefill, submission
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
@@ -54,16 +55,20 @@ def create():
     session = db()
     kind = request.form.get("kind", "")
     data = fields_from_form(request.form)
+    partner_id = form_int(request.form, "partner_org_id")
+    routing = request.form.get("routing", "any")
     try:
         doc = drafting.create_draft(session, services(), p, actor(), kind=kind, data=data,
-                                    partner_org_id=form_int(request.form, "partner_org_id"),
-                                    routing=request.form.get("routing", "any"))
+                                    partner_org_id=partner_id, routing=routing)
     except ValidationFailed as exc:
         flash(message_for(exc), "error")
+        # Every value comes back as typed, the chosen partner included (not the list's first option).
+        partner = (session.get(Organisation, partner_id) if partner_id else None) or counterpart(
+            session, p.user.organisation)
         return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
                                TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
-                               values=form_from_fields(data), errors=exc.fields, doc=None, partner=None,
-                               orgs=_orgs(session)), 422
+                               values=form_from_fields(data), errors=exc.fields, doc=None, partner=partner,
+                               orgs=_orgs(session), routing=routing), 422
     flash("Đã tạo dự thảo (phiên bản 1).", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
@@ -75,7 +80,8 @@ def show(doc_id: int):
     doc = documents.open_document(session, signed_in(), actor(), doc_id)
     info = documents.details(session, services(), doc)
     return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
-                           kinds=KIND_LABELS, history=info.history, meta=info.meta, dispatches=info.dispatches)
+                           kinds=KIND_LABELS, history=info.history, meta=info.meta, dispatches=info.dispatches,
+                           sign_place=documents.sign_place(services(), signed_in(), doc))
 
 
 @bp.get("/<int:doc_id>/edit")
@@ -102,7 +108,8 @@ def update(doc_id: int):
         doc = documents.get_document(session, p, doc_id, "document.edit")
         flash(message_for(exc), "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
-                               errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session)), 422
+                               errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session),
+                               routing=request.form.get("routing") or doc.routing), 422
     flash("Đã lưu phiên bản mới.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
@@ -111,7 +118,13 @@ def update(doc_id: int):
 @login_required
 def submit(doc_id: int):
     p = signed_in()
-    doc = submission.submit(db(), services(), p, actor(), doc_id)
+    try:
+        doc = submission.submit(db(), services(), p, actor(), doc_id)
+    except ValidationFailed as exc:
+        # The clerk fixes the draft: say what is wrong on the document page, in plain Vietnamese.
+        db().rollback()
+        flash(message_for(exc), "error")
+        return redirect(url_for("documents.show", doc_id=doc_id)), 303
     flash(f"Đã trình ký văn bản số {doc.doc_number}.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
@@ -129,9 +142,15 @@ def withdraw(doc_id: int):
 @login_required
 def file(doc_id: int):
     fmt = request.args.get("format", "pdf")
-    data, mimetype, name = documents.fetch_file(db(), services(), signed_in(), actor(), doc_id, fmt,
+    p = signed_in()
+    data, mimetype, name = documents.fetch_file(db(), services(), p, actor(), doc_id, fmt,
                                                 form_int(request.args, "version"),
                                                 version=request.args.get("version") or "current")
+    if fmt == "pdf" and request.args.get("mark") == "sign" and request.args.get("version") is None:
+        # The signer's preview: a frame around their own field (the stored record is untouched).
+        place = documents.sign_place(services(), p, documents.get_document(db(), p, doc_id), data)
+        if place is not None:
+            data = highlight_field(data, place, "Ô ký của bạn")
     inline = fmt == "pdf" and not request.args.get("download")
     return file_response(data, mimetype, name, inline=inline)
 

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from .. import jobs
+from ..errors import ValidationFailed
 from ..workflow import cascade as cascades
 from ..workflow import reports as yearly
 from ..workflow.documents import get_document
@@ -70,14 +71,30 @@ def reports():
     p = require("report.list")
     session = db()
     year = form_int(request.values, "year") or today_vn().year
+    errors: dict[int, str] = {}
     if request.method == "POST":
         upload = request.files.get("file")
-        yearly.submit_report(session, services(), p, actor(), form_int(request.form, "obligation_id") or 0,
-                             upload.filename if upload else "", upload.read() if upload else b"")
-        flash("Đã nộp báo cáo.", "success")
-        return redirect(url_for("followup.reports", year=year))
-    programmes = [(doc, rows, {k: sum(1 for _, s in rows if s == k) for k in REPORT_LABELS})
+        obligation_id = form_int(request.form, "obligation_id") or 0
+        try:
+            yearly.submit_report(session, services(), p, actor(), obligation_id,
+                                 upload.filename if upload else "", upload.read() if upload else b"")
+        except ValidationFailed as exc:
+            # The dashboard comes back with the message beside the unit's file field.
+            session.rollback()
+            errors[obligation_id] = exc.message
+            flash("Chưa nộp được báo cáo; xem lý do cạnh ô chọn tệp.", "error")
+        else:
+            flash("Đã nộp báo cáo.", "success")
+            return redirect(url_for("followup.reports", year=year))
+    programmes = [(doc, rows, {k: sum(1 for _, s, _ in rows if s == k) for k in REPORT_LABELS})
                   for doc, rows in yearly.overview(session, p, year)]
-    allowed = yearly.allowed_actions(session, p, [o for _, rows, _ in programmes for o, _ in rows])
     return render_template("followup/reports.html", programmes=programmes, year=year, labels=REPORT_LABELS,
-                           allowed=allowed)
+                           errors=errors), 422 if errors else 200
+
+
+@bp.get("/reports/<int:obligation_id>/file")
+@login_required
+def report_file(obligation_id: int):
+    p = signed_in()
+    data, mimetype, name = yearly.report_file(db(), services(), p, obligation_id)
+    return file_response(data, mimetype, name, inline=mimetype == "application/pdf")

@@ -37,7 +37,10 @@ def issue(doc_id: int):
             channels[int(key[8:])] = value
     created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
     jobs.enqueue_deliveries([d.id for d in created if d.status == QUEUED])
-    flash(f"Đã phát hành tới {len(created)} nơi nhận; thư đang được gửi.", "success")
+    if created:
+        flash(f"Đã phát hành tới {len(created)} nơi nhận; thư đang được gửi.", "success")
+    else:
+        flash("Không còn nơi nhận nào chưa được gửi; dùng “Gửi lại” cho nơi nhận cần gửi lại.", "info")
     return redirect(url_for("issuing.dispatches", doc_id=doc_id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..models import SIGNED
 from ..workflow import remote_signing, signing
 from ..workflow.documents import get_document
@@ -63,5 +63,10 @@ def verify_upload():
         return render_template("signing/verify.html", report=None)
     upload = request.files.get("file")
     data = upload.read() if upload else b""
-    report = signing.verify_against_archive(db(), services(), data)
+    try:
+        report = signing.verify_against_archive(db(), services(), data)
+    except ValidationFailed as exc:
+        # The form again, the reason beside the file field (not a bare error page).
+        flash("Không kiểm tra được tệp tải lên; xem lý do bên dưới.", "error")
+        return render_template("signing/verify.html", report=None, error=exc.message), 422
     return render_template("signing/verify.html", report=report, filename=upload.filename if upload else "")

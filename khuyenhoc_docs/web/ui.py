@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from .. import labels_vi
 from ..access import can
+from ..vntime import vn_day
 from .context import principal
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -47,6 +49,9 @@ def vn_iso(value: str | None) -> str:
 
 
 def vn_date(value: date | None) -> str:
+    """dd/mm/yyyy; a timestamp is first turned into its Vietnam calendar day."""
+    if isinstance(value, datetime):
+        value = vn_day(value)
     return value.strftime("%d/%m/%Y") if value else ""
 
 
@@ -59,6 +64,11 @@ def register_ui(app: Flask) -> None:
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
     app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")
     app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")
+    app.add_template_filter(labels_vi.field_label, "field_label")
+    app.add_template_filter(labels_vi.signature_field_label, "sig_field_label")
+    app.add_template_filter(labels_vi.subject_label, "subject_label")
+    app.add_template_filter(lambda value, kind: labels_vi.enum_label(kind, value), "enum_label")
+    app.add_template_filter(labels_vi.placeholder_label, "placeholder_label")
     app.add_template_global(_remote_kind, "my_remote_kind")
     app.add_template_global(_remote_hold, "remote_hold")
 

@@ -68,6 +68,9 @@ def start_cascade(session: Session, p: Principal, actor: Actor, doc_id: int,
     job = BackgroundJob(kind="cascade", total=len(chosen), params={"document_id": doc.id, "unit_ids": chosen},
                         created_by_id=p.user.id)
     session.add(job)
+    from .reports import create_obligations  # here: reports imports units_for from this module
+
+    create_obligations(session, doc)  # the units owe yearly reports from the cascade on
     session.flush()
     audit.record(session, actor, "cascade", "document", doc.id, job=job.id, units=len(chosen))
     session.commit()
@@ -91,7 +94,7 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
         if org is not None:
             party = party_for(session, org)
             parties[key] = replace(party, signer_name=party.signer_name or NO_SIGNER)
-    return replace(base, period=pf.get("period", base.period), place=unit.place or base.place,
+    return replace(base, place=unit.place or base.place,
                    org_abbrs=tuple(o.abbreviation for o in pair), **parties).to_dict()
 
 

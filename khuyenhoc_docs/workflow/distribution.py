@@ -10,7 +10,7 @@ from .. import audit, recipients, search_sync
 from ..access import Principal, can, ensure, register_scope
 from ..audit import Actor
 from ..db import rowcount, utcnow
-from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail, send_mail
+from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -31,6 +31,7 @@ from ..register import register_rows
 from ..services import Services
 from . import objects
 from .documents import get_document, lock_document
+from .reports import create_obligations
 
 LINK_TTL = timedelta(days=60)
 
@@ -82,6 +83,7 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
         created.append(d)
     locked.status = ISSUED
     session.flush()
+    create_obligations(session, locked)  # yearly reports are owed from the issue on
     search_sync.index(session, locked)
     audit.record(session, actor, "issue", "document", doc.id, dispatches=len(created))
     session.commit()
@@ -96,7 +98,9 @@ def dispatches(session: Session, svc: Services, p: Principal, doc_id: int
     rows = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id).order_by(Dispatch.id)))
     links = {d.id: ack_link(svc, d, svc.settings.base_url) for d in rows
              if d.channel == "link" and can(p, "document.hand_over_links", doc)}
-    return doc, rows, recipients.document_recipients(session, doc.id), links
+    sent_to = {d.recipient_id for d in rows}  # re-issuing offers only those not yet sent to
+    remaining = [r for r in recipients.document_recipients(session, doc.id) if r.id not in sent_to]
+    return doc, rows, remaining, links
 
 
 def register(session: Session, p: Principal, year: int, *, status: str | None = None,
@@ -173,7 +177,7 @@ def deliver(session: Session, svc: Services, dispatch_id: int, base_url: str) ->
                         subject=f"Văn bản số {doc.doc_number}: {doc.title}"[:250], text=text, attachments=attachments)
     d.attempts += 1
     try:
-        d.message_id = send_mail(svc.mail_options, mail)
+        d.message_id = svc.send_mail(mail)
     except (InvalidRecipient, MailDeliveryFailed) as exc:
         d.status, d.last_error = FAILED, exc.reason_vi[:1000]
         session.commit()

@@ -12,7 +12,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..access import Principal, can, ensure, in_scope_clause, visible_documents_clause
+from ..access import (Principal, can, ensure, in_scope_clause, is_my_turn, my_pending_signature,
+                      visible_documents_clause)
 from ..audit import Actor
 from ..db import rowcount
 from ..errors import NotFound, ValidationFailed
@@ -33,6 +34,7 @@ from ..models import (
     Signature,
 )
 from ..services import Services
+from ..signing.fields import FieldPlace, find_field
 from ..storage.keys import document_key
 from . import objects
 
@@ -100,6 +102,14 @@ def details(session: Session, svc: Services, doc: Document) -> DocumentDetails:
     )
 
 
+def sign_place(svc: Services, p: Principal, doc: Document, pdf: bytes | None = None) -> FieldPlace | None:
+    """Where the viewing chair signs, when it is their turn: the preview opens (and frames) it there."""
+    mine = my_pending_signature(p, doc)
+    if mine is None or doc.pdf_object is None or not can(p, "document.sign", doc):
+        return None
+    return find_field(pdf if pdf is not None else objects.read(svc.store, doc.pdf_object), mine.field_name)
+
+
 def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
     """The home page's work queues: to sign (chairs); drafts, awaiting, to issue (clerks)."""
     out: dict[str, list[Document]] = {}
@@ -108,6 +118,10 @@ def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
             select(Document).join(Signature, Signature.document_id == Document.id)
             .where(Signature.signer_id == p.user.id, Signature.status == SIG_PENDING, Document.status == AWAITING)
             .order_by(Document.updated_at.desc())).unique())
+        # Sequential routing: a document whose earlier signer has not signed yet is only "coming up".
+        pending = out.pop("to_sign")
+        out["to_sign"] = [d for d in pending if is_my_turn(p, d)]
+        out["upcoming"] = [d for d in pending if not is_my_turn(p, d)]
     if can(p, "home.drafting"):
         for name, statuses in (("drafts", (DRAFT, DECLINED)), ("awaiting", (AWAITING,)), ("to_issue", (SIGNED,))):
             out[name] = list(session.scalars(

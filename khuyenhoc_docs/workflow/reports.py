@@ -17,7 +17,7 @@ from ..audit import Actor
 from ..conversion import validate_docx
 from ..conversion.base import InvalidDocument
 from ..db import utcnow
-from ..distribution.mailer import MailDeliveryFailed, OutgoingMail, send_mail
+from ..distribution.mailer import InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -71,6 +71,28 @@ def ensure_obligations(session: Session, doc: Document, year: int) -> list[Repor
     return sorted(existing.values(), key=lambda o: o.unit.name)
 
 
+def create_obligations(session: Session, doc: Document) -> int:
+    """Report obligations of every unit for each year of the programme whose deadline falls on or
+    after its issue date (the first report is due on the first deadline after issue). Called when
+    the programme is issued or cascaded; idempotent. Caller commits. Returns how many exist."""
+    if doc.kind != TemplateKind.PROGRAMME_PROVINCE.value or not units_for(session, doc):
+        return 0
+    issued_on = doc.issue_date or date.today()
+    years = programme_years(doc) or range(issued_on.year, issued_on.year + 5)
+    count = 0
+    for year in years:
+        if due_date(doc, year) >= issued_on:
+            count += len(ensure_obligations(session, doc, year))
+    return count
+
+
+def obligations_for(session: Session, doc: Document, year: int) -> list[ReportObligation]:
+    """The obligations already recorded for ``year`` (reading pages never create any)."""
+    rows = session.scalars(select(ReportObligation).where(ReportObligation.programme_id == doc.id,
+                                                          ReportObligation.year == year))
+    return sorted(rows, key=lambda o: o.unit.name)
+
+
 def obligation_status(o: ReportObligation, now: datetime) -> str:
     """One of REPORT_STATUSES."""
     if o.submitted_at is not None:
@@ -95,20 +117,21 @@ def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Docume
 
 
 def overview(session: Session, p: Principal, year: int, now: datetime | None = None
-             ) -> list[tuple[Document, list[tuple[ReportObligation, str]]]]:
-    """Each followed programme with the report lines the principal may see and their status.
-
-    Obligations are created on first look, so this commits.
-    """
+             ) -> list[tuple[Document, list[tuple[ReportObligation, str, dict[str, bool]]]]]:
+    """Each followed programme with the report lines the principal may see, their status and what
+    the principal may do on each (submit, sign). Reads only: obligations exist from the issue on."""
     ensure(p, "report.list")
     now = now or utcnow()
     out = []
     for doc, visible in programmes_with_reports(session, p):
-        rows = [(o, obligation_status(o, now)) for o in ensure_obligations(session, doc, year)
-                if visible is None or o.unit_org_id in visible]
+        rows = []
+        for o in obligations_for(session, doc, year):
+            if visible is None or o.unit_org_id in visible:
+                unit = ReportUnit.of(session, o)
+                rows.append((o, obligation_status(o, now),
+                             {"submit": can(p, "report.submit", unit), "sign": can(p, "report.sign", unit)}))
         if rows:
             out.append((doc, rows))
-    session.commit()
     return out
 
 
@@ -162,6 +185,17 @@ def _programme(session: Session, o: ReportObligation) -> Document:
     doc = session.get(Document, o.programme_id)
     assert doc is not None  # documents are never deleted
     return doc
+
+
+def report_file(session: Session, svc: Services, p: Principal, obligation_id: int) -> tuple[bytes, str, str]:
+    """The submitted report (the signed PDF once signed) for whoever may see the unit's line."""
+    o = session.get(ReportObligation, obligation_id)
+    if o is None or o.object is None:
+        raise NotFound("Không tìm thấy báo cáo đã nộp.")
+    if not can(p, "report.view", (session.get(Document, o.programme_id), ReportUnit.of(session, o))):
+        raise NotFound("Không tìm thấy báo cáo đã nộp.")
+    row = o.signed_object or o.object
+    return objects.read(svc.store, row), row.content_type, o.filename or f"bao-cao-{o.year}-{o.id}"
 
 
 def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:
@@ -254,8 +288,8 @@ def send_reminders(session: Session, svc: Services, today: date, *, days_before:
                 ".\nVui lòng nộp báo cáo trên hệ thống.\n")
         subject = ("Nhắc hạn" if kind == "reminders" else "Quá hạn") + f" báo cáo năm {o.year}: {doc.doc_number}"
         try:
-            send_mail(svc.mail_options, OutgoingMail(to=o.unit.email, to_name=o.unit.name, subject=subject, text=text))
-        except MailDeliveryFailed:
+            svc.send_mail(OutgoingMail(to=o.unit.email, to_name=o.unit.name, subject=subject, text=text))
+        except (MailDeliveryFailed, InvalidRecipient):
             sent["failed"] += 1
             continue
         if kind == "reminders":

@@ -14,6 +14,12 @@ from tests.services.smtp import SmtpServer
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(__file__).resolve().parent.parent / "_artifacts" / "story"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"  # scripts/npm-ensure.sh
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")}`);
+}"""
 CHROMIUM = "/usr/bin/chromium"
 LINK_RE = re.compile(r"(http://[^\s]+/r/[A-Za-z0-9_\-=.]+)")
 
@@ -56,16 +62,31 @@ def browser():
 
 
 class Story:
-    """One browser context per person; every step leaves a screenshot."""
+    """One browser context per person; every step leaves a screenshot and is checked with axe-core."""
 
     def __init__(self, browser, base: str) -> None:
         self.browser, self.base, self.step = browser, base, 0
+        self.violations: dict[str, list[str]] = {}
         SHOTS.mkdir(parents=True, exist_ok=True)
+        assert AXE.is_file(), "axe-core is missing: run scripts/npm-ensure.sh (make test does)"
+
+    def context(self, **kwargs):
+        """A browser context whose pages all carry axe-core (an init script: the CSP does not apply)."""
+        ctx = self.browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900}, **kwargs)
+        ctx.add_init_script(path=str(AXE))
+        return ctx
+
+    def check(self, page, name: str) -> None:
+        """Serious and critical accessibility violations of the page as it is now (axe-core)."""
+        found = page.evaluate(AXE_RUN)
+        if found:
+            self.violations[f"{name} ({page.url})"] = found
 
     def as_user(self, username: str):
-        ctx = self.browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900}, accept_downloads=True)
-        page = ctx.new_page()
+        page = self.context(accept_downloads=True).new_page()
         page.goto(self.base + "/login")
+        assert page.evaluate("document.activeElement && document.activeElement.name") == "username"
+        self.check(page, f"login-{username}")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
@@ -75,6 +96,7 @@ class Story:
     def shot(self, page, name: str) -> None:
         self.step += 1
         page.screenshot(path=str(SHOTS / f"{self.step:02d}-{name}.png"), full_page=False)
+        self.check(page, name)
 
 
 def test_the_whole_story(browser, live, smtp, tmp_path):
@@ -118,7 +140,7 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
     messages = smtp.messages()
     mail = next(m for m in messages if number in m["Subject"])
     link = LINK_RE.search(mail.get_body(preferencelist=("plain",)).get_content()).group(1)
-    recipient = browser.new_context(locale="vi-VN").new_page()
+    recipient = story.context().new_page()
     recipient.goto(link)
     assert number in recipient.content()
     story.shot(recipient, "recipient-link")
@@ -147,3 +169,8 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
     path.write_bytes(resp.body())
     assert "manifest.json" in zipfile.ZipFile(path).namelist()
     story.shot(archivist, "evidence-downloaded")
+    for path in ("/documents/", "/register", "/reports", "/verify", "/outbox/", "/recipients",
+                 f"/documents/{doc_url.rsplit('/', 1)[1]}/dispatches", "/documents/new"):
+        clerk.goto(live + path)
+        story.check(clerk, f"clerk {path}")
+    assert story.violations == {}, "\n".join(f"{k}: {v}" for k, v in story.violations.items())

@@ -141,6 +141,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("followup.reports", "POST"): Expect(frozenset({OTHER}), files=True,
                                          body=lambda w, r: {"obligation_id": str(w.obligation_id)}),
     ("followup.report_template", "GET"): Expect(frozenset({OTHER})),  # the same unit's clerk only
+    # The world's obligation has no submitted file: there is nothing to see, for anyone.
+    ("followup.report_file", "GET"): Expect(frozenset(), hidden=SIGNED_IN),
+    # The local outbox (no SMTP host): admins and clerks; the world holds no message, hence 404.
+    ("outbox.index", "GET"): Expect(CLERKS | ONLY_ADMIN),
+    ("outbox.show", "GET"): Expect(CLERKS | ONLY_ADMIN, ok_status=404),
+    ("outbox.attachment", "GET"): Expect(CLERKS | ONLY_ADMIN, ok_status=404),
     # Only a chair of the reporting unit signs its report; the world has no such chair.
     ("followup.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
     # --- JSON API (Bearer tokens only) --------------------------------------------------------
@@ -280,6 +286,10 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = world.obligation_id
         elif arg == "request_id":
             values[arg] = world.signing_request_id
+        elif arg == "message_id":
+            values[arg] = "20260101T000000-000000000000"  # well-formed, not in the outbox
+        elif arg == "index":
+            values[arg] = 0
         else:
             pytest.fail(f"{rule}: no real value known for <{arg}>; teach build_path about it")
     with app.test_request_context():

@@ -97,7 +97,7 @@ def list_reports(query):
     year = query.get("year") or today_vn().year
     now = utcnow()
     items = [_obligation(o, status) for _, rows in yearly.overview(db(), require("report.list"), year, now)
-             for o, status in rows]
+             for o, status, _ in rows]
     totals = {k: sum(1 for i in items if i["status"] == k) for k in yearly.REPORT_STATUSES}
     return {"year": year, "items": items, "totals": totals}
 

@@ -1,0 +1,16 @@
+"""Vietnam time: every date shown to users or exported is the calendar day in Asia/Ho_Chi_Minh."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_day(moment: datetime | None) -> date | None:
+    """The Vietnam calendar day of a stored timestamp (naive values are UTC, as the database keeps them)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VN_TZ).date()

@@ -1,0 +1,402 @@
+"""Issue 14, "what users hit": one regression test per finding (the item number is in each name)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import select
+
+from khuyenhoc_docs.drafting.reference import reference_fields
+from khuyenhoc_docs.models import Dispatch, Document, Organisation
+from tests.conftest import api_token, csrf_token, login
+from tests.test_signing_flow import sign, submitted
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "khuyenhoc_docs" / "web" / "templates"
+
+
+def _text(html: str) -> str:
+    """Visible text of a page (tags, attributes and comments dropped)."""
+    html = re.sub(r"<(script|style|template)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _draft_form(token: str) -> dict:
+    fields = reference_fields()
+    data = {
+        "csrf_token": token, "kind": "programme_province", "doc_type": fields.doc_type, "summary": fields.summary,
+        "period": fields.period, "place": fields.place, "preamble": fields.preamble, "closing": fields.closing,
+        "archive": fields.archive, "type_abbr": "CTPH", "org_abbrs": "HKH, TĐ", "routing": "sequential",
+        "purposes": list(fields.purposes), "requirements": list(fields.requirements),
+        "contents": list(fields.contents), "recipients": list(fields.recipients),
+        "resp_heading": [r.heading for r in fields.responsibilities],
+        "resp_items": ["\n".join(r.items) for r in fields.responsibilities],
+    }
+    for party, value in (("party_a", fields.party_a), ("party_b", fields.party_b)):
+        for f in ("org_name", "org_name_upper_for_header", "authority_prefix", "position", "signer_name"):
+            data[f"{party}.{f}"] = getattr(value, f)
+    return data
+
+
+def _selected_option(html: str, name: str) -> str | None:
+    select_html = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S).group(1)
+    match = re.search(r'<option value="([^"]*)"\s+selected', select_html)
+    return match.group(1) if match else None
+
+
+# -- item 1 ------------------------------------------------------------------------------------
+
+def test_item1_partner_and_routing_survive_a_form_error(app, client):
+    with app.extensions["khd.sessions"]() as s:
+        tinh_doan = s.scalar(select(Organisation.id).where(Organisation.name == "Tỉnh đoàn Bến Tre"))
+    login(client, "vanthu")
+    fresh = client.get("/documents/new?kind=programme_province").get_data(as_text=True)
+    assert _selected_option(fresh, "partner_org_id") == str(tinh_doan)  # the Hội clerk's counterpart
+    data = _draft_form(csrf_token(client, "/documents/new"))
+    data.update(partner_org_id=str(tinh_doan), summary="")
+    bad = client.post("/documents/new", data=data)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert _selected_option(html, "partner_org_id") == str(tinh_doan)
+    assert _selected_option(html, "routing") == "sequential"
+    assert "Đặng Thị Hoa" in html and "Lâm Như Quỳnh" in html
+
+
+def test_item1_submit_refusal_names_fields_in_vietnamese(app, client):
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+    fields["party_b"]["signer_name"] = "Người Không Có Tài Khoản"
+    assert client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields}).status_code == 200
+    login(client, "vanthu")
+    token = csrf_token(client, f"/documents/{doc_id}")
+    resp = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": token}, follow_redirects=True)
+    page = _text(resp.get_data(as_text=True))
+    assert "Người Không Có Tài Khoản" in page and "signer_name" not in page
+
+
+# -- item 2 ------------------------------------------------------------------------------------
+
+def test_item2_register_dates_are_vietnam_days(app, client):
+    doc_id, h = submitted(client)
+    for chair in ("chutich.hkh", "phobithu.td"):
+        assert sign(client, doc_id, chair).status_code == 200
+    login(client, "vanthu")
+    token = csrf_token(client, f"/documents/{doc_id}/dispatches")
+    channels = {k: "paper" for k in re.findall(r'name="(channel_\d+)"',
+                                                client.get(f"/documents/{doc_id}/dispatches").get_data(as_text=True))}
+    assert client.post(f"/documents/{doc_id}/issue", data={"csrf_token": token, **channels}).status_code == 302
+    year = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["issue_date"][:4]
+    late_evening = datetime(int(year), 12, 1, 23, 30, tzinfo=timezone.utc)  # 02/12 06:30 in Vietnam
+    with app.extensions["khd.sessions"]() as s:
+        for d in s.scalars(select(Dispatch).where(Dispatch.document_id == doc_id)):
+            d.sent_at = late_evening
+        s.commit()
+    want = f"02/12/{year}"
+    page = client.get(f"/register?year={year}").get_data(as_text=True)
+    assert want in page and f"01/12/{year}" not in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/register?year={year}&format=csv").data.decode("utf-8-sig"))))
+    assert rows[1][7] == want
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/register?year={year}&format=xlsx").data)).active
+    assert sheet.cell(row=3, column=8).value.date().strftime("%d/%m/%Y") == want
+
+
+# -- item 6 ------------------------------------------------------------------------------------
+
+def test_item6_no_inline_styles_the_csp_would_block():
+    offenders = [str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")
+                 if re.search(r"\sstyle\s*=", p.read_text())]
+    assert offenders == []
+
+
+# -- item 7 ------------------------------------------------------------------------------------
+
+def _sequential(client) -> tuple[int, dict]:
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+    client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields, "routing": "sequential"})
+    assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=h).status_code == 200
+    return doc_id, h
+
+
+def test_item7_second_signer_sees_upcoming_without_a_sign_button(client):
+    doc_id, _ = _sequential(client)  # party_a (Tỉnh đoàn) signs first, then the Hội chair
+    login(client, "chutich.hkh")
+    home = client.get("/home").get_data(as_text=True)
+    to_sign = home.split("Văn bản chờ tôi ký", 1)[1].split("</section>", 1)[0]
+    assert f"/documents/{doc_id}" not in to_sign
+    assert "Sắp đến lượt" in home and f"/documents/{doc_id}" in home.split("Sắp đến lượt", 1)[1]
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'data-open-dialog="sign-dialog"' not in page and 'id="not-my-turn"' in page
+    assert sign(client, doc_id, "phobithu.td").status_code == 200
+    home = client.get("/home").get_data(as_text=True)
+    assert f"/documents/{doc_id}" in home.split("Văn bản chờ tôi ký", 1)[1].split("</section>", 1)[0]
+    assert 'data-open-dialog="sign-dialog"' in client.get(f"/documents/{doc_id}").get_data(as_text=True)
+
+
+# -- item 8 ------------------------------------------------------------------------------------
+
+def test_item8_sign_dialog_names_the_document_and_preview_opens_at_the_field(client):
+    doc_id, h = submitted(client)
+    doc = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()
+    login(client, "chutich.hkh")
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    dialog = page.split('id="sign-dialog"', 1)[1].split("</dialog>", 1)[0]
+    assert doc["doc_number"] in dialog and doc["title"] in _text(dialog)
+    src = re.search(r'<iframe class="preview"[^>]*src="([^"]+)"', page).group(1)
+    match = re.search(r"#page=(\d+)&amp;highlight=(\d+),(\d+),(\d+),(\d+)$", src)
+    assert match, src
+    pdf = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
+    page_no = match.group(1)
+    text = subprocess.run(["pdftotext", "-f", page_no, "-l", page_no, "-", "-"], input=pdf,
+                          capture_output=True, check=True).stdout.decode()
+    assert "Đặng Thị Hoa" in text  # the page the preview opens is the one with this chair's block
+    left, right, top, bottom = (int(v) for v in match.groups()[1:])
+    assert left < right and top < bottom
+    assert re.search(r"Ô chữ ký bên [AB], trang " + page_no, _text(dialog))
+    marked = client.get(src.split("#")[0].replace("&amp;", "&"))
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    reader = PdfFileReader(io.BytesIO(marked.data))
+    page_ref, _ = reader.find_page_for_modification(int(page_no) - 1)
+    frames = [a.get_object() for a in page_ref.get_object()["/Annots"]
+              if a.get_object().get("/Subtype") == "/Square"]
+    assert len(frames) == 1  # the field is framed in the signer's preview
+    x1, y1, x2, y2 = (float(v) for v in frames[0]["/Rect"])
+    assert x1 < left < right < x2
+    assert client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data == pdf  # the record is untouched
+
+
+# -- item 9 ------------------------------------------------------------------------------------
+
+ENGLISH = ("Common Name", "Title:", "Organization", "Country", "ENTIRE_REVISION", "ENTIRE_FILE", "FORM_FILLING",
+           "FILL_FORMS", "sig_a", "sig_b", "NONE")
+
+
+def test_item9_validation_report_is_vietnamese(client):
+    doc_id, _ = submitted(client)
+    for chair in ("chutich.hkh", "phobithu.td"):
+        assert sign(client, doc_id, chair).status_code == 200
+    login(client, "vanthu")
+    page = _text(client.get(f"/documents/{doc_id}/verification").get_data(as_text=True))
+    assert "Hợp lệ" in page and "Tên: Đặng Thị Hoa" in page and "Quốc gia: VN" in page
+    assert "Chỉ cho phép điền biểu mẫu và ký" in page and "Ô chữ ký bên A" in page
+    assert [w for w in ENGLISH if w in page] == []
+
+
+def test_item9_template_page_names_placeholders_in_vietnamese(client):
+    login(client, "admin")
+    page = _text(client.get("/admin/templates/").get_data(as_text=True))
+    assert "Tên cơ quan cột trái" in page
+    assert "header_left_name" not in page and "sign_left_name" not in page and "placeholder" not in page
+
+
+def test_item9_labels_module():
+    from khuyenhoc_docs import labels_vi
+
+    assert labels_vi.field_label("party_b.signer_name") == "Bên B · Họ tên người ký"
+    assert labels_vi.field_label("contents[2]") == "Nội dung phối hợp (mục 3)"
+    assert labels_vi.subject_label("Common Name: A, Organizational Unit: B, Country: VN") == \
+        "Tên: A, Đơn vị: B, Quốc gia: VN"
+    assert labels_vi.enum_label("docmdp", "FILL_FORMS") == "Chỉ cho phép điền biểu mẫu và ký"
+
+
+# -- items 4, 5, 10, 13, 25: issued programmes, reports, dispatches -----------------------------
+
+def _issued_programme(app, client, period: str, issue_date=None) -> tuple[int, dict]:
+    """The demo programme with ``period``, signed and issued on paper to all its recipients."""
+    from khuyenhoc_docs.recipients import document_recipients
+
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+    fields["period"] = period
+    assert client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields}).status_code == 200
+    assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=h).status_code == 200
+    for chair in ("chutich.hkh", "phobithu.td"):
+        assert sign(client, doc_id, chair).status_code == 200
+    with app.extensions["khd.sessions"]() as s:
+        if issue_date is not None:
+            s.get(Document, doc_id).issue_date = issue_date
+            s.commit()
+        rids = [r.id for r in document_recipients(s, doc_id)]
+    resp = client.post(f"/api/v1/documents/{doc_id}/issue", headers=h, json={"channels": {str(r): "paper" for r in rids}})
+    assert resp.status_code == 201, resp.get_json()
+    return doc_id, h
+
+
+def _obligation_count(app) -> int:
+    from sqlalchemy import func
+
+    from khuyenhoc_docs.models import ReportObligation
+
+    with app.extensions["khd.sessions"]() as s:
+        return s.scalar(select(func.count()).select_from(ReportObligation))
+
+
+def test_item25_reading_reports_writes_nothing_and_issuing_creates_obligations(app, client):
+    from khuyenhoc_docs.workflow.submission import today_vn
+
+    year = today_vn().year
+    h = api_token(client, "vanthu")
+    doc_id = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
+    fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+    fields["period"] = f"{year} – {year + 4}"
+    client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields})
+    client.post(f"/api/v1/documents/{doc_id}/submit", headers=h)
+    for chair in ("chutich.hkh", "phobithu.td"):
+        assert sign(client, doc_id, chair).status_code == 200
+    login(client, "luutru")
+    for y in (year, year + 1):
+        assert client.get(f"/reports?year={y}").status_code == 200
+        client.get(f"/api/v1/reports?year={y}", headers=api_token(client, "luutru"))
+        client.get(f"/api/v1/reports?year={y}", headers=h)
+    assert _obligation_count(app) == 0  # a signed programme read by anyone: no rows written
+    issued = client.post(f"/api/v1/documents/{doc_id}/issue", headers=h, json={
+        "channels": {str(r): "paper" for r in _recipient_ids(app, doc_id)}})
+    assert issued.status_code == 201
+    assert _obligation_count(app) >= 9 * 4  # every unit, each year whose deadline follows the issue
+
+
+def _recipient_ids(app, doc_id: int) -> list[int]:
+    from khuyenhoc_docs.recipients import document_recipients
+
+    with app.extensions["khd.sessions"]() as s:
+        return [r.id for r in document_recipients(s, doc_id)]
+
+
+def test_item5_first_deadline_after_issue_and_only_permitted_actions(app, client):
+    from datetime import date
+
+    from khuyenhoc_docs.workflow.submission import today_vn
+    from tests.factories import make_user
+
+    y = today_vn().year - 1
+    _issued_programme(app, client, f"{y} – {y + 4}", issue_date=date(y, 12, 2))
+    province = api_token(client, "vanthu")
+    assert client.get(f"/api/v1/reports?year={y}", headers=province).get_json()["items"] == []  # 15/11/y preceded it
+    items = client.get(f"/api/v1/reports?year={y + 1}", headers=province).get_json()["items"]
+    assert len(items) == 9 and {i["due_date"] for i in items} == {f"{y + 1}-11-15"}
+    login(client, "vanthu")
+    page = client.get(f"/reports?year={y + 1}").get_data(as_text=True)
+    assert "Nộp</button>" not in page and "Mẫu báo cáo" not in page and 'name="file"' not in page
+    make_user(app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
+    unit = app.test_client()
+    login(unit, "vanthu.ct")
+    page = unit.get(f"/reports?year={y + 1}").get_data(as_text=True)
+    assert page.count("Nộp</button>") == 1 and page.count("Mẫu báo cáo") == 1
+    mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Châu Thành")
+    pdf = client.get(f"/api/v1/documents/{mine['programme_id']}/file", headers=province).data
+    token = csrf_token(unit, f"/reports?year={y + 1}")
+    assert unit.post("/reports", data={"csrf_token": token, "obligation_id": mine["id"], "year": y + 1,
+                                       "file": (io.BytesIO(pdf), "báo-cáo-châu-thành.pdf")},
+                     content_type="multipart/form-data").status_code == 302
+    page = client.get(f"/reports?year={y + 1}").get_data(as_text=True)
+    link = re.search(r'<a class="report-file" href="([^"]+)">báo-cáo-châu-thành.pdf</a>', page)
+    assert link, page
+    got = client.get(link.group(1))
+    assert got.status_code == 200 and got.data == pdf
+    make_user(app, "vanthu.bt", "Hội Khuyến học huyện Ba Tri", "clerk")
+    other = app.test_client()
+    login(other, "vanthu.bt")
+    assert other.get(link.group(1)).status_code == 404
+
+
+def test_item10_bad_uploads_show_the_form_again_with_the_message(app, client):
+    login(client, "vanthu")
+    token = csrf_token(client, "/verify")
+    resp = client.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(b"just text"), "note.txt")},
+                       content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Lỗi 422" not in html
+    assert 'name="file"' in html and 'id="verify-error"' in html and "PDF" in html.split('id="verify-error"')[1]
+
+    from datetime import date
+
+    from khuyenhoc_docs.workflow.submission import today_vn
+    from tests.factories import make_user
+
+    y = today_vn().year - 1
+    _issued_programme(app, client, f"{y} – {y + 4}", issue_date=date(y, 12, 2))
+    make_user(app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
+    unit = app.test_client()
+    login(unit, "vanthu.ct")
+    oid = re.search(r'name="obligation_id" value="(\d+)"', unit.get(f"/reports?year={y + 1}").get_data(as_text=True))
+    token = csrf_token(unit, f"/reports?year={y + 1}")
+    resp = unit.post("/reports", data={"csrf_token": token, "obligation_id": oid.group(1), "year": y + 1,
+                                       "file": (io.BytesIO(b"just text"), "bao-cao.txt")},
+                     content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Lỗi 422" not in html
+    assert f'id="report-error-{oid.group(1)}"' in html and 'type="file"' in html
+
+
+def test_item13_reissuing_offers_only_recipients_not_yet_sent_to(app, client):
+    doc_id, _ = _issued_programme(app, client, "2026 – 2030")
+    login(client, "vanthu")
+    page = client.get(f"/documents/{doc_id}/dispatches").get_data(as_text=True)
+    assert 'name="channel_' not in page and "không còn nơi nhận nào để gửi" in page
+    token = csrf_token(client, f"/documents/{doc_id}/dispatches")
+    again = client.post(f"/documents/{doc_id}/issue", data={"csrf_token": token}, follow_redirects=True)
+    assert "tới 0 nơi nhận" not in again.get_data(as_text=True)
+    assert "Không còn nơi nhận nào chưa được gửi" in again.get_data(as_text=True)
+
+
+def test_item4_cascaded_drafts_take_the_parents_period(data_dir):
+    from tests.conftest import make_app
+
+    app = make_app(data_dir, jobs_immediate=True)
+    try:
+        client = app.test_client()
+        doc_id, h = _issued_programme(app, client, "2026 – 2030")
+        parent = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
+        job = client.post(f"/api/v1/documents/{doc_id}/cascade", headers=h, json={}).get_json()
+        created = client.get(f"/api/v1/jobs/{job['id']}", headers=h).get_json()["result"]["created"]
+        assert len(created) == 9
+        for child_id in created[:3]:
+            child = client.get(f"/api/v1/documents/{child_id}", headers=h).get_json()
+            f = child["fields"]
+            assert "giai đoạn 2026 – 2030" in child["title"] and "2018" not in child["title"]
+            assert f["period"] == "2026 – 2030"
+            assert "2018 – 2020" not in " ".join((f["summary"], f["preamble"], f["closing"]))
+            assert f["report_deadline"] == parent["report_deadline"]
+    finally:
+        app.extensions["khd.engine"].dispose()
+
+
+# -- item 11 (the full check is axe-core in tests/browser/test_story.py) -------------------------
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_item11_login_focus_skip_link_favicon_and_input_borders(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<input name="username"[^>]*\bautofocus\b', page)
+    assert 'class="skip-link" href="#main"' in page and '<main id="main"' in page
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert client.get(icon).status_code == 200
+    css = client.get("/static/style.css").get_data(as_text=True)
+    border = re.search(r"input, select, textarea \{[^}]*border:1px solid (#[0-9a-fA-F]{6})", css).group(1)
+    ratio = (1.0 + 0.05) / (_luminance(border) + 0.05)  # against the white field background
+    assert ratio >= 3.0, (border, ratio)
+
+
+def test_item11_filters_and_list_fields_are_labelled(client):
+    login(client, "vanthu")
+    for path in ("/documents/", "/register", "/documents/new"):
+        html = client.get(path).get_data(as_text=True)
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+            if 'type="hidden"' in tag or "aria-label=" in tag:
+                continue
+            ident = re.search(r'\bid="([^"]+)"', tag)
+            labelled = ident and f'for="{ident.group(1)}"' in html
+            # Otherwise the control must sit inside a <label> (checked by the closing tag that follows it).
+            before = html[:html.index(tag)]
+            assert labelled or before.rfind("<label") > before.rfind("</label>"), (path, tag)
