@@ -41,6 +41,8 @@ SAFE_FILTERS = frozenset({
 _FORBIDDEN_NODES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Macro, nodes.CallBlock,
                     nodes.Assign, nodes.AssignBlock, nodes.With)
 
+_FORMAT_ATTRS = frozenset({"format", "format_map"})
+
 _HEADER = ("header_left_name", "header_right_name", "doc_number", "place_date", "doc_type", "summary")
 _BODY = ("preamble", "purposes", "requirements", "contents", "responsibilities", "closing")
 _SIGN = tuple(f"sign_{side}_{what}" for side in ("left", "right") for what in ("authority", "position", "name"))
@@ -131,7 +133,16 @@ class _Sandbox(SandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         # Templates only read data ("item.number", "loop.first"); no method may be reached, so
         # "summary.center(10**9)" and friends are out along with the dunder escapes.
-        return not callable(value) and super().is_safe_attribute(obj, attr, value)
+        return attr not in _FORMAT_ATTRS and not callable(value) and super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value: Any) -> None:
+        # Jinja hands out str.format/format_map before asking is_safe_attribute; its formatter has no
+        # size cap ("{0:>20000000}"), so these methods are simply unreachable.
+        return None
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # A silent empty string would hide the attempt; the template is refused instead.
+        raise SecurityError(f"không được truy cập thuộc tính “{attribute}”")
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         # Repetition and %-formatting are how a tiny template allocates gigabytes ("x" * 10**9,
@@ -214,26 +225,37 @@ def check_container(data: bytes, *, parse_xml: bool = True) -> int:
 
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<")
+
+
+def _looks_like_xml(name: str, blob: bytes) -> bool:
+    """Every part an Office reader may parse as XML, whatever its name says."""
+    return name.lower().endswith(_XML_SUFFIXES) or blob.lstrip(b" \t\r\n").startswith(_BOMS)
 
 
 def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels")):
+        if info.is_dir():
             continue
         try:
             blob = zf.read(info)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise TemplateInvalid(f"Tệp .docx bị hỏng: không giải nén được phần {info.filename}.",
                                   code="corrupt") from exc
-        # Office XML never carries a DTD; one here is an entity-expansion or XXE attempt.
-        if b"<!DOCTYPE" in blob or b"<!doctype" in blob:
-            raise TemplateInvalid(f"Tệp .docx chứa khai báo DOCTYPE không được phép ({info.filename}).",
-                                  code="corrupt")
+        if not _looks_like_xml(info.filename, blob):
+            continue
+        # Office XML never carries a DTD; one here is an entity-expansion or XXE attempt. The parser
+        # decides (a byte search misses a UTF-16 "<!DOCTYPE"), with entities and the network off.
         try:
-            etree.fromstring(blob, _XML_PARSER)
+            root = etree.fromstring(blob, _XML_PARSER)
         except etree.XMLSyntaxError as exc:
             raise TemplateInvalid(f"Tệp .docx bị hỏng: phần {info.filename} không phải XML hợp lệ "
                                   f"(dòng {exc.lineno}).", code="corrupt") from exc
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+            raise TemplateInvalid(f"Tệp .docx chứa khai báo DOCTYPE không được phép ({info.filename}).",
+                                  code="corrupt")
 
 
 # -- placeholders -------------------------------------------------------------------------------
@@ -275,6 +297,11 @@ def _check_ast(env: Environment, part: str, tree: nodes.Template) -> None:
                               f"{part}.", code="forbidden")
     if any(loop.recursive for loop in tree.find_all(nodes.For)):
         raise TemplateInvalid("Mẫu dùng vòng lặp đệ quy (recursive), không được phép.", code="forbidden")
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if name in _FORMAT_ATTRS:
+            raise TemplateInvalid(f"Mẫu dùng phương thức định dạng chuỗi ({name}), không được phép, trong {part}.",
+                                  code="forbidden")
     bad = sorted({f.name for f in tree.find_all(nodes.Filter) if f.name not in env.filters}
                  | {t.name for t in tree.find_all(nodes.Test) if t.name not in env.tests})
     if bad:

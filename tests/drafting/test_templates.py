@@ -76,6 +76,22 @@ def test_doctype_entity_expansion_is_refused(template_bytes) -> None:
     assert "DOCTYPE" in _refused(zip_of(members), "corrupt").message
 
 
+_XXE = '<?xml version="1.0" encoding="{enc}"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>'
+
+
+@pytest.mark.parametrize(("part", "enc"), [
+    ("word/document.xml", "utf-16"), ("word/styles.xml", "utf-16-be"), ("customXml/item1.xml", "utf-16"),
+    ("word/_rels/document.xml.rels", "utf-32"), ("word/embedded.bin", "utf-16"), ("word/settings.xml", "utf-8"),
+])
+def test_doctype_in_any_encoding_or_part_is_refused(template_bytes, part: str, enc: str) -> None:
+    """Issue 14 item 23: a byte search for "<!DOCTYPE" missed a UTF-16 part; the parser decides now."""
+    src = zipfile.ZipFile(io.BytesIO(template_bytes(PROVINCE)))
+    members = {i.filename: src.read(i) for i in src.infolist()}
+    members[part] = _XXE.format(enc=enc.upper()).encode(enc)
+    err = _refused(zip_of(members), "corrupt")
+    assert "DOCTYPE" in err.message and part in err.message
+
+
 def test_zip_bomb_over_50_mb_is_refused_before_decompressing() -> None:
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -130,6 +146,11 @@ def test_missing_and_unknown_are_listed_together(template_bytes) -> None:
     ("{{ 99 ** 99999 }}", "render"),
     ("{{ summary.center(100000000) }}", "render"),  # no method calls at all
     ("{{ doc_type.upper() }}", "render"),
+    # Issue 14 item 22: str.format escapes the size cap; method attributes printed memory addresses.
+    ("{{ '{0:>20000000}'.format(summary) }}", "forbidden"),
+    ("{{ summary.format }}", "forbidden"),
+    ("{{ summary['format_map'] }}", "forbidden"),
+    ("{{ summary.center }}", "render"),  # a callable attribute, even uncalled, refuses the template
     ("{% set s = summary ~ summary %}{{ s }}", "forbidden"),  # no variables: no doubling chains
     ("{% with s = summary %}{{ s }}{% endwith %}", "forbidden"),
     ("{% macro m() %}{{ m() }}{% endmacro %}", "forbidden"),
@@ -143,6 +164,18 @@ def test_missing_and_unknown_are_listed_together(template_bytes) -> None:
 ])
 def test_hostile_jinja_is_refused(template_bytes, text: str, code: str) -> None:
     _refused(docx_with_paragraphs(template_bytes(PROVINCE), add=[text]), code)
+
+
+@pytest.mark.parametrize("source", ["{{ x.format }}", "{{ x['format'] }}", "{{ (x|string).format_map }}",
+                                    "{{ '{0:>20000000}'.format(x)|length }}", "{{ x.upper }}"])
+def test_sandbox_never_hands_out_format_or_methods(source: str) -> None:
+    """Issue 14 item 22: at run time too (the AST check is the first line, this the second)."""
+    from jinja2.exceptions import SecurityError
+
+    from khuyenhoc_docs.drafting.templates import sandbox_env
+
+    with pytest.raises(SecurityError):
+        sandbox_env().from_string(source).render(x="ab")
 
 
 def test_safe_filters_and_loop_attributes_still_work(template_bytes) -> None:
