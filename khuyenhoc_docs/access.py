@@ -170,6 +170,12 @@ RULES: dict[str, Rule] = {
     "recipients.manage": lambda p, _: p.has("admin", "clerk"),
     # The local outbox (no SMTP server configured): what the service would have mailed.
     "outbox.view": lambda p, _: p.has("admin", "clerk"),
+    # edXML exchange: packages come in through a clerk's (or the hub's service) account; each
+    # incoming document belongs to the organisation it was addressed to.
+    "exchange.receive": lambda p, _: p.has("admin", "clerk"),
+    "incoming.list": lambda p, _: p.has("admin", "clerk", "archivist"),
+    "incoming.view": lambda p, r: p.has("admin") or (p.has("clerk", "archivist") and r.organisation_id in p.scope),
+    "incoming.process": lambda p, r: p.has("clerk") and r.organisation_id in p.scope,
 }
 
 

@@ -94,6 +94,11 @@ class Settings:
     reminder_days: int = 7  # yearly-report reminders this many days before the deadline
     # Backups: passphrase that encrypts the data-dir secrets (``backup create|restore|verify``).
     backup_passphrase: str = field(default="", repr=False)
+    # edXML exchange: packages go to this URL (the hub or another system); empty: an outbox folder.
+    edxml_endpoint: str = ""
+    edxml_token: str = ""  # bearer token sent to edxml_endpoint
+    edxml_key_file: str = ""  # PKCS#12 of this system's exchange identity; empty: demo-issued
+    edxml_key_passphrase: str = ""
     # Web.
     secure_cookies: bool = False
     force_https: bool = False
@@ -118,6 +123,11 @@ class Settings:
     @property
     def pki_dir(self) -> Path:
         return Path(self.demo_pki_dir) if self.demo_pki_dir else self.data_dir / "pki"
+
+    @property
+    def edxml_dir(self) -> Path:
+        """``outbox/`` (packages when no endpoint is set) and ``inbox/`` (watched by the worker)."""
+        return self.data_dir / "edxml"
 
     def with_overrides(self, overrides: Mapping[str, Any] | None) -> Settings:
         """Copy with the given fields replaced; unknown keys go to ``extra``."""

@@ -54,10 +54,10 @@ def seed_organisations(session: Session) -> dict[str, Organisation]:
     session.flush()
     hkh = _org(session, level_id=levels["province"].id, family="khuyen_hoc", name="Hội Khuyến học tỉnh Bến Tre",
                header_name="HỘI KHUYẾN HỌC TỈNH BẾN TRE", abbreviation="HKH", area="Bến Tre", place="Bến Tre",
-               email="hoikhuyenhoc@bentre.local")
+               email="hoikhuyenhoc@bentre.local", code=DEMO_CODES["hkh"])
     td = _org(session, level_id=levels["province"].id, family="doan", name="Tỉnh đoàn Bến Tre",
               header_name="BCH ĐOÀN TỈNH BẾN TRE", abbreviation="TĐ",
-              area="Bến Tre", place="Bến Tre", email="tinhdoan@bentre.local")
+              area="Bến Tre", place="Bến Tre", email="tinhdoan@bentre.local", code=DEMO_CODES["td"])
     for area in DISTRICTS:
         hkh_name, hkh_header, td_name, td_header = _district_names(area)
         d_hkh = _org(session, parent_id=hkh.id, level_id=levels["district"].id, family="khuyen_hoc",
@@ -134,6 +134,9 @@ def seed_org_credentials(session: Session, services: Services, passphrase: str) 
     for org in session.scalars(select(Organisation).order_by(Organisation.id)):
         issue_demo_org_credential(session, services.demo_pki.ca, org, passphrase, urls=services.demo_pki.urls())
 
+
+# Made-up organisation codes (mã định danh) in the official format, for the demo's edXML exchange.
+DEMO_CODES = {"hkh": "000.00.31.H05", "td": "000.00.32.H05"}
 
 REFERENCE_RECIPIENTS = (
     # name as printed, demo email

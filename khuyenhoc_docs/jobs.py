@@ -128,6 +128,16 @@ def enqueue_remote_tick(request_id: int) -> None:
         log.warning("remote signing tick %s failed: %s", request_id, exc)
 
 
+@huey.periodic_task(crontab(minute="*"))
+def edxml_inbox() -> dict:
+    """Register edXML packages and statuses dropped in the inbox folder (every minute)."""
+    from .workflow.exchange_in import process_inbox
+
+    svc, sessions = _ctx()
+    with sessions() as session:
+        return process_inbox(session, svc)
+
+
 def enqueue_cascade(job_id: int) -> None:
     """Queue a cascade job (inline when jobs are immediate)."""
     cascade(job_id)

@@ -21,6 +21,10 @@ from .pki_store import DemoPki, ensure_demo_pki, load_roots
 from .storage import open_store
 from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
 
+if TYPE_CHECKING:
+    from .edxml.identity import Identity
+    from .edxml.transport import TransportOptions
+
 log = logging.getLogger(__name__)
 
 
@@ -113,6 +117,27 @@ class Services:
         from .signing.validation import validate_pdf
 
         return validate_pdf(pdf, trust_roots=self.trust_roots, at=at, online=self.settings.revocation_online)
+
+    @cached_property
+    def exchange_identity(self) -> Identity:
+        """The system's edXML identity (signs status messages): configured PKCS#12 or demo-issued."""
+        import hashlib
+
+        from .edxml.identity import ensure_demo_identity, load_identity
+
+        s = self.settings
+        if s.edxml_key_file:
+            return load_identity(Path(s.edxml_key_file).read_bytes(), s.edxml_key_passphrase)
+        secret = hashlib.sha256(b"khd-edxml|" + ensure_secret_key(s).encode()).hexdigest()
+        return ensure_demo_identity(s.pki_dir / "edxml-system.p12", self.demo_pki.ca, secret,
+                                    "Hệ thống văn bản khuyenhoc_docs (demo)")
+
+    @property
+    def transport_options(self) -> TransportOptions:
+        from .edxml.transport import TransportOptions
+
+        s = self.settings
+        return TransportOptions(endpoint=s.edxml_endpoint, token=s.edxml_token, outbox=s.edxml_dir / "outbox")
 
     @cached_property
     def link_secret(self) -> bytes:

@@ -33,6 +33,15 @@ from .documents import (
     StoredObject,
     TemplateVersion,
 )
+from .exchange import (
+    RECALL_REQUESTED,
+    RECALLED,
+    RECEIVED,
+    REPLACED,
+    ExchangeStatus,
+    IncomingCounter,
+    IncomingDocument,
+)
 from .followup import (
     JOB_DONE,
     JOB_FAILED,
@@ -49,6 +58,7 @@ from .remote import REQUEST_STATUSES, SigningRequest, SigningRequestItem
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
 
 __all__ = [
+    "RECALL_REQUESTED", "RECALLED", "RECEIVED", "REPLACED", "ExchangeStatus", "IncomingCounter", "IncomingDocument",
     "BackgroundJob", "CascadeChild", "ReportObligation", "JOB_DONE", "JOB_FAILED", "JOB_QUEUED", "JOB_RUNNING",
     "JOB_STATUSES", "ENTRY_ACTIVE", "ENTRY_STATUSES", "ENTRY_VOID",
     "ACKNOWLEDGED", "CHANNELS", "FAILED", "QUEUED", "SENT", "Dispatch", "DocumentRecipient", "Recipient",

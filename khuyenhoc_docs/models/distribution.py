@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, created_ts, intpk, str40, str255
 from .users import User
 
-CHANNELS = ("email", "link", "paper")
+CHANNELS = ("email", "link", "paper", "edxml")
 QUEUED, SENT, FAILED, ACKNOWLEDGED = "queued", "sent", "failed", "acknowledged"
 
 
@@ -88,6 +88,10 @@ class Dispatch(Base):
     first_download_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # edXML channel: the signed package sent, its DocumentId, and the receiver's last status code.
+    package_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
+    edxml_document_id: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    exchange_status: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     recipient: Mapped[Recipient] = relationship(lazy="joined")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

@@ -24,6 +24,7 @@ from . import (
     credentials_admin,
     documents,
     errors,
+    exchange,
     followup,
     health,
     home,
@@ -112,7 +113,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox):
+                   credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
+                   exchange):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -5,9 +5,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from .. import jobs, recipients
+from ..edxml import STATUS_CODES
 from ..errors import ValidationFailed
 from ..models import CHANNELS, ENTRY_STATUSES, QUEUED
-from ..workflow import distribution
+from ..workflow import distribution, exchange_out
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
 from .downloads import register_download
@@ -16,7 +17,8 @@ from .messages import message_for
 
 bp = Blueprint("issuing", __name__)
 
-CHANNEL_LABELS = {"email": "Thư điện tử (kèm PDF)", "link": "Liên kết tải về", "paper": "Bản giấy"}
+CHANNEL_LABELS = {"email": "Thư điện tử (kèm PDF)", "link": "Liên kết tải về", "paper": "Bản giấy",
+                  "edxml": "Liên thông (edXML)"}
 
 
 @bp.get("/documents/<int:doc_id>/dispatches")
@@ -24,7 +26,8 @@ CHANNEL_LABELS = {"email": "Thư điện tử (kèm PDF)", "link": "Liên kết 
 def dispatches(doc_id: int):
     doc, rows, chosen, links = distribution.dispatches(db(), services(), signed_in(), doc_id)
     return render_template("issuing/dispatches.html", doc=doc, rows=rows, chosen=chosen, channels=CHANNEL_LABELS,
-                           links=links)
+                           links=links,
+                           status_codes=STATUS_CODES, exchange=exchange_out.statuses_by_dispatch(db(), rows))
 
 
 @bp.post("/documents/<int:doc_id>/issue")
@@ -35,7 +38,8 @@ def issue(doc_id: int):
     for key, value in request.form.items():
         if key.startswith("channel_") and is_id(key[8:]) and value in CHANNELS:
             channels[int(key[8:])] = value
-    created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
+    created = distribution.issue(db(), services(), p, actor(), doc_id, channels,
+                                 form_str(request.form, "secret", 256))
     jobs.enqueue_deliveries([d.id for d in created if d.status == QUEUED])
     if created:
         flash(f"Đã phát hành tới {len(created)} nơi nhận; thư đang được gửi.", "success")

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..register import register_rows
 from ..services import Services
-from . import objects
+from . import exchange_out, objects
 from .documents import get_document, lock_document
 from .reports import create_obligations
 
@@ -45,8 +45,12 @@ class TemporaryDeliveryFailure(Exception):
 
 
 def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-          channels: dict[int, str] | None = None) -> list[Dispatch]:
-    """Create one dispatch per recipient of a signed, validated document (each recipient once). Commits."""
+          channels: dict[int, str] | None = None, secret: str = "") -> list[Dispatch]:
+    """Create one dispatch per recipient of a signed, validated document (each recipient once). Commits.
+
+    Recipients with an organisation code go by edXML unless told otherwise; their packages are
+    signed with the lead organisation's key, opened with ``secret`` (its clerk's passphrase).
+    """
     doc = get_document(session, p, doc_id, "document.issue")
     if doc.status not in (SIGNED, ISSUED):
         raise Conflict("Chỉ phát hành được văn bản đã đủ chữ ký số.")
@@ -60,7 +64,10 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     unknown = [rid for rid in channels if rid not in {r.id for r in chosen}]
     if unknown or any(c not in CHANNELS for c in channels.values()):
         raise ValidationFailed("Nơi nhận hoặc hình thức gửi không hợp lệ.")
-    plan = {r.id: channels.get(r.id) or ("email" if r.email else "paper") for r in chosen}
+    plan = {r.id: channels.get(r.id) or _default_channel(r) for r in chosen}
+    if any(plan[r.id] == "edxml" and not r.code for r in chosen):
+        raise ValidationFailed("Chỉ gửi liên thông (edXML) được tới nơi nhận có mã định danh.",
+                               fields={"channels": "Chọn hình thức khác cho nơi nhận chưa có mã định danh."})
     missing = [r.name for r in chosen if plan[r.id] == "email" and not r.email]
     if missing:
         raise ValidationFailed("Nơi nhận chưa có địa chỉ email: " + "; ".join(missing) + ".",
@@ -81,6 +88,11 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
             d.sent_at = utcnow()
         session.add(d)
         created.append(d)
+    session.flush()
+    by_exchange = [d for d in created if d.channel == "edxml"]
+    if by_exchange:
+        exchange_out.prepare(session, svc, locked, by_exchange,
+                             exchange_out.open_org_key(session, p, locked.lead_org, secret))
     locked.status = ISSUED
     session.flush()
     create_obligations(session, locked)  # yearly reports are owed from the issue on
@@ -149,6 +161,10 @@ def add_recipient_list(session: Session, p: Principal, name: str, recipient_ids:
     return lst
 
 
+def _default_channel(r: Recipient) -> str:
+    return "edxml" if r.code else "email" if r.email else "paper"
+
+
 def ack_link(svc: Services, dispatch: Dispatch, base_url: str) -> str:
     """The recipient's personal, expiring link."""
     token = make_token(svc.link_secret, dispatch.id, utcnow() + LINK_TTL)
@@ -163,6 +179,11 @@ def deliver(session: Session, svc: Services, dispatch_id: int, base_url: str) ->
     d = session.get(Dispatch, dispatch_id)
     if d is None or d.status not in (QUEUED, FAILED) or d.channel == "paper":
         return d.status if d else "missing"
+    if d.channel == "edxml":
+        try:
+            return exchange_out.deliver(session, svc, d)
+        except exchange_out.TemporaryExchangeFailure as exc:
+            raise TemporaryDeliveryFailure(str(exc)) from exc
     doc = session.get(Document, d.document_id)
     assert doc is not None and doc.pdf_object is not None
     link = ack_link(svc, d, base_url)

@@ -12,14 +12,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import (BackgroundJob, Document, Organisation, SigningCredential, SigningRequest,
+from khuyenhoc_docs.models import (BackgroundJob, Document, IncomingDocument, Organisation, SigningCredential, SigningRequest,
                                   TemplateVersion, User)
 from khuyenhoc_docs.recipients import document_recipients
 from khuyenhoc_docs.workflow.reports import ensure_obligations
@@ -81,6 +81,7 @@ class World:
     recipient_ids: tuple[int, ...]  #: directory entries printed on every world document
     obligation_id: int  #: the signed programme's 2019 report of Hội Khuyến học huyện Châu Thành
     job_id: int  #: a background job started by the clerk (vanthu)
+    incoming_id: int  #: an incoming (edXML) document registered for Hội Khuyến học tỉnh (vanthu's organisation)
     document_kind: str
     document_fields: dict
     signing_request_id: int = 0  #: an (expired) remote signing request of chutich.hkh
@@ -154,6 +155,14 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
             job = BackgroundJob(kind="cascade", status="done", total=0, params={"document_id": signed_id},
                                 created_by_id=clerk_id)
             s.add(job)
+            issued = s.get(Document, issued_id)
+            incoming = IncomingDocument(
+                organisation_id=issued.lead_org_id, year=2026, arrival_number=1,
+                edxml_document_id="000.00.00.G22,2026/09/19,40/CTPH-HKVN-ĐTNCSHCM", sender_code="000.00.00.G22",
+                sender_name="Hội Khuyến học Việt Nam", code_number="40", code_notation="CTPH-HKVN-ĐTNCSHCM",
+                promulgation_date=date(2026, 9, 19), subject="Chương trình phối hợp (thế giới kiểm thử)",
+                pdf_object_id=issued.pdf_object_id, package_object_id=issued.pdf_object_id, validation={"ok": True})
+            s.add(incoming)
             s.commit()
             job_id = job.id
             cred_id = s.scalar(select(SigningCredential.id).where(SigningCredential.user_id == chair_id))
@@ -162,13 +171,14 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
             s.add(remote)
             s.commit()
             signing_request_id = remote.id
+            incoming_id = incoming.id
     finally:
         app.extensions["khd.engine"].dispose()
     return World(path=path, draft_id=draft_id, awaiting_id=awaiting_id, signed_id=signed_id, issued_id=issued_id,
                  dispatch_id=dispatch_id, template_version_id=tv_id, chair_hkh_id=chair_id, other_clerk_id=other_id,
                  recipient_ids=tuple(rids), obligation_id=obligation_id, job_id=job_id, document_kind=kind,
                   document_fields=fields,
-                 signing_request_id=signing_request_id)
+                 signing_request_id=signing_request_id, incoming_id=incoming_id)
 
 
 def copy_world(world: World, target: Path) -> Path:

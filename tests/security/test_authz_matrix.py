@@ -149,6 +149,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("outbox.attachment", "GET"): Expect(CLERKS | ONLY_ADMIN, ok_status=404),
     # Only a chair of the reporting unit signs its report; the world has no such chair.
     ("followup.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
+    # edXML incoming register: clerks and archivists list it (their own scope); the world's incoming
+    # document belongs to Hội Khuyến học tỉnh, so only its clerk may report progress or answer.
+    ("exchange.register", "GET"): Expect(CLERKS | EXPORTERS),
+    ("exchange.show", "GET"): Expect(EXPORTERS),
+    ("exchange.file", "GET"): Expect(EXPORTERS),
+    ("exchange.status", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"code": "04"}),
+    ("exchange.answer", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"agree": "1"}),  # 409: nothing pending
     # --- JSON API (Bearer tokens only) --------------------------------------------------------
     ("api.issue_token", "POST"): Expect(EVERYONE, body=_credentials, stateless=True),
     ("api.me", "GET"): Expect(SIGNED_IN),
@@ -181,6 +188,17 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.list_reports", "GET"): Expect(SIGNED_IN),
     ("api.submit_report", "POST"): Expect(frozenset({OTHER}), files=True),
     ("api.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
+    ("api.receive_edxml", "POST"): Expect(CLERKS | ONLY_ADMIN, stateless=True),  # 422: an empty body
+    ("api.incoming_register", "GET"): Expect(CLERKS | EXPORTERS),
+    ("api.incoming_detail", "GET"): Expect(EXPORTERS),
+    ("api.incoming_file", "GET"): Expect(EXPORTERS),
+    ("api.incoming_status", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"code": "04"}),
+    ("api.incoming_answer", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"agree": True}),  # 409
+    # The world's dispatch went on paper: viewers are let through to a 404 (no package).
+    ("api.dispatch_package", "GET"): Expect(VIEWERS, doc="issued", ok_status=404),
+    ("api.dispatch_statuses", "GET"): Expect(VIEWERS, doc="issued"),
+    ("api.dispatch_business", "POST"): Expect(SCOPED_CLERK, doc="issued",  # 409: not an edXML dispatch
+                                              body=lambda w, r: {"kind": "revoke", "reason": REASON, "secret": "x"}),
 }
 
 #: Public by design; each has its own test (recipient pages below, the rest elsewhere).
@@ -290,6 +308,8 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = "20260101T000000-000000000000"  # well-formed, not in the outbox
         elif arg == "index":
             values[arg] = 0
+        elif arg == "incoming_id":
+            values[arg] = world.incoming_id
         else:
             pytest.fail(f"{rule}: no real value known for <{arg}>; teach build_path about it")
     with app.test_request_context():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Date, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import OneOf, Range
+from apiflask.validators import Length, OneOf, Range
 
 from ... import jobs
 from ...access import Principal
@@ -20,7 +20,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class IssueIn(Schema):
     channels = Dict(keys=String(), values=String(validate=OneOf(CHANNELS)), load_default=dict,
-                    metadata={"description": "recipient_id → email | link | paper (mặc định: email nếu có)"})
+                    metadata={"description": "recipient_id → email | link | paper | edxml "
+                                             "(mặc định: edxml nếu có mã định danh, rồi email nếu có)"})
+    secret = String(load_default="", validate=Length(max=256),
+                    metadata={"description": "mật khẩu chứng thư số của cơ quan chủ trì (khi gửi liên thông edXML)"})
 
 
 class DispatchOut(Schema):
@@ -36,6 +39,7 @@ class DispatchOut(Schema):
     sent_at = DateTime(allow_none=True)
     first_download_at = DateTime(allow_none=True)
     acknowledged_at = DateTime(allow_none=True)
+    exchange_status = String(metadata={"description": "mã trạng thái edXML nơi nhận báo về gần nhất"})
 
 
 class DispatchesOut(Schema):
@@ -80,7 +84,7 @@ def issue_document(doc_id: int, body):
         channels = {int(k): v for k, v in body["channels"].items()}
     except ValueError:
         channels = {-1: "email"}  # reported by issue() as an unknown recipient
-    created = distribution.issue(db(), services(), p, actor(), doc_id, channels)
+    created = distribution.issue(db(), services(), p, actor(), doc_id, channels, body["secret"])
     jobs.enqueue_deliveries([d.id for d in created if d.status == QUEUED])
     return {"items": _dispatches(p, doc_id)}
 

@@ -1,0 +1,171 @@
+"""edXML exchange in the JSON API: incoming packages and statuses, the incoming register, recalls."""
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import request
+
+from ... import jobs
+from ...workflow import exchange_in, exchange_out
+from ...workflow.submission import today_vn
+from ..context import actor, db, require, services, signed_in
+from ..downloads import file_response
+from ..errors import respond
+from . import bp
+
+SECURITY = "BearerAuth"
+
+
+class ReceivedOut(Schema):
+    kind = String(metadata={"description": "document | status | business"})
+    ids = List(Integer())
+
+
+class StatusOut(Schema):
+    direction = String()
+    status_code = String()
+    description = String()
+    organ_id = String()
+    staff = String()
+    department = String()
+    message_time = DateTime()
+    delivery = String()
+
+
+class IncomingOut(Schema):
+    id = Integer()
+    organisation_id = Integer()
+    organisation = String(attribute="organisation.name")
+    year = Integer()
+    arrival_number = Integer()
+    received_at = DateTime()
+    edxml_document_id = String()
+    sender_code = String()
+    sender_name = String()
+    doc_number = String()
+    promulgation_date = Date()
+    type_name = String()
+    subject = String()
+    signer_name = String()
+    signer_position = String()
+    due_date = Date(allow_none=True)
+    page_amount = Integer()
+    status = String()
+    last_status_code = String()
+    pending_business = String()
+    business_reason = String()
+    signatures_ok = Boolean(attribute="validation.ok")
+
+
+class IncomingDetailOut(IncomingOut):
+    statuses = List(Nested(StatusOut))
+
+
+class IncomingListOut(Schema):
+    year = Integer()
+    items = List(Nested(IncomingOut))
+
+
+class IncomingQuery(Schema):
+    year = Integer(validate=Range(2000, 2100))
+    q = String(load_default="", validate=Length(max=200))
+
+
+class StatusIn(Schema):
+    code = String(required=True, validate=OneOf(list(exchange_in.CLERK_CODES)))
+    description = String(load_default="", validate=Length(max=2000))
+
+
+class AnswerIn(Schema):
+    agree = Boolean(required=True)
+
+
+class BusinessIn(Schema):
+    kind = String(required=True, validate=OneOf(list(exchange_out.BUSINESS_KINDS)))
+    reason = String(required=True, validate=Length(min=1, max=2000))
+    secret = String(required=True, validate=Length(min=1, max=256))
+
+
+class StatusesOut(Schema):
+    items = List(Nested(StatusOut))
+
+
+@bp.post("/incoming/edxml")
+@bp.output(ReceivedOut, status_code=201)
+@bp.doc(summary="Nhận gói tin edXML (văn bản hoặc thông điệp trạng thái) từ hệ thống khác", security=SECURITY,
+        description="Thân yêu cầu là gói tin XML (application/xml) theo QCVN 102:2016.")
+def receive_edxml():
+    p = require("exchange.receive")
+    data = request.get_data(cache=False)
+    if not data:
+        return respond(422, "Thân yêu cầu phải là gói tin edXML.")
+    got = exchange_in.receive(db(), services(), p, actor(), data)
+    return {"kind": got.kind, "ids": list(got.ids)}
+
+
+@bp.get("/incoming")
+@bp.input(IncomingQuery, location="query", arg_name="query")
+@bp.output(IncomingListOut)
+@bp.doc(summary="Sổ đăng ký văn bản đến theo năm (tìm theo trích yếu, số, nơi gửi, nội dung)", security=SECURITY)
+def incoming_register(query):
+    year = query.get("year") or today_vn().year
+    return {"year": year, "items": exchange_in.register(db(), signed_in(), year, query["q"])}
+
+
+@bp.get("/incoming/<int:incoming_id>")
+@bp.doc(summary="Một văn bản đến và các trạng thái đã gửi lại", security=SECURITY,
+        responses={200: "Văn bản đến, kèm các trạng thái (IncomingDetailOut)"})
+def incoming_detail(incoming_id: int):
+    row = exchange_in.get_incoming(db(), signed_in(), incoming_id)
+    return {**IncomingOut().dump(row), "statuses": StatusOut(many=True).dump(exchange_in.statuses(db(), row.id))}
+
+
+@bp.get("/incoming/<int:incoming_id>/file")
+@bp.doc(summary="Tệp PDF của văn bản đến", security=SECURITY)
+def incoming_file(incoming_id: int):
+    row, pdf = exchange_in.pdf_of(db(), services(), signed_in(), incoming_id)
+    return file_response(pdf, "application/pdf", f"{row.doc_number}.pdf")
+
+
+@bp.post("/incoming/<int:incoming_id>/status")
+@bp.input(StatusIn, arg_name="body")
+@bp.output(StatusOut, status_code=201)
+@bp.doc(summary="Báo trạng thái xử lý cho nơi gửi (04 phân công, 05 đang xử lý, 06 hoàn thành)", security=SECURITY)
+def incoming_status(incoming_id: int, body):
+    return exchange_in.mark(db(), services(), signed_in(), actor(), incoming_id, body["code"], body["description"])
+
+
+@bp.post("/incoming/<int:incoming_id>/answer")
+@bp.input(AnswerIn, arg_name="body")
+@bp.output(IncomingOut)
+@bp.doc(summary="Đồng ý (15) hoặc từ chối (16) yêu cầu thu hồi/cập nhật/thay thế của nơi gửi", security=SECURITY)
+def incoming_answer(incoming_id: int, body):
+    return exchange_in.answer_business(db(), services(), signed_in(), actor(), incoming_id, body["agree"])
+
+
+@bp.get("/dispatches/<int:dispatch_id>/edxml")
+@bp.doc(summary="Gói tin edXML đã gửi của một lượt gửi liên thông", security=SECURITY,
+        responses={200: "Gói tin edXML (application/xml)"})
+def dispatch_package(dispatch_id: int):
+    data = exchange_out.package_of(db(), services(), signed_in(), dispatch_id)
+    return file_response(data, "application/xml", f"edxml-{dispatch_id}.xml")
+
+
+@bp.get("/dispatches/<int:dispatch_id>/statuses")
+@bp.output(StatusesOut)
+@bp.doc(summary="Trạng thái nơi nhận đã báo về cho một lượt gửi liên thông", security=SECURITY)
+def dispatch_statuses(dispatch_id: int):
+    exchange_out.dispatch_for(db(), signed_in(), dispatch_id)
+    return {"items": exchange_out.statuses_of(db(), dispatch_id)}
+
+
+@bp.post("/dispatches/<int:dispatch_id>/business")
+@bp.input(BusinessIn, arg_name="body")
+@bp.output(StatusesOut, status_code=202)
+@bp.doc(summary="Thu hồi, cập nhật hoặc thay thế văn bản đã gửi liên thông", security=SECURITY)
+def dispatch_business(dispatch_id: int, body):
+    d = exchange_out.send_business(db(), services(), signed_in(), actor(), dispatch_id, body["kind"],
+                                   body["reason"], body["secret"])
+    jobs.enqueue_deliveries([d.id])
+    return {"items": exchange_out.statuses_of(db(), dispatch_id)}
