@@ -68,6 +68,11 @@ class ReportUnit:
         return cls(o, frozenset({o.unit_org_id} | ({partner.id} if partner else set())))
 
 
+def incoming_scope(p: Principal) -> frozenset[int] | None:
+    """Organisations whose incoming register the principal sees (None: all, for admins)."""
+    return None if p.has("admin") else p.scope
+
+
 def _own_org_clerk(p: Principal, org: Any) -> bool:
     """A clerk of exactly this organisation (not of a parent): only they use its seal and key."""
     org_id = org if isinstance(org, int) else getattr(org, "id", None)
@@ -173,6 +178,7 @@ RULES: dict[str, Rule] = {
     # edXML exchange: packages come in through a clerk's (or the hub's service) account; each
     # incoming document belongs to the organisation it was addressed to.
     "exchange.receive": lambda p, _: p.has("admin", "clerk"),
+    "exchange.deliver_to": lambda p, org: p.has("admin") or (p.has("clerk") and org.id in p.scope),
     "incoming.list": lambda p, _: p.has("admin", "clerk", "archivist"),
     "incoming.view": lambda p, r: p.has("admin") or (p.has("clerk", "archivist") and r.organisation_id in p.scope),
     "incoming.process": lambda p, r: p.has("clerk") and r.organisation_id in p.scope,

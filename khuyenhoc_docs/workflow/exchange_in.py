@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import audit, edxml
-from ..access import Principal, ensure
+from ..access import Principal, can, ensure, incoming_scope
 from ..audit import Actor
 from ..db import utcnow
 from ..edxml import EdxmlInvalid
@@ -122,7 +122,7 @@ def receive(session: Session, svc: Services, p: Principal | None, actor: Actor, 
     codes = {o.organ_id for o in pkg.header.recipients}
     orgs = [o for o in session.scalars(select(Organisation).where(Organisation.code.in_(codes),
                                                                   Organisation.code != ""))
-            if p is None or p.has("admin") or o.id in p.scope]
+            if p is None or can(p, "exchange.deliver_to", o)]
     if not orgs:
         raise PackageRefused("Gói tin không gửi tới cơ quan, tổ chức nào của hệ thống này (mã định danh nơi nhận).")
     if pkg.business.doc_type != edxml.NEW:
@@ -277,8 +277,9 @@ def register(session: Session, p: Principal, year: int, query: str = "") -> list
     """The incoming register of a year for the principal's organisations, newest first."""
     ensure(p, "incoming.list")
     stmt = select(IncomingDocument).where(IncomingDocument.year == year)
-    if not p.has("admin"):
-        stmt = stmt.where(IncomingDocument.organisation_id.in_(p.scope))
+    scope = incoming_scope(p)
+    if scope is not None:
+        stmt = stmt.where(IncomingDocument.organisation_id.in_(scope))
     if query:
         like = f"%{query.strip()[:200]}%"
         stmt = stmt.where(or_(IncomingDocument.subject.ilike(like), IncomingDocument.code_notation.ilike(like),
