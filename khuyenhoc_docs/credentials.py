@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from .db import rowcount
 from .errors import ValidationFailed
 from .models import Organisation, OrganisationCredential, SigningCredential, User
+from .pki_store import DemoPki
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
 from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource
 from .signing.pki import CertKey, RevocationUrls, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
@@ -31,6 +32,29 @@ def _replace_active(session: Session, user: User, cred: SigningCredential) -> Si
     session.execute(update(SigningCredential).where(SigningCredential.user_id == user.id).values(active=False))
     session.add(cred)
     session.flush()
+    return cred
+
+
+def user_named(session: Session, username: str) -> User | None:
+    """The account called ``username`` (for operator commands)."""
+    return session.scalar(select(User).where(User.username == username))
+
+
+def active_certificate_of(session: Session, username: str) -> x509.Certificate | None:
+    """The certificate of a user's active signing credential, if any."""
+    user = user_named(session, username)
+    cred = active_credential(session, user) if user else None
+    return x509.load_pem_x509_certificate(cred.cert_pem.encode()) if cred and cred.cert_pem else None
+
+
+def reissue_demo_credential(session: Session, pki: DemoPki, username: str, hierarchy: str,
+                            passphrase: str) -> SigningCredential | None:
+    """Operator command: a new demo certificate for ``username`` under a demo hierarchy. Commits."""
+    user = user_named(session, username)
+    if user is None:
+        return None
+    cred = issue_demo_credential(session, pki.ca_by_id(hierarchy), user, passphrase, urls=pki.urls(hierarchy))
+    session.commit()
     return cred
 
 

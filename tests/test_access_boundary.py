@@ -25,7 +25,8 @@ ASKS = {"require", "signed_in", "principal", "can", "ensure"}
 #: endpoints anyone may call (the authz matrix checks what they answer)
 PUBLIC = {"static", "auth.login", "auth.logout", "home.root", "health.health", "health.ready", "health.healthz", "ack.landing",
           "ack.download", "ack.confirm", "api.issue_token", "openapi.spec", "openapi.docs",
-          "openapi.redoc", "openapi.swagger_ui", "openapi.static"}
+          "openapi.redoc", "openapi.swagger_ui", "openapi.static",
+          "public_verify.record"}  # /v/<code>: anyone with a copy may check it (rate- and size-limited)
 
 
 def _root(node: ast.AST) -> ast.AST:

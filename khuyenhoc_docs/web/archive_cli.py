@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import select
 
 
 def register_archive_cli(app: Flask) -> None:
@@ -44,19 +43,14 @@ def register_archive_cli(app: Flask) -> None:
     @click.option("--reason", default="key_compromise", show_default=True)
     def pki_revoke(username: str, at: str, reason: str) -> None:
         """Revoke the demo certificate of a user's active credential."""
-        from cryptography import x509
-
-        from ..credentials import active_credential
-        from ..models import User
+        from ..credentials import active_certificate_of
         from ..pki_store import revoke
 
         svc = current_app.extensions["khd.services"]
         with current_app.extensions["khd.sessions"]() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            cred = active_credential(session, user) if user else None
-            if cred is None or not cred.cert_pem:
-                raise click.ClickException(f"no certificate for {username}")
-            cert = x509.load_pem_x509_certificate(cred.cert_pem.encode())
+            cert = active_certificate_of(session, username)
+        if cert is None:
+            raise click.ClickException(f"no certificate for {username}")
         when = datetime.fromisoformat(at).astimezone(timezone.utc) if at else None
         rev = revoke(svc.settings.pki_dir, cert, at=when, reason=reason)
         click.echo(f"revoked serial {rev.serial:x} at {rev.revoked_at.isoformat()} ({rev.reason})")
@@ -67,16 +61,11 @@ def register_archive_cli(app: Flask) -> None:
                   help="cd: the second demo hierarchy, like the political system's 'chuyên dùng' CA.")
     def pki_issue(username: str, hierarchy: str) -> None:
         """Issue a new demo certificate (PKCS#12 under the demo password) to a user."""
-        from ..credentials import issue_demo_credential
-        from ..models import User
+        from ..credentials import reissue_demo_credential
 
         svc = current_app.extensions["khd.services"]
         with current_app.extensions["khd.sessions"]() as session:
-            user = session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise click.ClickException(f"no user {username}")
-            pki = svc.demo_pki
-            cred = issue_demo_credential(session, pki.ca_by_id(hierarchy), user, svc.settings.demo_password,
-                                         urls=pki.urls(hierarchy))
-            session.commit()
-            click.echo(f"issued: {cred.subject}")
+            cred = reissue_demo_credential(session, svc.demo_pki, username, hierarchy, svc.settings.demo_password)
+        if cred is None:
+            raise click.ClickException(f"no user {username}")
+        click.echo(f"issued: {cred.subject}")
