@@ -1,7 +1,7 @@
 """CLI: `archive refresh` (B-LTA document timestamps) and `pki revoke` / `pki issue` (demo PKI)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app
@@ -51,7 +51,7 @@ def register_archive_cli(app: Flask) -> None:
             cert = active_certificate_of(session, username)
         if cert is None:
             raise click.ClickException(f"no certificate for {username}")
-        when = datetime.fromisoformat(at).astimezone(timezone.utc) if at else None
+        when = datetime.fromisoformat(at).astimezone(UTC) if at else None
         rev = revoke(svc.settings.pki_dir, cert, at=when, reason=reason)
         click.echo(f"revoked serial {rev.serial:x} at {rev.revoked_at.isoformat()} ({rev.reason})")
 
