@@ -26,7 +26,10 @@ def worker(data_dir, async_server, async_app):
     env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "test-secret",
            "KHD_ASYNC_SIGN_URL": async_server.url, "KHD_ASYNC_SIGN_CLIENT_ID": "khd-sp",
            "KHD_ASYNC_SIGN_CLIENT_SECRET": "sp-secret", "KHD_REMOTE_POLL_SECONDS": "0.3",
-           "KHD_REMOTE_TIMEOUT": "3"}
+           "KHD_REMOTE_TIMEOUT": "3",
+           # the same live demo PKI as the app (B-LT signing fetches its OCSP/CRL and TSA)
+           "KHD_PKI_URL": async_app.config["KHD_SETTINGS"].pki_url,
+           "KHD_DEMO_PKI_DIR": str(async_app.config["KHD_SETTINGS"].demo_pki_dir)}
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([str(CONSUMER), "khuyenhoc_docs.jobs.huey", "-w", "2", "-k", "thread", "-d", "0.1"],
                             env=env, cwd=Path(__file__).resolve().parents[2], stdout=log, stderr=subprocess.STDOUT,
