@@ -125,7 +125,10 @@ RULES: dict[str, Rule] = {
     "document.submit": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.withdraw": lambda p, d: p.has("clerk") and p.in_scope(d),
     "document.issue": lambda p, d: p.has("clerk") and p.in_scope(d),
-    "document.sign": lambda p, d: p.has("chair") and is_my_turn(p, d),
+    # A pending signer may sign; whether their turn has come (sequential routing) is answered by
+    # the signing workflow with a 409 naming who signs first, and by "document.sign_now" for pages.
+    "document.sign": lambda p, d: p.has("chair") and my_pending_signature(p, d) is not None,
+    "document.sign_now": lambda p, d: p.has("chair") and is_my_turn(p, d),
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     # The organisation's digital signature: number + seal by the lead's clerk, seal by the partner's.
     "document.seal": lambda p, d: _own_org_clerk(p, d.lead_org_id) or _own_org_clerk(p, d.partner_org_id),

@@ -49,6 +49,9 @@ def pg_app(pg, tmp_path, converter_endpoints):
     migrate.upgrade(url)
     overrides = {"database_url": url, "converter_endpoints": converter_endpoints}
     app = make_app(tmp_path / "data", **overrides)
+    # spawned workers do not run the session fixtures: hand them the same live demo PKI
+    settings = app.config["KHD_SETTINGS"]
+    overrides |= {"pki_url": settings.pki_url, "demo_pki_dir": str(settings.demo_pki_dir)}
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     yield app, {"data_dir": str(tmp_path / "data"), **overrides}

@@ -105,7 +105,7 @@ def details(session: Session, svc: Services, doc: Document) -> DocumentDetails:
 def sign_place(svc: Services, p: Principal, doc: Document, pdf: bytes | None = None) -> FieldPlace | None:
     """Where the viewing chair signs, when it is their turn: the preview opens (and frames) it there."""
     mine = my_pending_signature(p, doc)
-    if mine is None or doc.pdf_object is None or not can(p, "document.sign", doc):
+    if mine is None or doc.pdf_object is None or not can(p, "document.sign_now", doc):
         return None
     return find_field(pdf if pdf is not None else objects.read(svc.store, doc.pdf_object), mine.field_name)
 
