@@ -18,8 +18,6 @@ from signxml.verifier import SignatureConfiguration
 from . import EdxmlInvalid
 from .xml import DS_NS
 
-PrivateKey = object  # a cryptography RSA or EC private key
-
 
 @dataclass(frozen=True)
 class SignedEnvelope:
