@@ -28,8 +28,15 @@ def main() -> None:
     args = parser.parse_args()
 
     from khuyenhoc_docs.pki_store import ensure_demo_pki
-    from khuyenhoc_docs.signing import Pkcs12KeySource, issue_signing_cert, locate_signature_boxes, prepare_fields
-    from khuyenhoc_docs.signing import sign_document, to_pkcs12, validate_pdf
+    from khuyenhoc_docs.signing import (
+        Pkcs12KeySource,
+        issue_signing_cert,
+        locate_signature_boxes,
+        prepare_fields,
+        sign_document,
+        to_pkcs12,
+        validate_pdf,
+    )
     from khuyenhoc_docs.signing.ltv import add_document_timestamp, lt_validation_context
     from khuyenhoc_docs.signing.tsa import http_timestamper
     from tests.services.pki import PkiServer

@@ -28,6 +28,7 @@ from sqlalchemy import select  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from batch_sign_bench import PASSWORD, clone_documents, token  # noqa: E402
+
 from khuyenhoc_docs import create_app, migrate  # noqa: E402
 from khuyenhoc_docs.credentials import register_remote  # noqa: E402
 from khuyenhoc_docs.models import User  # noqa: E402

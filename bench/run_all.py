@@ -336,7 +336,8 @@ def main() -> None:
         r = sub_bench("remote_sign_bench.py", ["--n", "10" if args.quick else "30"])
         row("remote signing (CSC test server) per signature: batch / single vs PKCS#12",
             f"{r['csc_batch']:.0f} / {r['csc_single']:.0f} ms vs {r['pkcs12_batch']:.0f} ms",
-            f"overhead {r['csc_batch'] - r['pkcs12_batch']:+.0f} ms batched, {r['csc_single'] - r['pkcs12_batch']:+.0f} ms single")
+            f"overhead {r['csc_batch'] - r['pkcs12_batch']:+.0f} ms batched, "
+            f"{r['csc_single'] - r['pkcs12_batch']:+.0f} ms single")
         search = sub_bench("search_bench.py", ["--n", "5000" if args.quick else "100000"])
         for result in search["results"]:
             fts = [t for q in result["queries"] for t in q["fts_ms"]]

@@ -114,8 +114,8 @@ def _current_signatures(session: Session, hit: RevisionHash) -> int:
 
 def _later(session: Session, hit: RevisionHash) -> bool:
     """Does the record's current PDF extend this stored PDF (same bytes, more revisions)?"""
-    return session.scalar(select(func.count()).select_from(RevisionHash).where(
-        RevisionHash.object_id == hit.document.pdf_object_id, RevisionHash.sha256 == hit.sha256)) > 0
+    return (session.scalar(select(func.count()).select_from(RevisionHash).where(
+        RevisionHash.object_id == hit.document.pdf_object_id, RevisionHash.sha256 == hit.sha256)) or 0) > 0
 
 
 def match_upload(session: Session, pdf: bytes) -> ArchiveMatch:
@@ -127,18 +127,18 @@ def match_upload(session: Session, pdf: bytes) -> ArchiveMatch:
     # archive timestamp) are stored too, but a copy of one is an earlier revision of the record.
     current = [h for h in hits if h.object_id == h.document.pdf_object_id]
     for hit in current or hits:
-        base = dict(document_id=hit.document_id, doc_number=hit.document.doc_number, version=hit.version)
         if hit.final and (current or hit.object_id == hit.document.pdf_object_id or not _later(session, hit)):
-            return ArchiveMatch("identical", **base)
+            return ArchiveMatch("identical", hit.document_id, hit.document.doc_number, hit.version)
         missing = _current_signatures(session, hit) - hit.signatures
-        return ArchiveMatch("earlier_revision", **base, missing_signatures=max(missing, 0))
+        return ArchiveMatch("earlier_revision", hit.document_id, hit.document.doc_number, hit.version,
+                            missing_signatures=max(missing, 0))
     ends = revision_ends(pdf)
     for i in range(len(ends) - 1, -1, -1):  # the longest shared prefix wins
         digest = hashlib.sha256(pdf[:ends[i]]).hexdigest()
-        hit = session.scalars(select(RevisionHash).where(RevisionHash.sha256 == digest)
-                              .order_by(RevisionHash.id.desc())).first()
-        if hit is not None:
-            return ArchiveMatch("modified", document_id=hit.document_id, doc_number=hit.document.doc_number,
-                                version=hit.version, revisions_after=len(ends) - 1 - i,
+        prefix = session.scalars(select(RevisionHash).where(RevisionHash.sha256 == digest)
+                                 .order_by(RevisionHash.id.desc())).first()
+        if prefix is not None:
+            return ArchiveMatch("modified", document_id=prefix.document_id, doc_number=prefix.document.doc_number,
+                                version=prefix.version, revisions_after=len(ends) - 1 - i,
                                 bytes_after_eof=len(pdf) > ends[-1])
     return ArchiveMatch("unknown")

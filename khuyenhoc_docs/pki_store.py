@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -143,7 +143,7 @@ def revoke(pki_dir: Path, cert: x509.Certificate, *, at: datetime | None = None,
     ca_id = next((i for i in CA_IDS if pki.ca_by_id(i).cert.subject == cert.issuer), None)
     if ca_id is None:
         raise ValueError("certificate not issued by a demo CA")
-    when = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    when = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     path = pki_dir / "revoked.json"
     with open(pki_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from datetime import datetime
 
 from cryptography import x509
 from pyhanko.sign.timestamps import TimeStamper
@@ -39,8 +38,8 @@ def s3_store_options(s: Settings) -> S3StoreOptions:
                           bucket=s.s3_bucket, secure=s.s3_secure)
 
 if TYPE_CHECKING:
-    from .signing.validation import ValidationReport
     from .secretbox import SecretBox
+    from .signing.validation import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class Services:
         return hashlib.sha256(b"khd-ack-links|" + ensure_secret_key(self.settings).encode()).digest()
 
     @cached_property
-    def secret_box(self) -> "SecretBox":
+    def secret_box(self) -> SecretBox:
         """Encrypts stored credential secrets with a key derived from the app secret."""
         from .secretbox import SecretBox
 

@@ -2,7 +2,7 @@
 verification API answers at a past or future time."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -57,12 +57,12 @@ def test_archive_refresh_twice_adds_exactly_one_timestamp(app, client):
 def test_verification_at_a_past_or_future_time(app, client):
     doc_id, h = _signed(client)
     assert app.test_cli_runner().invoke(args=["archive", "refresh", "--horizon-days", "4000"]).exit_code == 0
-    later = (datetime.now(timezone.utc) + timedelta(days=365 * 11)).date().isoformat()
+    later = (datetime.now(UTC) + timedelta(days=365 * 11)).date().isoformat()
     report = client.get(f"/api/v1/documents/{doc_id}/verification?at={later}", headers=h).get_json()
     assert report["ok"], report["summary"]
     assert report["validated_at"].startswith(later)
     assert all(s["level"] == "B-LTA" for s in report["signatures"])
-    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date().isoformat()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     before = client.get(f"/api/v1/documents/{doc_id}/verification?at={yesterday}", headers=h).get_json()
     assert before["ok"] is False
     bad = client.get(f"/api/v1/documents/{doc_id}/verification?at=mai-kia", headers=h)

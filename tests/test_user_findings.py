@@ -5,7 +5,7 @@ import csv
 import io
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -91,7 +91,7 @@ def test_item2_register_dates_are_vietnam_days(app, client):
                                                 client.get(f"/documents/{doc_id}/dispatches").get_data(as_text=True))}
     assert client.post(f"/documents/{doc_id}/issue", data={"csrf_token": token, **channels}).status_code == 302
     year = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["issue_date"][:4]
-    late_evening = datetime(int(year), 12, 1, 23, 30, tzinfo=timezone.utc)  # 02/12 06:30 in Vietnam
+    late_evening = datetime(int(year), 12, 1, 23, 30, tzinfo=UTC)  # 02/12 06:30 in Vietnam
     with app.extensions["khd.sessions"]() as s:
         for d in s.scalars(select(Dispatch).where(Dispatch.document_id == doc_id)):
             d.sent_at = late_evening

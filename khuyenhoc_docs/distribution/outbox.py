@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -50,7 +50,7 @@ def write(directory: Path, options: MailOptions, mail: OutgoingMail, *, message_
     """Store the message (raises ``InvalidRecipient`` like ``send_mail``); returns its Message-ID."""
     msg = build_message(options, mail, message_id=message_id)
     directory.mkdir(parents=True, exist_ok=True)
-    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(6)}"
     tmp = directory / f".{name}.tmp"
     tmp.write_bytes(msg.as_bytes())
     os.replace(tmp, directory / f"{name}.eml")  # readers never see half a message
@@ -66,7 +66,9 @@ def _path(directory: Path, message_id: str) -> Path | None:
 
 def _parse(path: Path) -> EmailMessage:
     with path.open("rb") as fh:
-        return BytesParser(policy=policy.default).parse(fh)  # type: ignore[return-value]
+        message = BytesParser(policy=policy.default).parse(fh)
+    assert isinstance(message, EmailMessage)  # policy.default builds EmailMessage
+    return message
 
 
 def _summary(message_id: str, msg: EmailMessage) -> OutboxMessage:
@@ -106,4 +108,6 @@ def attachment(directory: Path, message_id: str, index: int) -> tuple[bytes, str
     if not 0 <= index < len(parts):
         return None
     part = parts[index]
-    return part.get_payload(decode=True) or b"", part.get_content_type(), part.get_filename() or f"tep-{index + 1}"
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    return data, part.get_content_type(), part.get_filename() or f"tep-{index + 1}"

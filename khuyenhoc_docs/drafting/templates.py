@@ -297,8 +297,8 @@ def _check_ast(env: Environment, part: str, tree: nodes.Template) -> None:
                               f"{part}.", code="forbidden")
     if any(loop.recursive for loop in tree.find_all(nodes.For)):
         raise TemplateInvalid("Mẫu dùng vòng lặp đệ quy (recursive), không được phép.", code="forbidden")
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+    for access in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        name = access.attr if isinstance(access, nodes.Getattr) else getattr(getattr(access, "arg", None), "value", None)
         if name in _FORMAT_ATTRS:
             raise TemplateInvalid(f"Mẫu dùng phương thức định dạng chuỗi ({name}), không được phép, trong {part}.",
                                   code="forbidden")

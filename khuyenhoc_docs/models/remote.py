@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,14 +30,14 @@ class SigningRequest(Base):
     # The code the signer's phone shows for this transaction (async provider), to compare.
     tran_code: Mapped[str] = mapped_column(String(64), default="")
     # CSC signature activation data, encrypted (secretbox); dropped once used.
-    sad_enc: Mapped[Optional[str]] = mapped_column(Text)
+    sad_enc: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[aware_ts]
     created_at: Mapped[created_ts]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")
     credential: Mapped[SigningCredential] = relationship()
-    items: Mapped[list["SigningRequestItem"]] = relationship(
+    items: Mapped[list[SigningRequestItem]] = relationship(
         back_populates="request", order_by="SigningRequestItem.id", cascade="all, delete-orphan"
     )
 
@@ -55,7 +54,7 @@ class SigningRequestItem(Base):
     status: Mapped[str40] = mapped_column(default=PENDING)
     message: Mapped[str] = mapped_column(String(2000), default="")
     base_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
-    prepared_pdf: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    prepared_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     region_start: Mapped[int] = mapped_column(default=0)
     region_end: Mapped[int] = mapped_column(default=0)
     document_digest: Mapped[bytes] = mapped_column(LargeBinary)

@@ -93,11 +93,11 @@ def prepare_external(
     certify: bool,
     stamp: StampInfo,
     reason: str | None,
-    options: SignOptions = SignOptions(),
+    options: SignOptions | None = None,
 ) -> PreparedSignature:
     """Fill the field's appearance and reserve the signature; return the data to sign remotely."""
     return asyncio.run(_prepare(pdf, field_name, to_asn1_cert(cert), chain, timestamper, certify, stamp,
-                                reason, options))
+                                reason, options or SignOptions()))
 
 
 async def _prepare(pdf, field_name, cert, chain, timestamper, certify, stamp, reason,
@@ -133,6 +133,7 @@ async def _prepare(pdf, field_name, cert, chain, timestamper, certify, stamp, re
     except (PyHankoSigningError, PdfError) as exc:
         raise SigningError(detail=repr(exc)) from exc
     assert signer.captured is not None
+    assert isinstance(output, io.BytesIO)  # no output stream given: pyHanko writes to memory
     return PreparedSignature(prepared_pdf=output.getvalue(), region_start=digest.reserved_region_start,
                              region_end=digest.reserved_region_end, document_digest=digest.document_digest,
                              tbs=signer.captured, md_algorithm=options.md_algorithm)

@@ -33,7 +33,7 @@ def public_url(base_url: str, code: str) -> str:
 def normalise_code(value: str) -> str:
     """What a person typed (lower case, no dash, O for 0...) → the canonical code."""
     cleaned = value.strip().upper().replace("-", "").replace(" ", "")
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if len(cleaned) != 8 or any(c not in _ALPHABET for c in cleaned):
         return ""
     return f"{cleaned[:4]}-{cleaned[4:]}"

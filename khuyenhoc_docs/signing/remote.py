@@ -118,7 +118,7 @@ class CscClient:
                 return await coro_fn(session, info)
         except SigningError:
             raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise _unreachable(exc, self.endpoint.timeout) from exc
         except (PyHankoSigningError, KeyError, ValueError, TypeError) as exc:
             cause = exc.__cause__

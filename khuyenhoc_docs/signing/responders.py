@@ -4,7 +4,7 @@ PKI server puts them behind HTTP."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from asn1crypto import keys as asn1_keys
@@ -32,13 +32,16 @@ _REASONS = {
 
 
 class RevokedEntry(Protocol):
-    serial: int
-    revoked_at: datetime
-    reason: str
+    @property
+    def serial(self) -> int: ...
+    @property
+    def revoked_at(self) -> datetime: ...
+    @property
+    def reason(self) -> str: ...
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0) - SKEW
+    return datetime.now(UTC).replace(microsecond=0) - SKEW
 
 
 def build_crl(ca: CertKey, revoked: Mapping[int, RevokedEntry], *, now: datetime | None = None) -> bytes:
@@ -108,7 +111,7 @@ def tsa_response(stamper: DemoTimeStamper, request_der: bytes) -> bytes:
     """RFC 3161 TimeStampResp (DER) for a TimeStampReq (DER)."""
     try:
         req = tsp.TimeStampReq.load(request_der)
-        req.native  # parse fully: reject garbage here, not deep inside the signer
+        _ = req.native  # parse fully: reject garbage here, not deep inside the signer
     except (ValueError, TypeError) as exc:
         raise ValueError("malformed TimeStampReq") from exc
     return stamper.request_tsa_response(req).dump()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -58,6 +58,8 @@ def _urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
 
 
 def _verify(key: Any, signature: bytes, data: bytes, algorithm: hashes.HashAlgorithm | None) -> bool:
+    if algorithm is None:  # Ed25519/Ed448 responders: not used by the CAs we trust
+        return False
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, data, ec.ECDSA(algorithm))
@@ -117,7 +119,8 @@ def _from_crl(der: bytes, cert: x509.Certificate, issuer: x509.Certificate, *, e
         crl = x509.load_der_x509_crl(der)
     except ValueError:
         return None
-    if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):
+    # The issuer's key types are the ones a CRL can be signed with (cryptography's unions differ in width).
+    if crl.issuer != issuer.subject or not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
         return None
     entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
     if entry is None:
@@ -170,7 +173,7 @@ def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, *,
     if revoked:
         return revoked[0]
     if found:
-        return max(found, key=lambda s: s.produced_at or datetime.min.replace(tzinfo=timezone.utc))
+        return max(found, key=lambda s: s.produced_at or datetime.min.replace(tzinfo=UTC))
     if not (ocsp_urls or crl_urls):
         return RevocationStatus(NOT_PUBLISHED)
     return RevocationStatus(UNAVAILABLE, url=(ocsp_urls or crl_urls)[0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
@@ -15,16 +15,16 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
 from ..labels_vi import enum_label, signature_field_label
 from . import InvalidPdf
 from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
-from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, RevocationStatus, check_revocation
 from .report_vi import REASONS_VI, REVOCATION_WARNING, VN_TZ, key_usage_vi
+from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, RevocationStatus, check_revocation
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         cert = emb.signer_cert
     except Exception:  # malformed CMS
         cert = None
-    base = dict(
+    base: dict[str, Any] = dict(
         field_name=str(emb.field_name), kind=kind, docmdp_permission=perm,
         signer_cn=_name_attr(cert, "common_name") if cert else None,
         organisation=_name_attr(cert, "organization_name") if cert else None,
@@ -230,12 +230,14 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
     trust_problem = None
     if not st.trusted:
         indic = st.trust_problem_indic
-        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
+        # AdESSubIndic is typed as a protocol; its values are enum members
+        trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"  # type: ignore[attr-defined]
     problems += _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
     if signing_time is not None and ts_valid:
         if signing_time > ctx.at:
             problems.append(f"Chữ ký được tạo lúc {_vn(signing_time)}, sau thời điểm kiểm tra.")
         else:
+            assert tsv is not None  # ts_valid is only set from a timestamp
             tsa_until = tsv.signing_cert.not_valid_after
             until = _evidence_until(signing_time, tsa_until, emb.signed_revision, ctx)
             if until < ctx.at:
@@ -380,7 +382,7 @@ def validate_pdf(
     answered. Raises ``InvalidPdf`` for non-PDF, encrypted or truncated input."""
     reader = _open(pdf)
     roots = [to_asn1_cert(c) for c in trust_roots]
-    moment = at or datetime.now(timezone.utc)
+    moment = at or datetime.now(UTC)
     ocsps, crls = _dss(reader)
     ctx = _Context(roots=roots, at=moment, online=online, ocsps=ocsps, crls=crls, doc_stamps=[])
     stamps = _doc_stamps(reader, ctx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import login_required
+
 from ..errors import DomainError
 from ..workflow import batch, remote_signing
 from . import remote_views

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,7 +79,7 @@ def refresh(session: Session, svc: Services, actor: Actor, *, horizon_days: int,
 
     Idempotent: a new timestamp is kept only if its TSA certificate outlives the newest one
     already in the file, so a second run right after the first adds nothing."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     horizon = now + timedelta(days=horizon_days)
     result = RefreshResult()
     ids = list(session.scalars(select(Document.id).where(Document.pdf_object_id.is_not(None))

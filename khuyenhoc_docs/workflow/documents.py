@@ -12,8 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..access import (Principal, can, ensure, in_scope_clause, is_my_turn, my_pending_signature,
-                      visible_documents_clause)
+from ..access import Principal, can, ensure, in_scope_clause, is_my_turn, my_pending_signature, visible_documents_clause
 from ..audit import Actor
 from ..db import rowcount
 from ..errors import NotFound, ValidationFailed

@@ -28,8 +28,7 @@ from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.external import PreparedSignature, finish_external, prepare_external
 from ..signing.keys import check_certificate
-from ..signing.remote import (AsyncConfirmClient, CscAuthorization, CscClient, ProviderUnreachable,
-                              RemoteEndpoint)
+from ..signing.remote import AsyncConfirmClient, CscAuthorization, CscClient, ProviderUnreachable, RemoteEndpoint
 from . import objects
 from .batch import BatchResult, check_ids, refusal_text, split_signable
 from .signing import SigningRefused, lock_for_signing, record_signature, stamp_for
@@ -184,7 +183,7 @@ def _send(session: Session, svc: Services, cred: SigningCredential, req: Signing
         req.sad_enc = svc.secret_box.seal(json.dumps({"sads": list(auth.sads), "batch": auth.batch}))
     else:
         req.tran_code = client.sign(req.transaction_id, _description(items),
-                                    [(str(i.id), h) for i, h in zip(items, hashes)])
+                                    [(str(i.id), h) for i, h in zip(items, hashes, strict=True)])
     session.commit()
 
 
@@ -210,7 +209,7 @@ def tick(session: Session, svc: Services, request_id: int) -> str:
         if isinstance(client, CscClient):
             box = json.loads(svc.secret_box.open(req.sad_enc or ""))
             raws = client.sign([i.tbs for i in pending], CscAuthorization(tuple(box["sads"]), box["batch"]))
-            signatures = {i.id: raw for i, raw in zip(pending, raws)}
+            signatures = {i.id: raw for i, raw in zip(pending, raws, strict=True)}  # a short answer is a failure
         else:
             status = client.status(req.transaction_id)
             if status.state == "pending":
@@ -249,8 +248,9 @@ def _finish_item(session: Session, svc: Services, req: SigningRequest, item: Sig
         return
     try:
         locked, sigs, mine = lock_for_signing(session, item.document_id, req.user_id, except_request=req.id)
-        item = session.get(SigningRequestItem, item_id, populate_existing=True)
-        assert item is not None
+        fresh = session.get(SigningRequestItem, item_id, populate_existing=True)
+        assert fresh is not None
+        item = fresh
         if item.status != "pending":  # another worker finished it meanwhile
             session.rollback()
             return
@@ -264,11 +264,11 @@ def _finish_item(session: Session, svc: Services, req: SigningRequest, item: Sig
                          item.certify, item.signed_at, via=req.kind, signing_request=req_id)
     except (DomainError, SignatureCoreError) as exc:
         session.rollback()
-        item = session.get(SigningRequestItem, item_id, populate_existing=True)
-        assert item is not None
-        if item.status == "pending":
-            item.status = "failed"
-            item.message = (getattr(exc, "message", None) or getattr(exc, "reason_vi", ""))[:2000]
+        failed = session.get(SigningRequestItem, item_id, populate_existing=True)
+        assert failed is not None
+        if failed.status == "pending":
+            failed.status = "failed"
+            failed.message = str(getattr(exc, "message", None) or getattr(exc, "reason_vi", ""))[:2000]
             session.commit()
 
 

@@ -2,8 +2,8 @@
 keys certified by the test data dir's demo CA, and an app pointed at them through KHD defaults."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select

@@ -6,8 +6,7 @@ from datetime import timedelta
 from khuyenhoc_docs.db import utcnow
 from khuyenhoc_docs.models import SigningRequest
 from tests.conftest import DEMO_PASSWORD, api_token
-from tests.remote.conftest import (HKH, TD, assert_valid_both, doc_status, new_submitted, pdf, sign, status,
-                                   submitted, worker_tick)
+from tests.remote.conftest import HKH, TD, assert_valid_both, doc_status, new_submitted, pdf, sign, status, submitted, worker_tick
 
 
 def start(client, doc_id: int) -> dict:

@@ -5,8 +5,21 @@ from sqlalchemy import select
 
 from khuyenhoc_docs.models import SigningCredential, SigningRequest
 from tests.conftest import DEMO_PASSWORD, api_token
-from tests.remote.conftest import (CSC_PIN, HKH, TD, assert_valid_both, chair_cert, doc_status, key_files,
-                                   new_submitted, pdf, sign, status, submitted, worker_tick)
+from tests.remote.conftest import (
+    CSC_PIN,
+    HKH,
+    TD,
+    assert_valid_both,
+    chair_cert,
+    doc_status,
+    key_files,
+    new_submitted,
+    pdf,
+    sign,
+    status,
+    submitted,
+    worker_tick,
+)
 
 
 def test_csc_signature_answers_202_then_the_worker_embeds_it(csc_app, tmp_path):

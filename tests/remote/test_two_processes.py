@@ -30,13 +30,12 @@ def worker(data_dir, async_server, async_app):
            # the same live demo PKI as the app (B-LT signing fetches its OCSP/CRL and TSA)
            "KHD_PKI_URL": async_app.config["KHD_SETTINGS"].pki_url,
            "KHD_DEMO_PKI_DIR": str(async_app.config["KHD_SETTINGS"].demo_pki_dir)}
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([str(CONSUMER), "khuyenhoc_docs.jobs.huey", "-w", "2", "-k", "thread", "-d", "0.1"],
-                            env=env, cwd=Path(__file__).resolve().parents[2], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    yield proc, log
-    stop_process_group(proc)
-    log.close()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([str(CONSUMER), "khuyenhoc_docs.jobs.huey", "-w", "2", "-k", "thread", "-d", "0.1"],
+                                env=env, cwd=Path(__file__).resolve().parents[2], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        yield proc, log
+        stop_process_group(proc)
 
 
 def wait_for(client, request_id: int, wanted: str, log, timeout: float = 60) -> dict:

@@ -12,15 +12,23 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from khuyenhoc_docs.accounts import NewUser, create_user
-from khuyenhoc_docs.models import (BackgroundJob, Document, IncomingDocument, Organisation, SigningCredential, SigningRequest,
-                                  TemplateVersion, User)
+from khuyenhoc_docs.models import (
+    BackgroundJob,
+    Document,
+    IncomingDocument,
+    Organisation,
+    SigningCredential,
+    SigningRequest,
+    TemplateVersion,
+    User,
+)
 from khuyenhoc_docs.recipients import document_recipients
 from khuyenhoc_docs.workflow.reports import ensure_obligations
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
@@ -167,7 +175,7 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
             job_id = job.id
             cred_id = s.scalar(select(SigningCredential.id).where(SigningCredential.user_id == chair_id))
             remote = SigningRequest(user_id=chair_id, credential_id=cred_id, kind="async_confirm", status="expired",
-                                    transaction_id="world-request", expires_at=datetime.now(timezone.utc))
+                                    transaction_id="world-request", expires_at=datetime.now(UTC))
             s.add(remote)
             s.commit()
             signing_request_id = remote.id

@@ -32,7 +32,7 @@ class PkiServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()
 
-    def start(self, timeout: float = 30.0) -> "PkiServer":
+    def start(self, timeout: float = 30.0) -> PkiServer:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "khuyenhoc_docs.pki_server", "--pki-dir", str(self.pki_dir),
              "--port", str(self.port)],

@@ -137,7 +137,7 @@ class ProviderServer:
         tmp.write_text(json.dumps(self._config), encoding="utf-8")
         os.replace(tmp, self.root / "config.json")
 
-    def start(self) -> "ProviderServer":
+    def start(self) -> ProviderServer:
         if self._proc is not None and self._proc.poll() is None:
             return self
         self._proc = subprocess.Popen(
@@ -180,7 +180,7 @@ class ProviderServer:
         resp.raise_for_status()
         return resp.json()
 
-    def __enter__(self) -> "ProviderServer":
+    def __enter__(self) -> ProviderServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

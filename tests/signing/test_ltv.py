@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from khuyenhoc_docs.pki_store import ensure_demo_pki, revocation_urls, revoke
+from khuyenhoc_docs.pki_store import ensure_demo_pki, revoke
 from khuyenhoc_docs.signing import Pkcs12KeySource, SigningError, create_demo_ca, issue_signing_cert, to_pkcs12
 from khuyenhoc_docs.signing.ltv import (
     add_document_timestamp,
@@ -125,7 +125,7 @@ def test_revoked_before_signing_is_invalid_with_the_reason(demo, prepared_pdf, p
     hoa = _chair(demo, HOA)
     signed = _sign(demo, prepared_pdf, hoa, demo.ca, "sig_hkh", HOA, certify=True)
     # a key compromise dated back before the signature (invalidity found later)
-    revoke(pki_server.pki_dir, hoa.cert, at=datetime.now(timezone.utc) - timedelta(hours=2))
+    revoke(pki_server.pki_dir, hoa.cert, at=datetime.now(UTC) - timedelta(hours=2))
     report = validate_pdf(signed, trust_roots=demo.roots)
     assert not report.ok
     assert "bị thu hồi" in report.summary and "trước thời điểm ký" in report.summary
@@ -158,7 +158,7 @@ def test_lta_keeps_signatures_valid_eleven_years_ahead(demo, two_hierarchies):
     sealed = add_document_timestamp(two_hierarchies, http_timestamper(f"{demo.base_url}/tsa"), vc())
     refreshed = refresh_archive_timestamp(sealed, http_timestamper(f"{demo.base_url}/tsa/archive"), vc())
     assert [t.kind for t in timestamp_chain(refreshed)] == ["signature", "signature", "document", "document"]
-    later = datetime.now(timezone.utc) + timedelta(days=365 * 11)
+    later = datetime.now(UTC) + timedelta(days=365 * 11)
     # signer (2 years) and signing TSA (10 years) certificates have expired by then
     assert all(c.not_valid_after_utc < later for c in (demo.tsa.cert,))
     report = validate_pdf(refreshed, trust_roots=demo.roots, at=later)
@@ -169,7 +169,7 @@ def test_lta_keeps_signatures_valid_eleven_years_ahead(demo, two_hierarchies):
     assert not validate_pdf(two_hierarchies, trust_roots=demo.roots, at=later).ok
     assert not validate_pdf(sealed, trust_roots=demo.roots, at=later).ok
     # and before signing, nothing was signed yet
-    earlier = validate_pdf(refreshed, trust_roots=demo.roots, at=datetime.now(timezone.utc) - timedelta(days=1))
+    earlier = validate_pdf(refreshed, trust_roots=demo.roots, at=datetime.now(UTC) - timedelta(days=1))
     assert not earlier.ok and "sau thời điểm kiểm tra" in earlier.summary
 
 

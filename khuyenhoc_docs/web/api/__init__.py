@@ -61,7 +61,14 @@ def _reject_unencodable_json():
 def register(app: Flask) -> None:
     """Attach the API blueprint and its route modules."""
     from . import (  # noqa: F401  (routes register on import)
-        archive_api, auth_api, distribution_api, documents_api, exchange_api, followup_api, search_api, signing_api,
+        archive_api,
+        auth_api,
+        distribution_api,
+        documents_api,
+        exchange_api,
+        followup_api,
+        search_api,
+        signing_api,
     )
 
     csrf.exempt(bp)

@@ -215,7 +215,7 @@ def withdraw_document(doc_id: int, body):
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Ký số (PAdES B-LT) ô chữ ký của người ký hiện tại; với dịch vụ ký từ xa: 202 và "
                 "signing_request_id (xem /signing-requests/{id})", security=SECURITY,
-        responses={202: {"description": "Đã gửi yêu cầu ký tới dịch vụ ký số từ xa"}})
+        responses={202: "Đã gửi yêu cầu ký tới dịch vụ ký số từ xa"})
 def sign_document(doc_id: int, body):
     p = signed_in()
     if remote_signing.uses_remote(db(), p):
