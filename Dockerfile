@@ -3,6 +3,7 @@ FROM debian:12-slim
 ENV DEBIAN_FRONTEND=noninteractive PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update && apt-get install -y --no-install-recommends \
         python3 python3-venv python3-uno libreoffice-writer-nogui fonts-liberation2 poppler-utils postgresql-client \
+        ocrmypdf tesseract-ocr tesseract-ocr-vie ghostscript \
         ca-certificates curl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

@@ -338,6 +338,10 @@ def main() -> None:
             f"{r['csc_batch']:.0f} / {r['csc_single']:.0f} ms vs {r['pkcs12_batch']:.0f} ms",
             f"overhead {r['csc_batch'] - r['pkcs12_batch']:+.0f} ms batched, "
             f"{r['csc_single'] - r['pkcs12_batch']:+.0f} ms single")
+        communes = sub_bench("cascade_communes.py", ["--instances", "2"])
+        row(f"cascade to {communes['units']} commune-level units (Vĩnh Long CSV), 2 converter instances",
+            f"{communes['seconds']:.1f} s",
+            f"{communes['docs_per_s']:.2f} docs/s; goal ≤ {communes['goal_seconds']:.0f} s")
         search = sub_bench("search_bench.py", ["--n", "5000" if args.quick else "100000"])
         for result in search["results"]:
             fts = [t for q in result["queries"] for t in q["fts_ms"]]

@@ -233,6 +233,9 @@ def org_key_source(cred: OrganisationCredential, secret: str, chain: list[x509.C
     """
     if not cred.active:
         raise ValidationFailed("Chứng thư số của cơ quan, tổ chức này đã ngừng sử dụng.")
+    from .succession import ensure_can_sign
+
+    ensure_can_sign(cred.organisation)  # merged or dissolved: its seal stops from the effective date
     if cred.kind == "pkcs11":
         return Pkcs11KeySource(Pkcs11Options(module_path=cred.pkcs11_module, token_label=cred.pkcs11_token,
                                              key_label=cred.pkcs11_key, pin=secret), chain=chain)

@@ -25,7 +25,6 @@ _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "report_templ
 REPORT_HTML = _env.get_template("validation-report.html")
 
 
-
 def page_count(pdf: bytes) -> int:
     """Number of pages of a PDF (Decree 30 metadata)."""
     return int(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
@@ -39,10 +38,21 @@ def metadata(doc: Document, pdf: bytes | None) -> dict:
         "type": fields.get("doc_type", ""), "number": doc.doc_number, "issue_date": doc.issue_date.isoformat()
         if doc.issue_date else None, "organisations": [doc.lead_org.name, doc.partner_org.name],
         "summary": doc.title, "language": "Tiếng Việt", "page_count": page_count(pdf) if pdf else None,
-        "signers": [{"position": s.signer.position, "full_name": s.signer.full_name} for s in signed],
+        "signers": [{"position": s.signer.position, "full_name": s.signer.full_name} for s in signed]
+        or [{"position": "", "full_name": name} for name in fields.get("signers", [])],
         "recipients": fields.get("recipients", []), "copies": len(fields.get("recipients", [])) + 1,
         "status": doc.status,
+        # The names stay the issuing organisations' own; a merger only adds who keeps the record now.
+        "succession": succession(doc),
+        "origin": doc.origin, "legacy": fields.get("legacy"),
     }
+
+
+def succession(doc: Document) -> list[dict]:
+    """Issuing organisations merged or dissolved since, with their successor (the record's keeper)."""
+    return [{"organisation": o.name, "dissolved_on": o.dissolved_on.isoformat(),
+             "successor": o.successor.name if o.successor else None}
+            for o in (doc.lead_org, doc.partner_org) if o.dissolved_on is not None]
 
 
 def _event_dict(e) -> dict:
@@ -60,7 +70,8 @@ def build_evidence(session: Session, svc: Services, doc: Document, *, now: datet
     files: dict[str, bytes] = {
         f"{base}.pdf": pdf,
         "validation-report.json": json.dumps(report, ensure_ascii=False, indent=2).encode(),
-        "validation-report.html": REPORT_HTML.render(doc=doc, report=report, pdf_sha256=doc.pdf_object.sha256).encode(),
+        "validation-report.html": REPORT_HTML.render(doc=doc, report=report, pdf_sha256=doc.pdf_object.sha256,
+                                                      succession=succession(doc)).encode(),
         "audit-events.json": json.dumps([_event_dict(e) for e in events_for(session, "document", doc.id)],
                                         ensure_ascii=False, indent=2).encode(),
         "metadata.json": json.dumps(metadata(doc, pdf), ensure_ascii=False, indent=2).encode(),

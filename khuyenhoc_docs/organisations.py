@@ -1,6 +1,7 @@
 """Creating organisations and levels (plain Python over a session)."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,6 +11,23 @@ from .errors import ValidationFailed
 from .models import Organisation, OrgLevel
 
 FAMILIES = {"khuyen_hoc": "Hội Khuyến học", "doan": "Đoàn TNCS Hồ Chí Minh", "other": "Cơ quan khác"}
+
+
+def abbreviation_error(value: str) -> str | None:
+    """Why ``value`` cannot be an abbreviation in a document symbol (None when it can).
+
+    Letters (Vietnamese included), digits and single inner hyphens: "HKH", "TĐ", "ĐTN-VL".
+    """
+    text = unicodedata.normalize("NFC", value.strip())
+    if not text:
+        return "thiếu chữ viết tắt (dùng trong ký hiệu văn bản)."
+    if len(text) > 40:
+        return "chữ viết tắt tối đa 40 ký tự."
+    ok = all((c.isascii() and c.isalnum()) or c == "-" or (c.isalpha() and "LATIN" in unicodedata.name(c, ""))
+             for c in text)
+    if not ok or text.startswith("-") or text.endswith("-") or "--" in text:
+        return f"chữ viết tắt “{text}” chỉ gồm chữ cái, chữ số và dấu gạch ngang ở giữa."
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,8 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
             errors[field] = f"Tối đa {limit} ký tự."
     if not data.abbreviation.strip():
         errors["abbreviation"] = "Chữ viết tắt là bắt buộc (dùng trong ký hiệu văn bản)."
+    elif (problem := abbreviation_error(data.abbreviation)) is not None:
+        errors["abbreviation"] = problem[0].upper() + problem[1:]
     if data.family not in FAMILIES:
         errors["family"] = "Loại tổ chức không hợp lệ."
     if session.get(OrgLevel, data.level_id) is None:
@@ -59,7 +79,7 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
         name=name,
         level_id=data.level_id,
         family=data.family,
-        abbreviation=data.abbreviation.strip(),
+        abbreviation=unicodedata.normalize("NFC", data.abbreviation.strip()),
         parent_id=data.parent_id,
         header_name=(data.header_name.strip() or name.upper()),
         parent_header=data.parent_header.strip(),

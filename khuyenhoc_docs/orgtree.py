@@ -20,11 +20,32 @@ def descendant_ids(session: Session, org_id: int) -> set[int]:
     return seen
 
 
+def scope_ids(session: Session, org_id: int) -> set[int]:
+    """What a member of ``org_id`` may see: its subtree, plus every organisation merged into anything
+    in it (and their subtrees), whatever the date: a successor holds its predecessors' records."""
+    scope = descendant_ids(session, org_id)
+    while True:
+        merged = set(session.scalars(select(Organisation.id).where(Organisation.successor_id.in_(scope))))
+        new = merged - scope
+        if not new:
+            return scope
+        for org in new:
+            scope |= descendant_ids(session, org)
+
+
 def counterpart(session: Session, org: Organisation) -> Organisation | None:
-    """The unit of the other family at the same level and area (the joint programme partner)."""
+    """The joint programme partner: the recorded counterpart (either way), else the unit of the other
+    family at the same level and area."""
     other = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}.get(org.family)
     if other is None:
         return None
+    if org.counterpart_id is not None:
+        return session.get(Organisation, org.counterpart_id)
+    back = session.scalar(select(Organisation).where(Organisation.counterpart_id == org.id).limit(1))
+    if back is not None:
+        return back
+    if not org.area:
+        return None  # imported units have no area: an empty area pairs nothing
     return session.scalar(
         select(Organisation).where(
             Organisation.family == other,

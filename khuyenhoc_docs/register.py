@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .drafting.vn import format_doc_number
-from .models import ENTRY_ACTIVE, ENTRY_VOID, SIG_SIGNED, RegisterCounter, RegisterEntry
+from .models import ENTRY_ACTIVE, ENTRY_VOID, SIG_SIGNED, Organisation, RegisterCounter, RegisterEntry
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,18 @@ def allocate(
     year: int,
     type_abbr: str,
     org_abbrs: tuple[str, ...],
+    on: date | None = None,
 ) -> Allocation:
     """Take the next number of ``organisation_id``'s register for ``year``.
 
     Must run inside the transaction that also stores the document; the lock is held to commit.
+    A merged or dissolved organisation's register refuses (Conflict) from the effective date.
     """
+    from .succession import ensure_can_number
+
+    org = session.get(Organisation, organisation_id)
+    assert org is not None
+    ensure_can_number(org, on)
     _ensure_counter(session, organisation_id, year)
     session.execute(
         update(RegisterCounter)

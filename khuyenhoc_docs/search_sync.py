@@ -14,7 +14,7 @@ def index(session: Session, doc: Document) -> None:
                           .order_by(DocumentVersion.number.desc()).limit(1)) or ""
     fields = doc.fields or {}
     signers = tuple(p.get("signer_name", "") for p in (fields.get("party_a") or {}, fields.get("party_b") or {})
-                    if p.get("signer_name"))
+                    if p.get("signer_name")) + tuple(str(s) for s in fields.get("signers", []))
     search_index_for(session).index_document(session, SearchEntry(
         document_id=doc.id, doc_number=doc.doc_number, title=doc.title, body=text,
         year=doc.issue_date.year if doc.issue_date else None, level_code=doc.lead_org.level.code,

@@ -52,7 +52,7 @@ from .followup import (
     CascadeChild,
     ReportObligation,
 )
-from .org import Organisation, OrgLevel
+from .org import Organisation, OrgLevel, OrgSuccession
 from .register import ENTRY_ACTIVE, ENTRY_STATUSES, ENTRY_VOID, RegisterCounter, RegisterEntry
 from .remote import REQUEST_STATUSES, SigningRequest, SigningRequestItem
 from .users import ROLES, ApiToken, SigningCredential, User, UserRole
@@ -66,7 +66,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "AWAITING", "SIG_CANCELLED", "SIG_DECLINED", "SIG_PENDING", "SIG_SIGNED",
     "SIGNATURE_STATUSES", "DECLINED", "DRAFT", "ISSUED", "SIGNED", "STATUSES",
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
-    "Organisation", "OrgLevel", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
+    "Organisation", "OrgLevel", "OrgSuccession", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
     "SigningCredential", "User", "UserRole", "OrganisationCredential", "RevisionHash", "REQUEST_STATUSES",
     "SigningRequest", "SigningRequestItem",
 ]

@@ -67,7 +67,10 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(2000))
     status: Mapped[str40] = mapped_column(default=DRAFT, index=True)
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
-    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
+    # None for records from before the system (imported or digitised): they were made elsewhere.
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_versions.id"))
+    # "system" (drafted here), "imported" (a signed PDF from before), "digitised" (a scanned paper original)
+    origin: Mapped[str40] = mapped_column(default="system", server_default="system")
     lead_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     partner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
@@ -88,7 +91,7 @@ class Document(Base):
 
     lead_org: Mapped[Organisation] = relationship(foreign_keys=[lead_org_id], lazy="joined")
     partner_org: Mapped[Organisation] = relationship(foreign_keys=[partner_org_id], lazy="joined")
-    template_version: Mapped[TemplateVersion] = relationship()
+    template_version: Mapped[TemplateVersion | None] = relationship()
     pdf_object: Mapped[StoredObject | None] = relationship(foreign_keys=[pdf_object_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     versions: Mapped[list[DocumentVersion]] = relationship(
@@ -110,8 +113,8 @@ class DocumentVersion(Base):
     number: Mapped[int]
     stage: Mapped[str40] = mapped_column(default="draft")  # "draft" | "submitted"
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
-    template_version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id"))
-    docx_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_versions.id"))
+    docx_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))  # None: legacy PDF
     pdf_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
     text: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(String(500), default="")
@@ -119,7 +122,7 @@ class DocumentVersion(Base):
     created_at: Mapped[created_ts]
 
     document: Mapped[Document] = relationship(back_populates="versions")
-    docx_object: Mapped[StoredObject] = relationship(foreign_keys=[docx_object_id], lazy="joined")
+    docx_object: Mapped[StoredObject | None] = relationship(foreign_keys=[docx_object_id], lazy="joined")
     pdf_object: Mapped[StoredObject] = relationship(foreign_keys=[pdf_object_id], lazy="joined")
     created_by: Mapped[User] = relationship(lazy="joined")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_ts, intpk, str40
@@ -42,6 +42,8 @@ class RegisterEntry(Base):
     issue_date: Mapped[date]
     summary: Mapped[str] = mapped_column(String(2000))
     status: Mapped[str40] = mapped_column(default=ENTRY_ACTIVE)  # one of ENTRY_STATUSES
+    # A record from before the system entered with its own number (Decree 30 Art. 25).
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     void_reason: Mapped[str] = mapped_column(String(2000), default="")
     voided_at: Mapped[datetime | None]
     created_at: Mapped[created_ts]

@@ -29,10 +29,13 @@ from . import (
     health,
     home,
     issuing,
+    legacy_views,
+    org_import,
     outbox,
     public_verify,
     remote_views,
     signing_views,
+    succession_admin,
     templates_admin,
 )
 from .cli import register_cli
@@ -114,7 +117,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
                    credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
-                   exchange):
+                   exchange, org_import, succession_admin, legacy_views):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

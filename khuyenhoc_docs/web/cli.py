@@ -36,11 +36,13 @@ CLI_ACTOR = Actor(None, "cli")
 def register_cli(app: Flask) -> None:
     """Attach the command groups."""
     from .archive_cli import register_archive_cli
+    from .import_cli import register_import_cli
 
     for group in (db_cli, demo_cli, storage_cli, audit_cli):
         app.cli.add_command(group)
     register_backup_cli(app)
     register_archive_cli(app)
+    register_import_cli(app)
 
 
 def _settings() -> Settings:

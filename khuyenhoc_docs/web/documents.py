@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
+from ..legacy import LEGACY_KIND, legacy_status
 from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
 from ..signing.fields import highlight_field
@@ -80,7 +81,8 @@ def show(doc_id: int):
     doc = documents.open_document(session, signed_in(), actor(), doc_id)
     info = documents.details(session, services(), doc)
     return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
-                           kinds=KIND_LABELS, history=info.history, meta=info.meta, dispatches=info.dispatches,
+                           kinds={**KIND_LABELS, LEGACY_KIND: "Hồ sơ có trước hệ thống"}, history=info.history,
+                           meta=info.meta, dispatches=info.dispatches, legacy_note=legacy_status(doc),
                            sign_place=documents.sign_place(services(), signed_in(), doc))
 
 

@@ -15,6 +15,7 @@ from ..access import Principal, can
 from ..audit import Actor
 from ..db import utcnow
 from ..drafting.fields import ParentProgramme
+from ..drafting.grassroots import grassroots_fields, locality
 from ..drafting.reference import unit_programme_fields
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -42,8 +43,11 @@ NO_SIGNER = "……………"  # the unit's clerk fills in the name of a signer 
 
 def units_for(session: Session, doc: Document) -> list[Organisation]:
     """Units of the next level below the programme's lead organisation (levels are data)."""
-    return list(session.scalars(select(Organisation).where(Organisation.parent_id == doc.lead_org_id,
-                                                           Organisation.active.is_(True)).order_by(Organisation.name)))
+    from ..succession import is_gone
+
+    units = session.scalars(select(Organisation).where(Organisation.parent_id == doc.lead_org_id,
+                                                       Organisation.active.is_(True)).order_by(Organisation.name))
+    return [u for u in units if not is_gone(u)]  # merged units receive no new programmes
 
 
 def _kind_for(session: Session, unit: Organisation) -> str:
@@ -77,15 +81,14 @@ def start_cascade(session: Session, p: Principal, actor: Actor, doc_id: int,
     return job
 
 
-def _unit_fields(session: Session, parent: Document, unit: Organisation, partner: Organisation | None) -> dict:
+def _unit_fields(session: Session, parent: Document, unit: Organisation, partner: Organisation | None,
+                 kind: str = TemplateKind.PROGRAMME_DISTRICT.value) -> dict:
     pf = parent.fields or {}
     citation = ParentProgramme(
         number=parent.doc_number or "", date=parent.issue_date or date.today(),
         parties=f"{parent.lead_org.name} và {parent.partner_org.name}",
         subject=f"phối hợp hoạt động khuyến học, khuyến tài, xây dựng xã hội học tập giai đoạn {pf.get('period', '')}"
         .strip())
-    name = re.sub(r"^(Hội Khuyến học|Huyện đoàn|Thành đoàn|Đoàn)\s+", "", unit.name)
-    base = unit_programme_fields(name, citation, period=pf.get("period") or "2018 – 2020")
     pair = [unit, partner] if partner else [unit]
     doan = next((o for o in pair if o.family == "doan"), None)
     hoi = next((o for o in pair if o is not doan), None)
@@ -94,8 +97,28 @@ def _unit_fields(session: Session, parent: Document, unit: Organisation, partner
         if org is not None:
             party = party_for(session, org)
             parties[key] = replace(party, signer_name=party.signer_name or NO_SIGNER)
-    return replace(base, place=unit.place or base.place,
-                   org_abbrs=tuple(o.abbreviation for o in pair), **parties).to_dict()
+    abbrs = tuple(o.abbreviation for o in pair)
+    if kind == TemplateKind.PROGRAMME_GRASSROOTS.value and len(parties) == 2:
+        return _grassroots_fields(parent, unit, citation, parties, abbrs).to_dict()
+    name = re.sub(r"^(Hội Khuyến học|Huyện đoàn|Thành đoàn|Đoàn)\s+", "", unit.name)
+    base = unit_programme_fields(name, citation, period=pf.get("period") or "2018 – 2020")
+    return replace(base, place=unit.place or base.place, org_abbrs=abbrs, **parties).to_dict()
+
+
+def _grassroots_fields(parent: Document, unit: Organisation, citation: ParentProgramme, parties: dict,
+                       abbrs: tuple[str, ...]):
+    """Commune, ward or special-zone wording, naming the real bodies above (any tree depth)."""
+    pf = parent.fields or {}
+    upper = [parent.lead_org, parent.partner_org]
+    upper_doan = next((o.name for o in upper if o.family == "doan"), upper[0].name)
+    upper_hoi = next((o.name for o in upper if o.family != "doan"), upper[-1].name)
+    place = locality(unit.name)
+    date_place = unit.place or re.sub(r"^(xã|phường|đặc khu|thị trấn)\s+", "", place, flags=re.IGNORECASE)
+    return grassroots_fields(
+        place, citation, period=pf.get("period", ""), report_to=f"Ban Thường vụ {upper_doan} và {upper_hoi}",
+        report_deadline=pf.get("report_deadline", "15/11"), upper_doan=f"Ban Thường vụ {upper_doan}",
+        upper_hoi=upper_hoi, party_a=parties["party_a"], party_b=parties["party_b"], org_abbrs=abbrs,
+        date_place=date_place)
 
 
 def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob | None:
@@ -122,7 +145,7 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob |
             assert unit is not None  # checked against the tree when the job was started
             partner = counterpart(session, unit)
             kind = _kind_for(session, unit)
-            data = _unit_fields(session, parent, unit, partner)
+            data = _unit_fields(session, parent, unit, partner, kind)
             todo.append((unit, partner, kind, data, drafting.parse_fields(kind, data, strict=False)))
         job.done = len(skipped)
         session.commit()

@@ -183,6 +183,8 @@ def download(session: Session, svc: Services, doc: Document, fmt: str,
     if version is None:
         raise NotFound("Không có phiên bản này.")
     row = version.pdf_object if fmt == "pdf" else version.docx_object
+    if row is None:
+        raise NotFound("Hồ sơ có trước hệ thống không có tệp DOCX.")
     mimetype = objects.PDF if fmt == "pdf" else row.content_type
     return objects.read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
 

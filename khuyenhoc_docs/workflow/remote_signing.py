@@ -29,6 +29,7 @@ from ..signing import SignatureCoreError
 from ..signing.external import PreparedSignature, finish_external, prepare_external
 from ..signing.keys import check_certificate
 from ..signing.remote import AsyncConfirmClient, CscAuthorization, CscClient, ProviderUnreachable, RemoteEndpoint
+from ..succession import ensure_can_sign
 from . import objects
 from .batch import BatchResult, check_ids, refusal_text, split_signable
 from .signing import SigningRefused, lock_for_signing, record_signature, stamp_for
@@ -98,6 +99,7 @@ def start(session: Session, svc: Services, p: Principal, actor: Actor, document_
     (``pending`` or why it was refused). Wrong PIN / unusable certificate / service down: raises,
     and nothing is signed."""
     ids = check_ids(document_ids)
+    ensure_can_sign(p.user.organisation)  # merged or dissolved: its people's credentials stop working
     cred = active_credential(session, p.user)
     if cred is None or cred.kind not in REMOTE_KINDS:
         raise ValidationFailed("Bạn chưa có tài khoản dịch vụ ký số từ xa.")

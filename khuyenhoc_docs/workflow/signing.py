@@ -36,6 +36,7 @@ from ..signing.report_vi import VN_TZ
 from ..signing.signer import SignOptions, sign_document
 from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
+from ..succession import ensure_can_sign
 from . import archival, objects
 from .documents import get_document, lock_document
 from .reservations import ensure_not_held
@@ -101,6 +102,7 @@ def check_secret(secret: str) -> None:
 def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -> KeySource:
     """The user's PKCS#12/PKCS#11 key source for the passphrase/PIN typed now (never stored)."""
     check_secret(secret)
+    ensure_can_sign(p.user.organisation)  # merged or dissolved: its people's credentials stop working
     cred = active_credential(session, p.user)
     if cred is None:
         raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")

@@ -99,7 +99,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         doc_number, alloc = existing.doc_number, None
     else:
         alloc = register.allocate(session, organisation_id=locked.lead_org_id, year=issue_date.year,
-                                  type_abbr=fields.type_abbr, org_abbrs=fields.org_abbrs)
+                                  type_abbr=fields.type_abbr, org_abbrs=fields.org_abbrs, on=issue_date)
         doc_number = alloc.doc_number
     rendered = drafting.render(svc, locked.template_version, fields, doc_number=doc_number, issue_date=issue_date)
     try:

@@ -80,6 +80,14 @@ def _paper_form(w: World, _role: str) -> dict[str, Any]:
     return {f"channel_{rid}": "paper" for rid in w.recipient_ids}
 
 
+#: legacy.import: the clerks and archivists who keep the archive
+LEGACY = frozenset({CLERK, OTHER, ARCH})
+
+
+def _legacy_meta(_w: World, _role: str) -> dict[str, Any]:
+    return {"doc_number": "01/CTPH-X", "issue_date": "2016-01-04", "title": "Hồ sơ cũ", "organisation_ids": "999999"}
+
+
 def _paper_json(w: World, _role: str) -> dict[str, Any]:
     return {"channels": {str(rid): "paper" for rid in w.recipient_ids}}
 
@@ -96,6 +104,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("admin.create_org", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"name": ""}),
     ("admin.users", "GET"): Expect(ONLY_ADMIN),
     ("admin.create_user_view", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"username": ""}),
+    ("org_import.index", "GET"): Expect(ONLY_ADMIN),
+    # A junk upload: the preview lists its errors (422) and writes nothing.
+    ("org_import.run", "POST"): Expect(ONLY_ADMIN, files=True, stateless=True),
+    ("succession_admin.index", "GET"): Expect(ONLY_ADMIN),
+    # An empty form: 422 with the Vietnamese field errors, nothing recorded.
+    ("succession_admin.create", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"kind": "merger"}),
     ("credentials_admin.manage", "GET"): Expect(ONLY_ADMIN),
     ("credentials_admin.manage", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"action": "image"}),
     ("templates_admin.index", "GET"): Expect(ONLY_ADMIN),
@@ -131,6 +145,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("issuing.directory", "POST"): Expect(CLERKS | ONLY_ADMIN, body=lambda w, r: {"name": ""}),
     ("issuing.register_page", "GET"): Expect(CLERKS | EXPORTERS),
     ("archive.search", "GET"): Expect(SIGNED_IN, body=lambda w, r: {"q": "khuyến học"}),  # archive.search
+    # legacy.import: clerks and archivists; an unknown organisation then answers 422, nothing written.
+    ("legacy.index", "GET"): Expect(LEGACY),
+    ("legacy.create", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("followup.tree", "GET"): Expect(VIEWERS),
     # start_cascade checks document.issue and document.create; an unknown unit then answers 422.
     ("followup.cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": "999999"}),
@@ -186,6 +203,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.start_cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": [999999]}),
     ("api.get_job", "GET"): Expect(frozenset({CLERK, ADMIN}), hidden=SIGNED_IN - {CLERK, ADMIN}),
     ("api.list_reports", "GET"): Expect(SIGNED_IN),
+    ("api.list_organisations", "GET"): Expect(SIGNED_IN),
+    ("api.import_legacy_pdf", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
+    ("api.digitise_legacy", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("api.submit_report", "POST"): Expect(frozenset({OTHER}), files=True),
     ("api.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
     ("api.receive_edxml", "POST"): Expect(CLERKS | ONLY_ADMIN, stateless=True),  # 422: an empty body
@@ -310,6 +330,8 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = 0
         elif arg == "incoming_id":
             values[arg] = world.incoming_id
+        elif arg == "kind" and endpoint == "org_import.run":
+            values[arg] = "organisations"
         else:
             pytest.fail(f"{rule}: no real value known for <{arg}>; teach build_path about it")
     with app.test_request_context():

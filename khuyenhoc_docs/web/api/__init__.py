@@ -67,6 +67,8 @@ def register(app: Flask) -> None:
         documents_api,
         exchange_api,
         followup_api,
+        legacy_api,
+        orgs_api,
         search_api,
         signing_api,
     )

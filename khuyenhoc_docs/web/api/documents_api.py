@@ -52,6 +52,7 @@ class DocumentOut(Schema):
     lead_org = String(attribute="lead_org.name")
     partner_org = String(attribute="partner_org.name")
     parent_id = Integer(allow_none=True)
+    origin = String()  # "system" | "imported" | "digitised"
     created_at = DateTime()
     updated_at = DateTime()
 

@@ -1,0 +1,50 @@
+"""Records from before the system: import a signed PDF, or digitise a paper original (UI)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..errors import ValidationFailed
+from ..legacy import digitise_paper, import_signed_pdf
+from ..organisations import tree
+from .context import actor, db, require, services
+from .forms import legacy_metadata
+
+bp = Blueprint("legacy", __name__, url_prefix="/archive/legacy")
+
+
+def _page(errors: dict, form, status: int = 200):
+    return render_template("archive/legacy.html", rows=tree(db()), errors=errors, form=form), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    require("legacy.import")
+    return _page({}, {})
+
+
+@bp.post("/")
+@login_required
+def create():
+    p = require("legacy.import")
+    session = db()
+    meta = legacy_metadata(request.form)
+    files = [f.read() for f in request.files.getlist("file") if f and f.filename]
+    try:
+        if not files:
+            raise ValidationFailed("Chưa chọn tệp.", fields={"file": "Bắt buộc."})
+        if request.form.get("mode") == "digitise":
+            doc = digitise_paper(session, services(), p, actor(), meta, files)
+        else:
+            if len(files) != 1:
+                raise ValidationFailed("Nhập mỗi lần một tệp PDF đã ký.", fields={"file": "Một tệp PDF."})
+            doc = import_signed_pdf(session, services(), p, actor(), meta, files[0])
+    except ValidationFailed as exc:
+        flash(exc.message, "error")
+        return _page(exc.fields, request.form, 422)
+    verified = (doc.fields or {}).get("legacy", {}).get("verified")
+    flash(f"Đã nhập hồ sơ số {doc.doc_number}" + ("." if verified or doc.origin == "digitised"
+                                                  else " — CHƯA XÁC THỰC (chữ ký số không hợp lệ)."),
+          "success" if verified or doc.origin == "digitised" else "error")
+    return redirect(url_for("documents.show", doc_id=doc.id))

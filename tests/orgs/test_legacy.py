@@ -1,0 +1,144 @@
+"""Records from before the system: a signed PDF (valid and tampered) and a digitised paper original."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import func, select
+
+from khuyenhoc_docs.digitise import pdfa_part
+from khuyenhoc_docs.models import AuditEvent, Document, Organisation, RegisterEntry
+from tests.conftest import api_token, csrf_token, login
+from tests.test_drafting_flow import pdftext
+from tests.test_followup import signed_programme
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def _org_id(app, name: str) -> int:
+    with app.extensions["khd.sessions"]() as s:
+        return s.scalar(select(Organisation.id).where(Organisation.name == name))
+
+
+def _meta(app, number: str, day: str = "2016-03-10", **extra) -> dict:
+    return {"doc_number": number, "issue_date": day, "doc_type": "CHƯƠNG TRÌNH",
+            "title": "Phối hợp hoạt động khuyến học năm 2016 (hồ sơ cũ)",
+            "organisation_ids": [str(_org_id(app, "Hội Khuyến học tỉnh Bến Tre")), str(_org_id(app, "Tỉnh đoàn Bến Tre"))],
+            "signers": "Đặng Thị Hoa (Chủ tịch)\nLâm Như Quỳnh (Phó Bí thư)",
+            "recipients": "Ban Thường vụ Tỉnh đoàn\nHội Khuyến học tỉnh", **extra}
+
+
+def _post(client, path: str, h, meta: dict, *files: tuple[bytes, str]):
+    data = {**meta, "file": [(io.BytesIO(b), n) for b, n in files]}
+    return client.post(path, headers=h, data=data, content_type="multipart/form-data")
+
+
+def _docs(app) -> int:
+    with app.extensions["khd.sessions"]() as s:
+        return s.scalar(select(func.count()).select_from(Document))
+
+
+def _tampered(pdf: bytes) -> bytes:
+    """Change one byte of signed content (a digit in the first content stream): the hash breaks."""
+    at = pdf.index(b"stream", pdf.index(b"/Contents")) + 40
+    return pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1:]
+
+
+@pytest.mark.slow
+def test_signed_pdf_import_valid_and_tampered(app, client):
+    ref_id, h, number = signed_programme(client)
+    signed_pdf = client.get(f"/api/v1/documents/{ref_id}/file", headers=h).data
+    before = _docs(app)
+    dup = _post(client, "/api/v1/legacy/imports", h, _meta(app, number, day=f"{__import__('datetime').date.today()}"),
+                (signed_pdf, "cu.pdf"))
+    assert dup.status_code == 422 and "đã có trong sổ văn bản" in dup.get_json()["error"]["message"], dup.get_json()
+    bad = _post(client, "/api/v1/legacy/imports", h, _meta(app, "mười hai"), (signed_pdf, "cu.pdf"))
+    assert bad.status_code == 422 and "doc_number" in bad.get_json()["error"]["fields"]
+    assert _docs(app) == before
+
+    ok = _post(client, "/api/v1/legacy/imports", h, _meta(app, "12/CTPH-HKH-TĐ"), (signed_pdf, "cu.pdf"))
+    assert ok.status_code == 201, ok.get_json()
+    doc = ok.get_json()
+    assert doc["origin"] == "imported" and doc["status"] == "issued" and doc["doc_number"] == "12/CTPH-HKH-TĐ"
+    assert doc["fields"]["legacy"]["verified"] is True
+    assert client.get(f"/api/v1/documents/{doc['id']}/verification", headers=h).get_json()["ok"] is True
+
+    tampered = _post(client, "/api/v1/legacy/imports", h, _meta(app, "13/CTPH-HKH-TĐ"), (_tampered(signed_pdf), "x.pdf"))
+    assert tampered.status_code == 201, tampered.get_json()
+    t = tampered.get_json()
+    assert t["fields"]["legacy"]["verified"] is False and "không hợp lệ" in t["fields"]["legacy"]["reason"]
+    report = client.get(f"/api/v1/documents/{t['id']}/verification", headers=h).get_json()
+    assert report["ok"] is False
+    login(client, "vanthu")
+    page = client.get(f"/documents/{t['id']}").get_data(as_text=True)
+    assert "CHƯA XÁC THỰC" in page and "Hồ sơ có trước hệ thống" in page
+    assert "đã được kiểm tra hợp lệ" in client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+
+    # Both sit in the 2016 register as imported entries; the 2016 series continues after 13.
+    register = client.get("/api/v1/register?year=2016", headers=h).get_json()
+    assert "12/CTPH-HKH-TĐ" in json.dumps(register, ensure_ascii=False)
+    with app.extensions["khd.sessions"]() as s:
+        rows = list(s.scalars(select(RegisterEntry).where(RegisterEntry.year == 2016)))
+        assert sorted((r.number, r.imported) for r in rows) == [(12, True), (13, True)]
+        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "legacy_imported",
+                                                 AuditEvent.object_id == t["id"])).details["verified"] is False
+    # Full text from the PDF's text layer, and the number.
+    found = client.get("/api/v1/search", headers=h, query_string={"q": "khuyến tài", "year": 2016}).get_json()
+    assert {doc["id"], t["id"]} <= {i["document_id"] for i in found["items"]}
+    by_number = client.get("/api/v1/search", headers=h, query_string={"doc_number": "12/CTPH-HKH-TĐ"}).get_json()
+    assert [i["document_id"] for i in by_number["items"]] == [doc["id"]]
+
+
+def _scan_png(lines: list[str]) -> bytes:
+    img = Image.new("L", (2480, 300 + 150 * len(lines)), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 64)
+    for i, line in enumerate(lines):
+        draw.text((200, 150 + 150 * i), line, font=font, fill=0)
+    out = io.BytesIO()
+    img.save(out, "PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+@pytest.mark.slow
+def test_digitised_paper_original_is_pdfa_and_searchable_by_ocr_text(app, client):
+    h = api_token(client, "vanthu")
+    pages = [_scan_png(["CHƯƠNG TRÌNH PHỐI HỢP", "Hội Khuyến học và Tỉnh đoàn Bến Tre", "năm học 2015 – 2016"]),
+             _scan_png(["Tuyên dương gương sáng hiếu học", "xã Tam Phước"])]
+    resp = _post(client, "/api/v1/legacy/digitisations", h, _meta(app, "07/CTPH-HKH-TĐ", day="2015-09-05"),
+                 (pages[0], "trang1.png"), (pages[1], "trang2.png"))
+    assert resp.status_code == 201, resp.get_json()
+    doc = resp.get_json()
+    assert doc["origin"] == "digitised" and doc["fields"]["legacy"]["pages"] == 2
+    assert doc["fields"]["legacy"]["certified"] is False
+    pdf = client.get(f"/api/v1/documents/{doc['id']}/file", headers=h).data
+    assert pdfa_part(pdf) == "2"
+    assert "hiếu học" in pdftext(pdf)  # the OCR text layer is in the PDF itself
+    found = client.get("/api/v1/search", headers=h, query_string={"q": "hiếu học"}).get_json()
+    assert doc["id"] in [i["document_id"] for i in found["items"]]
+    archived = client.get("/api/v1/search", headers=h, query_string={"q": "Tam Phước", "year": 2015}).get_json()
+    assert [i["document_id"] for i in archived["items"]] == [doc["id"]]
+
+
+def test_scan_and_scope_errors_write_nothing(app, client):
+    h = api_token(client, "vanthu")
+    before = _docs(app)
+    junk = _post(client, "/api/v1/legacy/digitisations", h, _meta(app, "08/CTPH-HKH-TĐ"), (b"GIF89a nope", "a.gif"))
+    assert junk.status_code == 422 and "PNG, JPEG, TIFF" in junk.get_json()["error"]["message"]
+    meta = _meta(app, "09/CTPH-HKH-TĐ")
+    meta["organisation_ids"] = ["999999"]
+    unknown = _post(client, "/api/v1/legacy/imports", h, meta, (b"%PDF-1.7\n%%EOF", "x.pdf"))
+    assert unknown.status_code == 422 and "organisation_ids" in unknown.get_json()["error"]["fields"]
+    chair = _post(client, "/api/v1/legacy/imports", api_token(client, "chutich.hkh"), _meta(app, "10/X-Y"),
+                  (b"%PDF-1.7\n%%EOF", "x.pdf"))
+    assert chair.status_code == 403
+    assert _docs(app) == before
+
+
+def test_ui_form_rejects_missing_file(app, client):
+    login(client, "luutru")
+    token = csrf_token(client, "/archive/legacy/")
+    resp = client.post("/archive/legacy/", data={"csrf_token": token, **_meta(app, "11/CTPH-HKH-TĐ")})
+    assert resp.status_code == 422 and "Chưa chọn tệp." in resp.get_data(as_text=True)
