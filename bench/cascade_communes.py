@@ -36,8 +36,8 @@ def run(instances: int) -> dict:
     from khuyenhoc_docs.drafting.templates import TemplateKind
     from khuyenhoc_docs.models import Organisation
     from khuyenhoc_docs.orgimport import apply_organisations
-    from khuyenhoc_docs.workflow.drafting import create_draft
     from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
+    from khuyenhoc_docs.workflow.drafting import create_draft
     from khuyenhoc_docs.workflow.prefill import initial_fields
     from tests.services.converter import free_port_block
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, search_sync
@@ -56,8 +56,9 @@ def _check(session: Session, p: Principal, meta: LegacyMetadata) -> tuple[list[O
         errors["issue_date"] = "Ngày ban hành không hợp lệ."
     if not meta.title.strip() or len(meta.title) > 2000:
         errors["title"] = "Nhập trích yếu (tối đa 2000 ký tự)."
-    orgs = [session.get(Organisation, i) for i in dict.fromkeys(meta.organisation_ids)]
-    if not orgs or len(orgs) > 2 or any(o is None for o in orgs):
+    found = [session.get(Organisation, i) for i in dict.fromkeys(meta.organisation_ids)]
+    orgs = [o for o in found if o is not None]
+    if not orgs or len(found) > 2 or len(orgs) != len(found):
         errors["organisation_ids"] = "Chọn một hoặc hai tổ chức ban hành có trong cây tổ chức."
     elif not can(p, "legacy.keep", orgs[0]):
         # The first organisation's register receives the entry: it must be one the importer keeps.
@@ -72,11 +73,11 @@ def _check(session: Session, p: Principal, meta: LegacyMetadata) -> tuple[list[O
     lead = orgs[0]
     taken = session.scalar(select(RegisterEntry.id).where(
         RegisterEntry.organisation_id == lead.id, RegisterEntry.year == meta.issue_date.year,
-        (RegisterEntry.number == int(number.group(1))) | (RegisterEntry.doc_number == meta.doc_number.strip())))
+        or_(RegisterEntry.number == int(number.group(1)), RegisterEntry.doc_number == meta.doc_number.strip())))
     if taken:
         raise ValidationFailed(f"Số {meta.doc_number} đã có trong sổ văn bản năm {meta.issue_date.year} "
                                f"của {lead.name}.", fields={"doc_number": "Trùng số trong sổ."})
-    return orgs, int(number.group(1))  # type: ignore[return-value]
+    return orgs, int(number.group(1))
 
 
 def _enter(session: Session, svc: Services, p: Principal, actor: Actor, meta: LegacyMetadata, *, origin: str,

@@ -103,7 +103,7 @@ def read_rows(data: bytes, headers: tuple[str, ...]) -> tuple[list[tuple[int, di
             if len(values) != len(head):
                 errors.append(LineError(line, f"Cần {len(head)} cột, có {len(values)}."))
                 continue
-            rows.append((line, {h: v.strip() for h, v in zip(head, values)}))
+            rows.append((line, {h: v.strip() for h, v in zip(head, values, strict=True)}))
             if len(rows) > MAX_ROWS:
                 return [], [LineError(line, f"Tối đa {MAX_ROWS} dòng mỗi lần nhập.")]
     except csv.Error as exc:
@@ -166,7 +166,10 @@ def plan_organisations(session: Session, data: bytes) -> ImportPlan:
     counterparts: list[tuple[str, int] | None] = []
     seen_codes: dict[str, int] = {}
     for i, (line, r) in enumerate(rows):
-        err = lambda msg, line=line: plan.errors.append(LineError(line, msg))
+
+        def err(msg: str, line: int = line) -> None:
+            plan.errors.append(LineError(line, msg))
+
         if not r["name"]:
             err("thiếu tên tổ chức (name).")
         elif len(r["name"]) > 255:
@@ -266,7 +269,7 @@ def _identities(session: Session, res: _Resolver, parents: list, plan: ImportPla
 def _check_duplicates(rows, parents, identity, plan: ImportPlan) -> None:
     seen: dict[tuple, int] = {}
     for i, (line, r) in enumerate(rows):
-        keys = [("name", str(parents[i]), r["name"].casefold())]
+        keys: list[tuple] = [("name", str(parents[i]), r["name"].casefold())]
         if identity[i]:
             keys.append(("id", identity[i]))
         for key in keys:
@@ -291,14 +294,23 @@ def _check_cycles(res: _Resolver, parents: list, identity: list[int | None], pla
         else:
             new_parent[me] = identity[node[1]] or ("file", node[1])
     for i, (line, r) in enumerate(res.rows):
-        node: object = identity[i] or ("file", i)
+        at: object = identity[i] or ("file", i)
         seen = set()
-        while node is not None:
-            if node in seen:
+        while at is not None:
+            if at in seen:
                 plan.errors.append(LineError(line, f"cấp trên của “{r['name']}” tạo thành vòng lặp."))
                 break
-            seen.add(node)
-            node = new_parent[node] if node in new_parent else db_parent.get(node)  # type: ignore[arg-type]
+            seen.add(at)
+            at = new_parent[at] if at in new_parent else db_parent.get(at)  # type: ignore[call-overload]
+
+
+def _found(res: _Resolver, ref: str) -> tuple[str, int] | None:
+    """A reference the plan already resolved (applying runs only after a plan without errors)."""
+    if not ref:
+        return None
+    found = res.find(ref)
+    assert not isinstance(found, str), found
+    return found
 
 
 def apply_organisations(session: Session, data: bytes) -> ImportPlan:
@@ -308,8 +320,8 @@ def apply_organisations(session: Session, data: bytes) -> ImportPlan:
     rows, _ = read_rows(data, ORG_HEADERS)
     levels = list(session.scalars(select(OrgLevel)))
     res = _Resolver(session, rows)
-    parents = [res.find(r["parent"]) if r["parent"] else None for _, r in rows]
-    counterparts = [res.find(r["counterpart"]) if r["counterpart"] else None for _, r in rows]
+    parents = [_found(res, r["parent"]) for _, r in rows]
+    counterparts = [_found(res, r["counterpart"]) for _, r in rows]
     identity = _identities(session, res, parents, ImportPlan())
     orgs: dict[int, Organisation] = {}
 

@@ -112,7 +112,7 @@ def document_objects(session: Session, document_id: int) -> list[StoredObject]:
     """Every stored object of a document: each version's DOCX and PDF, each signed PDF."""
     ids: set[int] = set()
     for v in session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document_id)):
-        ids.update((v.docx_object_id, v.pdf_object_id))
+        ids.update(i for i in (v.docx_object_id, v.pdf_object_id) if i)  # records from before: no DOCX
     ids.update(i for i in session.scalars(select(Signature.pdf_object_id).where(
         Signature.document_id == document_id)) if i)
     return list(session.scalars(select(StoredObject).where(StoredObject.id.in_(ids)))) if ids else []

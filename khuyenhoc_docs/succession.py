@@ -65,9 +65,10 @@ def record_succession(session: Session, actor: Actor, data: NewSuccession) -> Or
     errors: dict[str, str] = {}
     if data.kind not in KINDS:
         errors["kind"] = "Chọn hợp nhất/sáp nhập hoặc giải thể."
-    preds = [session.get(Organisation, i) for i in dict.fromkeys(data.predecessor_ids)]
+    found = [session.get(Organisation, i) for i in dict.fromkeys(data.predecessor_ids)]
+    preds = [o for o in found if o is not None]
     successor = session.get(Organisation, data.successor_id) if data.successor_id else None
-    if not preds or any(o is None for o in preds):
+    if not preds or len(preds) != len(found):
         errors["predecessor_ids"] = "Chọn ít nhất một tổ chức hiện có."
     elif gone := [o.name for o in preds if o.dissolved_on is not None]:
         errors["predecessor_ids"] = "Đã sáp nhập hoặc giải thể trước đó: " + ", ".join(gone) + "."
@@ -75,7 +76,7 @@ def record_succession(session: Session, actor: Actor, data: NewSuccession) -> Or
         errors["successor_id"] = "Chọn tổ chức kế thừa (nhận hồ sơ)."
     elif successor.dissolved_on is not None:
         errors["successor_id"] = f"{successor.name} đã sáp nhập hoặc giải thể."
-    elif any(o is not None and successor.id in descendant_ids(session, o.id) for o in preds):
+    elif any(successor.id in descendant_ids(session, o.id) for o in preds):
         errors["successor_id"] = "Tổ chức kế thừa không thể là một trong các tổ chức bị sáp nhập hay đơn vị cấp dưới của chúng."
     if data.effective_on is None:
         errors["effective_on"] = "Nhập ngày có hiệu lực."

@@ -46,7 +46,10 @@ def plan_users(session: Session, data: bytes) -> ImportPlan:
     orgs = list(session.scalars(select(Organisation)))
     seen: dict[str, int] = {}
     for line, r in rows:
-        err = lambda msg, line=line: plan.errors.append(LineError(line, msg))
+
+        def err(msg: str, line: int = line) -> None:
+            plan.errors.append(LineError(line, msg))
+
         username = r["username"].lower()
         if not username:
             err("thiếu tên đăng nhập (username).")

@@ -138,6 +138,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
     if routing is not None and routing not in ("any", "sequential"):
         raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
     fields = parse_fields(doc.kind, data, strict=False)
+    assert doc.template_version is not None  # only records from before the system have none, and they are final
     rendered = render(svc, doc.template_version, fields)
     locked = lock_document(session, doc_id)
     assert locked is not None

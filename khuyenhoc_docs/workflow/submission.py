@@ -101,6 +101,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         alloc = register.allocate(session, organisation_id=locked.lead_org_id, year=issue_date.year,
                                   type_abbr=fields.type_abbr, org_abbrs=fields.org_abbrs, on=issue_date)
         doc_number = alloc.doc_number
+    assert locked.template_version is not None  # only records from before the system have none, and they are final
     rendered = drafting.render(svc, locked.template_version, fields, doc_number=doc_number, issue_date=issue_date)
     try:
         boxes = locate_signature_boxes(rendered.pdf, signature_blocks(fields))
