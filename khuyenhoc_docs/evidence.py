@@ -36,7 +36,7 @@ def metadata(doc: Document, pdf: bytes | None) -> dict:
     signed = [s for s in doc.signatures if s.status == SIG_SIGNED]
     return {
         "type": fields.get("doc_type", ""), "number": doc.doc_number, "issue_date": doc.issue_date.isoformat()
-        if doc.issue_date else None, "organisations": [doc.lead_org.name, doc.partner_org.name],
+        if doc.issue_date else None, "organisations": list(dict.fromkeys([doc.lead_org.name, doc.partner_org.name])),
         "summary": doc.title, "language": "Tiếng Việt", "page_count": page_count(pdf) if pdf else None,
         "signers": [{"position": s.signer.position, "full_name": s.signer.full_name} for s in signed]
         or [{"position": "", "full_name": name} for name in fields.get("signers", [])],
@@ -52,7 +52,7 @@ def succession(doc: Document) -> list[dict]:
     """Issuing organisations merged or dissolved since, with their successor (the record's keeper)."""
     return [{"organisation": o.name, "dissolved_on": o.dissolved_on.isoformat(),
              "successor": o.successor.name if o.successor else None}
-            for o in (doc.lead_org, doc.partner_org) if o.dissolved_on is not None]
+            for o in dict.fromkeys((doc.lead_org, doc.partner_org)) if o.dissolved_on is not None]
 
 
 def _event_dict(e) -> dict:

@@ -18,6 +18,8 @@ from .db import utcnow
 from .drafting.vn import format_doc_number
 from .models import ENTRY_ACTIVE, ENTRY_VOID, SIG_SIGNED, Organisation, RegisterCounter, RegisterEntry
 
+IMPORTED_NOTE = "Hồ sơ có trước hệ thống (nhập sổ theo số gốc)"
+
 
 @dataclass(frozen=True)
 class Allocation:
@@ -128,7 +130,7 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             continue
         signers = tuple(s.signer.full_name for s in session.scalars(
             select(Signature).where(Signature.document_id == doc.id, Signature.status == SIG_SIGNED)
-            .order_by(Signature.order)))
+            .order_by(Signature.order))) or tuple((doc.fields or {}).get("signers", []))  # pre-system: as typed
         dispatches = list(session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id)))
         sent = [d.sent_at for d in dispatches if d.sent_at]
         acked = sum(1 for d in dispatches if d.acknowledged_at)
@@ -139,6 +141,6 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
             dispatched_date=vn_day(min(sent)) if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
             notes=(void_note(vn_day(entry.voided_at or entry.created_at), entry.void_reason)
-                   if entry.status == ENTRY_VOID else ""),
+                   if entry.status == ENTRY_VOID else IMPORTED_NOTE if entry.imported else ""),
         ))
     return rows

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from khuyenhoc_docs.digitise import pdfa_part
 from khuyenhoc_docs.models import AuditEvent, Document, Organisation, RegisterEntry
+from khuyenhoc_docs.register import IMPORTED_NOTE, register_rows
 from tests.conftest import api_token, csrf_token, login
 from tests.test_drafting_flow import pdftext
 from tests.test_followup import signed_programme
@@ -80,6 +81,11 @@ def test_signed_pdf_import_valid_and_tampered(app, client):
     register = client.get("/api/v1/register?year=2016", headers=h).get_json()
     assert "12/CTPH-HKH-TĐ" in json.dumps(register, ensure_ascii=False)
     with app.extensions["khd.sessions"]() as s:
+        lines = register_rows(s, {_org_id(app, "Hội Khuyến học tỉnh Bến Tre")}, 2016)
+    assert [(r.doc_number, r.signers, r.notes) for r in lines] == [
+        (n, ("Đặng Thị Hoa (Chủ tịch)", "Lâm Như Quỳnh (Phó Bí thư)"), IMPORTED_NOTE)
+        for n in ("12/CTPH-HKH-TĐ", "13/CTPH-HKH-TĐ")]  # the signers as typed; marked as imported
+    with app.extensions["khd.sessions"]() as s:
         rows = list(s.scalars(select(RegisterEntry).where(RegisterEntry.year == 2016)))
         assert sorted((r.number, r.imported) for r in rows) == [(12, True), (13, True)]
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "legacy_imported",
@@ -107,8 +113,9 @@ def test_digitised_paper_original_is_pdfa_and_searchable_by_ocr_text(app, client
     h = api_token(client, "vanthu")
     pages = [_scan_png(["CHƯƠNG TRÌNH PHỐI HỢP", "Hội Khuyến học và Tỉnh đoàn Bến Tre", "năm học 2015 – 2016"]),
              _scan_png(["Tuyên dương gương sáng hiếu học", "xã Tam Phước"])]
-    resp = _post(client, "/api/v1/legacy/digitisations", h, _meta(app, "07/CTPH-HKH-TĐ", day="2015-09-05"),
-                 (pages[0], "trang1.png"), (pages[1], "trang2.png"))
+    meta = _meta(app, "07/CTPH-HKH-TĐ", day="2015-09-05")
+    meta["organisation_ids"] = meta["organisation_ids"][:1]  # one issuing organisation
+    resp = _post(client, "/api/v1/legacy/digitisations", h, meta, (pages[0], "trang1.png"), (pages[1], "trang2.png"))
     assert resp.status_code == 201, resp.get_json()
     doc = resp.get_json()
     assert doc["origin"] == "digitised" and doc["fields"]["legacy"]["pages"] == 2
@@ -120,6 +127,10 @@ def test_digitised_paper_original_is_pdfa_and_searchable_by_ocr_text(app, client
     assert doc["id"] in [i["document_id"] for i in found["items"]]
     archived = client.get("/api/v1/search", headers=h, query_string={"q": "Tam Phước", "year": 2015}).get_json()
     assert [i["document_id"] for i in archived["items"]] == [doc["id"]]
+    login(client, "vanthu")
+    page = client.get(f"/documents/{doc['id']}").get_data(as_text=True)
+    assert "Hội Khuyến học tỉnh Bến Tre – Hội Khuyến học tỉnh Bến Tre" not in page  # named once
+    assert "<td>Hội Khuyến học tỉnh Bến Tre</td>" in page
 
 
 def test_scan_and_scope_errors_write_nothing(app, client):
