@@ -4,11 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..legacy import digitise_paper, import_signed_pdf
 from ..organisations import tree
+from ..workflow.certify import certify_digitised
+from ..workflow.signing import SigningRefused
 from .context import actor, db, require, services
 from .forms import legacy_metadata
+from .messages import message_for
 
 bp = Blueprint("legacy", __name__, url_prefix="/archive/legacy")
 
@@ -48,3 +51,17 @@ def create():
                                                   else " — CHƯA XÁC THỰC (chữ ký số không hợp lệ)."),
           "success" if verified or doc.origin == "digitised" else "error")
     return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.post("/<int:doc_id>/certify")
+@login_required
+def certify(doc_id: int):
+    """The digitising organisation's clerk signs the digitised copy as the organisation ("sao y")."""
+    p = require("legacy.import")
+    try:
+        certify_digitised(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
+    except (ValidationFailed, Conflict, SigningRefused) as exc:
+        flash(message_for(exc), "error")
+    else:
+        flash("Đã ký số xác nhận bản sao y của bản số hóa.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))

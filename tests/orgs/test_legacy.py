@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from khuyenhoc_docs.digitise import pdfa_part
 from khuyenhoc_docs.models import AuditEvent, Document, Organisation, RegisterEntry
 from khuyenhoc_docs.register import IMPORTED_NOTE, register_rows
-from tests.conftest import api_token, csrf_token, login
+from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
 from tests.test_drafting_flow import pdftext
 from tests.test_followup import signed_programme
 
@@ -153,3 +153,40 @@ def test_ui_form_rejects_missing_file(app, client):
     token = csrf_token(client, "/archive/legacy/")
     resp = client.post("/archive/legacy/", data={"csrf_token": token, **_meta(app, "11/CTPH-HKH-TĐ")})
     assert resp.status_code == 422 and "Chưa chọn tệp." in resp.get_data(as_text=True)
+
+
+@pytest.mark.slow
+def test_the_digitising_organisations_clerk_certifies_the_copy(app, client):
+    h = api_token(client, "vanthu")
+    meta = _meta(app, "08/CTPH-HKH-TĐ", day="2015-10-01")
+    meta["organisation_ids"] = meta["organisation_ids"][:1]
+    made = _post(client, "/api/v1/legacy/digitisations", h, meta, (_scan_png(["Bản gốc giấy năm 2015"]), "a.png"))
+    assert made.status_code == 201, made.get_json()
+    doc_id = made.get_json()["id"]
+    original = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
+    # Not the organisation's clerk (Tỉnh đoàn's), a wrong passphrase: refused, nothing stored.
+    other = client.post(f"/api/v1/legacy/{doc_id}/certification", headers=api_token(client, "vanthu.td"),
+                        json={"secret": DEMO_PASSWORD})
+    assert other.status_code == 403
+    wrong = client.post(f"/api/v1/legacy/{doc_id}/certification", headers=h, json={"secret": "sai-mat-khau"})
+    assert wrong.status_code == 422, wrong.get_json()
+    assert client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data == original
+
+    ok = client.post(f"/api/v1/legacy/{doc_id}/certification", headers=h, json={"secret": DEMO_PASSWORD})
+    assert ok.status_code == 200, ok.get_json()
+    legacy = ok.get_json()["fields"]["legacy"]
+    assert legacy["certified"] is True and legacy["verified"] is True
+    signed = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
+    assert signed.startswith(original)  # an incremental update: the PDF/A bytes are untouched
+    report = client.get(f"/api/v1/documents/{doc_id}/verification", headers=h).get_json()
+    assert report["ok"] is True and len(report["signatures"]) == 1
+    stamp = pdftext(signed)
+    assert "SAO Y" in stamp and "HỘI KHUYẾN HỌC TỈNH BẾN TRE" in stamp and "+07:00" in stamp
+    again = client.post(f"/api/v1/legacy/{doc_id}/certification", headers=h, json={"secret": DEMO_PASSWORD})
+    assert again.status_code == 409
+    login(client, "vanthu")
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "đã được tổ chức ký số xác nhận" in page and "certify-copy" not in page
+    with app.extensions["khd.sessions"]() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "legacy_certified", AuditEvent.object_id == doc_id)) == 1

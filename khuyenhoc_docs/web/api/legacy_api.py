@@ -7,6 +7,7 @@ from apiflask.validators import Length
 from flask import request
 
 from ...legacy import digitise_paper, import_signed_pdf
+from ...workflow.certify import certify_digitised
 from ..context import actor, db, require, services
 from ..forms import legacy_metadata
 from . import bp
@@ -48,3 +49,17 @@ def digitise_legacy(body):
     p = require("legacy.import")
     scans = [f.read() for f in request.files.getlist("file") if f]
     return digitise_paper(db(), services(), p, actor(), _meta(), scans)
+
+
+class CertifyIn(Schema):
+    secret = String(required=True, validate=Length(1, 256))
+
+
+@bp.post("/legacy/<int:doc_id>/certification")
+@bp.input(CertifyIn, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Văn thư của tổ chức số hóa ký số xác nhận bản sao y (chữ ký số của cơ quan, tổ chức)",
+        security=SECURITY)
+def certify_legacy(doc_id: int, body):
+    p = require("legacy.import")
+    return certify_digitised(db(), services(), p, actor(), doc_id, body["secret"])
