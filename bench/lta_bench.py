@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def main() -> None:
@@ -27,28 +28,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
+    from common import PKI, prepared_pdf
+
     from khuyenhoc_docs.pki_store import ensure_demo_pki
-    from khuyenhoc_docs.signing import (
-        Pkcs12KeySource,
-        issue_signing_cert,
-        locate_signature_boxes,
-        prepare_fields,
-        sign_document,
-        to_pkcs12,
-        validate_pdf,
-    )
+    from khuyenhoc_docs.signing import Pkcs12KeySource, issue_signing_cert, sign_document, to_pkcs12, validate_pdf
     from khuyenhoc_docs.signing.ltv import add_document_timestamp, lt_validation_context
     from khuyenhoc_docs.signing.tsa import http_timestamper
-    from tests.services.pki import PkiServer
-    from tests.signing.conftest import BLOCKS, HOA, build_docx, soffice_to_pdf
+    from tests.signing.conftest import HOA
 
     with tempfile.TemporaryDirectory(prefix="lta-bench-") as tmp_name:
-        tmp = Path(tmp_name)
-        server = PkiServer(tmp / "pki").start()
         try:
+            server = PKI.server
             pki = ensure_demo_pki(server.pki_dir, server.url)
-            base = soffice_to_pdf(build_docx(), tmp / "doc")
-            pdf = prepare_fields(base, locate_signature_boxes(base, BLOCKS))
+            _, pdf = prepared_pdf(Path(tmp_name))
             ck = issue_signing_cert(pki.ca, full_name=HOA.full_name, organisation=HOA.organisation,
                                     position=HOA.position, email="hoa@example.vn", urls=pki.urls())
             ts = http_timestamper(f"{server.url}/tsa")
@@ -74,7 +66,7 @@ def main() -> None:
                         fn()
                         wall[name].append((time.perf_counter() - t0) * 1000)
         finally:
-            server.stop()
+            PKI.stop()
     rows = [{"case": k, "median_ms": statistics.median(v), "min_ms": min(v)} for k, v in wall.items()]
     bt = statistics.median(wall["B-T"])
     for r in rows:

@@ -15,24 +15,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import (  # noqa: E402
+    PASSWORD,
+    PKI,
+    ROOT,
+    bench_app,
+    clone_documents,
+    submitted_document,
+    token,
+    workdir,
+)
 from sqlalchemy import select  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
-from batch_sign_bench import PASSWORD, clone_documents, token  # noqa: E402
-
-from khuyenhoc_docs import create_app, migrate  # noqa: E402
 from khuyenhoc_docs.credentials import register_remote  # noqa: E402
 from khuyenhoc_docs.models import User  # noqa: E402
-from khuyenhoc_docs.pki_store import ensure_demo_pki  # noqa: E402
 from khuyenhoc_docs.signing.pki import issue_signing_cert  # noqa: E402
 from khuyenhoc_docs.workflow import remote_signing  # noqa: E402
 from tests.services.provider_common import ProviderServer  # noqa: E402
@@ -40,38 +42,29 @@ from tests.services.provider_common import ProviderServer  # noqa: E402
 PIN = "246810"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=30)
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="khd-remote-bench-"))
-    server = None
+def run(work: Path, n: int) -> dict[str, float]:
+    """Seconds for the three cases (and the CSC batch's prepare part), n documents each."""
+    from khuyenhoc_docs.pki_store import ensure_demo_pki
+
+    ca = ensure_demo_pki(PKI.server.pki_dir, PKI.server.url).ca
+    ck = issue_signing_cert(ca, full_name="Đặng Thị Hoa", organisation="Hội Khuyến học tỉnh Bến Tre",
+                            position="CHỦ TỊCH", email="hoa@example.vn")
+    server = ProviderServer(ROOT / "tests" / "services" / "csc_server.py",
+                            {"client_id": "khd", "client_secret": "s", "credential_id": "cred-hoa", "pin": PIN,
+                             "otp": "", "multisign": 1000, "delay": 0, "mode": "ok"},
+                            {"key.pem": ck.key_pem(), "certs.pem": ck.cert_pem() + ca.cert_pem()}).start()
     try:
-        data_dir = work / "data"
-        ca = ensure_demo_pki(data_dir / "pki").ca
-        ck = issue_signing_cert(ca, full_name="Đặng Thị Hoa", organisation="Hội Khuyến học tỉnh Bến Tre",
-                                position="CHỦ TỊCH", email="hoa@example.vn")
-        server = ProviderServer(ROOT / "tests" / "services" / "csc_server.py",
-                                {"client_id": "khd", "client_secret": "s", "credential_id": "cred-hoa", "pin": PIN,
-                                 "otp": "", "multisign": 1000, "delay": 0, "mode": "ok"},
-                                {"key.pem": ck.key_pem(), "certs.pem": ck.cert_pem() + ca.cert_pem()}).start()
-        app = create_app({"data_dir": data_dir, "secret_key": "bench", "login_limit": "100000 per minute",
-                          "csc_url": server.url, "csc_client_id": "khd", "csc_client_secret": "s"})
-        migrate.upgrade(app.config["KHD_SETTINGS"].sqlalchemy_url)
-        assert app.test_cli_runner().invoke(args=["demo", "seed"]).exit_code == 0
+        app = bench_app(work / "data", csc_url=server.url, csc_client_id="khd", csc_client_secret="s")
         c = app.test_client()
-        clerk = token(c, "vanthu")
-        doc_id = c.get("/api/v1/documents", headers=clerk).get_json()["items"][0]["id"]
-        assert c.post(f"/api/v1/documents/{doc_id}/submit", headers=clerk).status_code == 200
-        ids = clone_documents(app, doc_id, 3 * args.n - 1)
-        local, batch_ids, single_ids = ids[:args.n], ids[args.n:2 * args.n], ids[2 * args.n:]
+        ids = clone_documents(app, submitted_document(app), 3 * n - 1)
+        local, batch_ids, single_ids = ids[:n], ids[n:2 * n], ids[2 * n:]
         h = token(c, "chutich.hkh")
         svc, sessions = app.extensions["khd.services"], app.extensions["khd.sessions"]
+        out = {}
 
         t0 = time.perf_counter()
         resp = c.post("/api/v1/sign-batch", headers=h, json={"document_ids": local, "secret": PASSWORD})
-        t_local = time.perf_counter() - t0
+        out["pkcs12_batch"] = time.perf_counter() - t0
         assert all(r["status"] == "signed" for r in resp.get_json()["results"])
 
         with sessions() as s:
@@ -81,25 +74,34 @@ def main() -> None:
             s.commit()
         t0 = time.perf_counter()
         resp = c.post("/api/v1/sign-batch", headers=h, json={"document_ids": batch_ids, "secret": PIN})
-        t_prepare = time.perf_counter() - t0
+        out["csc_batch_prepare"] = time.perf_counter() - t0
         with sessions() as s:
             assert remote_signing.tick(s, svc, resp.get_json()["signing_request_id"]) == "signed"
-        t_batch = time.perf_counter() - t0
+        out["csc_batch"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         for d in single_ids:
             r = c.post(f"/api/v1/documents/{d}/sign", headers=h, json={"secret": PIN})
             with sessions() as s:
                 assert remote_signing.tick(s, svc, r.get_json()["signing_request_id"]) == "signed"
-        t_single = time.perf_counter() - t0
+        out["csc_single"] = time.perf_counter() - t0
         app.extensions["khd.engine"].dispose()
+        return out
     finally:
-        if server is not None:
-            server.close()
-        shutil.rmtree(work, ignore_errors=True)
-    per = {k: v / args.n * 1000 for k, v in
-           {"pkcs12_batch": t_local, "csc_batch": t_batch, "csc_batch_prepare": t_prepare,
-            "csc_single": t_single}.items()}
+        server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    try:
+        with workdir("khd-remote-bench-") as work:
+            seconds = run(work, args.n)
+    finally:
+        PKI.stop()
+    per = {k: v / args.n * 1000 for k, v in seconds.items()}
     print(f"{args.n} documents per case, first chair, ms per signature")
     print(f"  PKCS#12 batch (one passphrase)                   {per['pkcs12_batch']:7.0f}")
     print(f"  CSC batch (one authorize + one signHash)         {per['csc_batch']:7.0f}"

@@ -1,368 +1,192 @@
-"""One benchmark table: issuance end to end vs the bare floor, rendering, cascade, search, list, memory.
+"""One benchmark table: issuance vs the bare floor, rendering, cascade, search, list, memory.
 
-Rerunnable: `bench/run` (or `.venv/bin/python bench/run_all.py --quick`). Medians and ratios come from
-the same run, because these machines are shared and noisy. Sub-benchmarks (signing, conversion,
-search) run as their own scripts and report through --json.
+    bench/run [--quick] [--json] [--skip-sub]
+
+Rerunnable (everything lives in temp dirs removed at the end). Medians and ratios come from the
+same run, because these machines are shared and noisy; the load average is printed with them.
+``--json`` prints one JSON object on stdout (the table goes to stderr); ``--quick`` runs smaller
+sizes (a few minutes). Sub-benchmarks (signing levels, signing, batch, remote, search) run as their
+own scripts and report through their --json files.
 """
 from __future__ import annotations
 
 import argparse
-import http.client
-import io
 import json
 import os
-import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from khuyenhoc_docs import create_app, migrate  # noqa: E402
-from khuyenhoc_docs.conversion import SupervisorOptions, UnoserverSupervisor  # noqa: E402
-from khuyenhoc_docs.drafting.reference import reference_fields  # noqa: E402
+from app_bench import bench_cascade, bench_floor, bench_issuance, bench_list, bench_render  # noqa: E402
+from common import PKI, ROOT, bench_app, clone_documents, med, p95, processes_matching, rss_mb, workdir  # noqa: E402
 
-PASSWORD = "khuyenhoc-demo"
-ROWS: list[tuple[str, str, str]] = []
-
-
-def row(name: str, value: str, note: str = "") -> None:
-    ROWS.append((name, value, note))
-    print(f"  {name}: {value} {note}", file=sys.stderr, flush=True)
+GOALS = {"issuance_ratio": 1.25, "search_p95_ms": 50.0, "list_rps": 500.0, "list_p99_ms": 60.0,
+         "worker_rss_mb": 150.0, "libreoffice_rss_mb": 250.0, "cascade_150_s": 20.0, "batch_sign_150_s": 20.0}
+FULL = {"issuance_runs": 12, "cascade_units": 150, "list_documents": 10_000, "list_seconds": 15.0,
+        "batch": 150, "remote": 30, "search_records": 100_000, "sign_runs": 15, "lta_runs": 10}
+QUICK = {"issuance_runs": 5, "cascade_units": 40, "list_documents": 2_000, "list_seconds": 5.0,
+         "batch": 40, "remote": 10, "search_records": 5_000, "sign_runs": 3, "lta_runs": 3}
 
 
-def med(xs: list[float]) -> float:
-    return statistics.median(xs)
+class Report:
+    """The table rows (for people) and the JSON object (for machines) of one run."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+        self.data: dict[str, Any] = {}
+
+    def row(self, name: str, value: str, note: str = "") -> None:
+        self.rows.append((name, value, note))
+        print(f"  {name}: {value} {note}", file=sys.stderr, flush=True)
+
+    def table(self) -> str:
+        width = max(len(r[0]) for r in self.rows)
+        lines = [f"{'measure':<{width}} | {'value':>14} | note", f"{'-' * width}-|-{'-' * 14}-|-----"]
+        lines += [f"{name:<{width}} | {value:>14} | {note}" for name, value, note in self.rows]
+        return "\n".join(lines)
 
 
-def p95(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+def goal(ok: bool) -> str:
+    return "goal met" if ok else "goal NOT met"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children_of(pid: int) -> list[int]:
-    out = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                stat = (proc / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rfind(")") + 2:].split()[1]) == pid:
-                out.append(int(proc.name))
-    return out
-
-
-def soffice_pids(marker: str) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmd = (proc / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"soffice.bin" in cmd and marker.encode() in cmd:
-                pids.append(int(proc.name))
-    return pids
-
-
-_PKI: list = []  # the demo PKI server (CRL, OCSP, TSA) every bench app signs against
-
-
-def make_app(data_dir: Path, endpoints):
-    if not _PKI:
-        from tests.services.pki import PkiServer
-
-        _PKI.append(PkiServer(Path(tempfile.mkdtemp(prefix="khd-bench-pki-")) / "pki").start())
-    return create_app({"data_dir": data_dir, "converter_endpoints": endpoints, "secret_key": "bench",
-                       "jobs_immediate": True, "login_limit": "100000 per minute",
-                       "pki_url": _PKI[0].url, "demo_pki_dir": str(_PKI[0].pki_dir)})
-
-
-def token(client, username: str) -> dict:
-    r = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    return {"Authorization": f"Bearer {r.get_json()['token']}"}
-
-
-def bench_issuance(app, n: int) -> tuple[list[float], bytes]:
-    """create → submit → sign → sign → stored, through the JSON API (in-process WSGI)."""
-    c = app.test_client()
-    clerk, hkh, td = token(c, "vanthu"), token(c, "chutich.hkh"), token(c, "phobithu.td")
-    fields = reference_fields().to_dict()
-    times, last_pdf = [], b""
-    for _ in range(n):
-        t = time.perf_counter()
-        doc = c.post("/api/v1/documents", headers=clerk, json={"kind": "programme_province", "fields": fields})
-        doc_id = doc.get_json()["id"]
-        assert c.post(f"/api/v1/documents/{doc_id}/submit", headers=clerk).status_code == 200
-        assert c.post(f"/api/v1/documents/{doc_id}/sign", headers=hkh, json={"secret": PASSWORD}).status_code == 200
-        r = c.post(f"/api/v1/documents/{doc_id}/sign", headers=td, json={"secret": PASSWORD})
-        assert r.get_json()["status"] == "signed", r.get_json()
-        times.append(time.perf_counter() - t)
-    last_pdf = c.get(f"/api/v1/documents/{doc_id}/file?version=1&format=docx", headers=clerk).data
-    return times, last_pdf
-
-
-def bench_floor(app, docx: bytes, n: int) -> list[float]:
-    """Warm conversion plus two bare pyHanko B-T signatures of the same PDF (no app, no database)."""
-    from asn1crypto import keys as asn1_keys
-    from cryptography.hazmat.primitives import serialization
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-
-    from khuyenhoc_docs.signing.pki import issue_signing_cert, to_pkcs12
-
-    svc = app.extensions["khd.services"]
-    ca, tsa = svc.demo_pki.ca, svc.demo_pki.tsa
-    p12s = [to_pkcs12(issue_signing_cert(ca, full_name=n_, organisation="Bench", position="CHỦ TỊCH",
-                                         email="b@example.org"), [ca.cert], PASSWORD) for n_ in ("A", "B")]
-    stamper = DummyTimeStamper(tsa_cert=tsa.asn1_cert, tsa_key=asn1_keys.PrivateKeyInfo.load(
-        tsa.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())))
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        pdf = svc.converter.convert(docx)
-        for i, p12 in enumerate(p12s):
-            signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=PASSWORD.encode())
-            w = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-            meta = signers.PdfSignatureMetadata(field_name=f"Sig{i}", certify=i == 0,
-                                                subfilter=fields.SigSeedSubFilter.PADES)
-            out = io.BytesIO()
-            signers.PdfSigner(meta, signer=signer, timestamper=stamper,
-                              new_field_spec=fields.SigFieldSpec(f"Sig{i}", box=(50, 50 + 80 * i, 250, 120 + 80 * i))
-                              ).sign_pdf(w, output=out)
-            pdf = out.getvalue()
-        times.append(time.perf_counter() - t)
-    return times
-
-
-def bench_render(app, n: int) -> tuple[list[float], list[float]]:
-    from khuyenhoc_docs.drafting.render import render_docx
-
-    svc = app.extensions["khd.services"]
-    template = (ROOT / "templates" / "programme_province.docx").read_bytes()
-    fields = reference_fields()
-    render_t, convert_t = [], []
-    for _ in range(n):
-        t = time.perf_counter()
-        docx = render_docx(template, fields, doc_number=None, issue_date=None)
-        render_t.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        svc.converter.convert(docx)
-        convert_t.append(time.perf_counter() - t)
-    return render_t, convert_t
-
-
-def bench_cascade(app, units: int) -> float:
-    """Documents per second for a cascade of ``units`` synthetic district units (inline job)."""
-    from sqlalchemy import select
-
-    from khuyenhoc_docs.access import Principal
-    from khuyenhoc_docs.audit import Actor
-    from khuyenhoc_docs.models import Document, Organisation, OrgLevel, User
-    from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
-
-    svc = app.extensions["khd.services"]
-    with app.extensions["khd.sessions"]() as s:
-        clerk = s.scalar(select(User).where(User.username == "vanthu"))
-        doc = s.scalar(select(Document).where(Document.status == "signed", Document.kind == "programme_province")
-                       .order_by(Document.id.desc()))
-        level = s.scalar(select(OrgLevel).where(OrgLevel.code == "district"))
-        hkh, td = doc.lead_org, doc.partner_org
-        existing = len(hkh.children)
-        for i in range(existing, units):
-            area = f"Đơn vị thử {i:03d}"
-            s.add(Organisation(parent_id=hkh.id, level_id=level.id, family="khuyen_hoc", name=f"Hội Khuyến học {area}",
-                               header_name=f"HỘI KHUYẾN HỌC {area.upper()}", abbreviation="HKH", area=area, place="Bến Tre"))
-            s.add(Organisation(parent_id=td.id, level_id=level.id, family="doan", name=f"Huyện đoàn {area}",
-                               header_name=f"BCH ĐOÀN {area.upper()}", abbreviation="HĐ", area=area, place="Bến Tre"))
-        s.commit()
-        p = Principal.of(s, clerk)
-        unit_ids = sorted(u.id for u in s.get(Organisation, hkh.id).children)[:units]
-        job = start_cascade(s, p, Actor(clerk, "bench"), doc.id, unit_ids)
-        t = time.perf_counter()
-        job = run_cascade(s, svc, job.id)
-        elapsed = time.perf_counter() - t
-        assert job.status == "done", job.error
-        return len(job.result["created"]) / elapsed
-
-
-def bench_list(data_dir: Path, endpoints, seconds: float, threads: int) -> tuple[float, float, float, float]:
-    """GET /api/v1/documents under gunicorn (2 workers × 4 threads): req/s, p99 ms, app RSS, median ms."""
-    port = free_port()
-    env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "bench",
-           "KHD_CONVERTER_ENDPOINTS": ",".join(f"{h}:{p}" for h, p in endpoints),
-           "KHD_LOGIN_LIMIT": "100000 per minute"}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
-                             "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def sub_bench(script: str, args: list[str]) -> Any:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = Path(f.name)
     try:
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("POST", "/api/v1/auth/token", body=json.dumps({"username": "vanthu", "password": PASSWORD}),
-                             headers={"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                body = json.loads(resp.read())
-                break
-            except (ConnectionRefusedError, OSError):
-                time.sleep(0.2)
-        auth = {"Authorization": f"Bearer {body['token']}"}
-        latencies: list[float] = []
-        lock = threading.Lock()
-        stop = time.monotonic() + seconds
-
-        def worker() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            local = []
-            while time.monotonic() < stop:
-                t = time.perf_counter()
-                conn.request("GET", "/api/v1/documents?per_page=20", headers=auth)
-                r = conn.getresponse()
-                r.read()
-                assert r.status == 200
-                local.append(time.perf_counter() - t)
-            with lock:
-                latencies.extend(local)
-
-        ts = [threading.Thread(target=worker) for _ in range(threads)]
-        start = time.perf_counter()
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        wall = time.perf_counter() - start
-        app_rss = rss_mb(proc.pid) + sum(rss_mb(c) for c in children_of(proc.pid))
-        lat = sorted(latencies)
-        return len(lat) / wall, lat[int(0.99 * (len(lat) - 1))] * 1000, app_rss, med(lat) * 1000
+        subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--json", str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+        return json.loads(out.read_text())
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        out.unlink(missing_ok=True)
 
 
-def sub_bench(script: str, args: list[str]) -> dict:
-    out = Path(tempfile.mkstemp(suffix=".json")[1])
-    subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--json", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
-    data = json.loads(out.read_text())
-    out.unlink()
-    return data
+def free_port_block(count: int = 4) -> int:
+    from tests.services.converter import free_port_block as block
+
+    return block(count)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs (about 4 minutes)")
-    parser.add_argument("--skip-sub", action="store_true", help="skip the signing/conversion/search scripts")
-    args = parser.parse_args()
-    n = 5 if args.quick else 12
-    work = Path(tempfile.mkdtemp(prefix="khd-bench-"))
+def app_benches(rep: Report, size: dict[str, Any], work: Path) -> None:
+    from khuyenhoc_docs.conversion import SupervisorOptions, UnoserverSupervisor
+
     sup = UnoserverSupervisor(SupervisorOptions(instances=2, base_port=free_port_block(), workdir=work / "uno"))
     sup.start()
     try:
         one = sup.endpoints[:1]
-        data_dir = work / "data"
-        app = make_app(data_dir, one)
-        migrate.upgrade(app.config["KHD_SETTINGS"].sqlalchemy_url)
-        app.test_cli_runner().invoke(args=["demo", "seed"])
+        app = bench_app(work / "data", converter_endpoints=one)
         print("issuance…", file=sys.stderr)
-        e2e, docx = bench_issuance(app, n)
-        floor = bench_floor(app, docx, n)
-        row("issuance end to end via API (create→submit→sign→sign→stored), median", f"{med(e2e) * 1000:.0f} ms",
-            f"p95 {p95(e2e) * 1000:.0f} ms")
-        row("bare floor: warm conversion + 2 bare pyHanko B-T signatures, median", f"{med(floor) * 1000:.0f} ms",
-            f"ratio issuance/floor {med(e2e) / med(floor):.2f}")
+        n = size["issuance_runs"]
+        e2e, docx, signatures = bench_issuance(app, n)
+        floor = bench_floor(app, docx, n, signatures)
+        ratio = med(e2e) / med(floor)
+        rep.data.update(issuance_ms=med(e2e) * 1000, issuance_p95_ms=p95(e2e) * 1000, floor_ms=med(floor) * 1000,
+                        issuance_ratio=ratio, issuance_signatures=signatures)
+        rep.row(f"issuance via API (create → submit → {signatures} signatures → stored, B-LTA), median",
+                f"{med(e2e) * 1000:.0f} ms", f"p95 {p95(e2e) * 1000:.0f} ms")
+        rep.row(f"bare floor: warm conversion + {signatures} bare pyHanko B-LT signatures (last with B-LTA), median",
+                f"{med(floor) * 1000:.0f} ms",
+                f"ratio issuance/floor {ratio:.2f} (goal ≤ {GOALS['issuance_ratio']}: {goal(ratio <= 1.25)})")
         render_t, convert_t = bench_render(app, n * 2)
-        row("bulk rendering (docxtpl, reference programme), median", f"{med(render_t) * 1000:.0f} ms",
-            f"{1 / med(render_t):.1f} docs/s")
-        row("warm conversion (1 unoserver instance), median", f"{med(convert_t) * 1000:.0f} ms",
-            f"{1 / med(convert_t):.1f} docs/s")
-        units = 40 if args.quick else 150
-        rate1 = bench_cascade(app, units)
+        rep.data.update(render_ms=med(render_t) * 1000, convert_ms=med(convert_t) * 1000)
+        rep.row("rendering (docxtpl, reference programme), median", f"{med(render_t) * 1000:.0f} ms")
+        rep.row("warm conversion (1 unoserver instance), median", f"{med(convert_t) * 1000:.0f} ms",
+                f"{1 / med(convert_t):.1f} docs/s")
+        units = size["cascade_units"]
+        t1 = bench_cascade(app, units)
         app.extensions["khd.engine"].dispose()
-        row(f"cascade {units} units, 1 converter instance", f"{rate1:.2f} docs/s")
-        data_dir2 = work / "data2"
-        app2 = make_app(data_dir2, sup.endpoints)
-        migrate.upgrade(app2.config["KHD_SETTINGS"].sqlalchemy_url)
-        app2.test_cli_runner().invoke(args=["demo", "seed"])
-        bench_issuance(app2, 1)
-        rate2 = bench_cascade(app2, units)
+        app2 = bench_app(work / "data2", converter_endpoints=sup.endpoints)
+        bench_issuance(app2, 0)
+        t2 = bench_cascade(app2, units)
         app2.extensions["khd.engine"].dispose()
-        row(f"cascade {units} units, 2 converter instances", f"{rate2:.2f} docs/s", f"ratio 2/1 {rate2 / rate1:.2f}")
-        rps, p99, app_rss, median_ms = bench_list(data_dir, one, 5 if args.quick else 15, 8)
-        row("document list under gunicorn (2 workers × 4 threads, 8 clients)", f"{rps:.0f} req/s",
-            f"median {median_ms:.1f} ms, p99 {p99:.1f} ms")
-        row("RSS of the app (gunicorn master + 2 workers)", f"{app_rss:.0f} MB")
-        row("RSS of LibreOffice (per warm instance)", f"{statistics.mean(rss_mb(p) for p in soffice_pids(str(work))):.0f} MB",
-            f"{len(soffice_pids(str(work)))} instances")
+        rep.data.update({f"cascade_{units}_s": t2, f"cascade_{units}_s_one_instance": t1})
+        rep.row(f"cascade {units} units, 1 / 2 converter instances", f"{t1:.1f} / {t2:.1f} s",
+                f"{units / t2:.2f} docs/s with 2; goal 150 units ≤ 20 s: {goal(t2 * 150 / units <= 20)}")
+        with app.extensions["khd.sessions"]() as s:
+            from sqlalchemy import func, select
+
+            from khuyenhoc_docs.models import Document
+            have, last = s.execute(select(func.count(Document.id), func.max(Document.id))).one()
+        clone_documents(app, last, max(0, size["list_documents"] - have))
+        app.extensions["khd.engine"].dispose()
+        config = {"converter_endpoints": ",".join(f"{h}:{p}" for h, p in one), **PKI.config()}
+        lst = bench_list(work / "data", config, size["list_seconds"], 8)
+        worst = lst.workers_rss_mb[0]
+        rep.data.update(list_rps=lst.rps, list_p99_ms=lst.p99_ms, list_median_ms=lst.median_ms,
+                        list_documents=size["list_documents"], worker_rss_mb=worst,
+                        worker_rss_mb_each=lst.workers_rss_mb, master_rss_mb=lst.master_rss_mb)
+        rep.row(f"document list, {size['list_documents']} documents, gunicorn 2 workers × 4 threads, 8 clients",
+                f"{lst.rps:.0f} req/s", f"median {lst.median_ms:.1f} ms, p99 {lst.p99_ms:.1f} ms "
+                f"(goal ≥ 500 req/s, p99 < 60 ms: {goal(lst.rps >= 500 and lst.p99_ms < 60)})")
+        rep.row("RSS per app worker (each) / gunicorn master", " + ".join(f"{w:.0f}" for w in lst.workers_rss_mb)
+                + f" / {lst.master_rss_mb:.0f} MB", f"goal ≤ 150 MB per worker: {goal(worst <= 150)}")
+        soffice = [rss_mb(p) for p in processes_matching("soffice.bin", str(work))]
+        rep.data.update(libreoffice_rss_mb=max(soffice), libreoffice_rss_mb_each=soffice)
+        rep.row("RSS per LibreOffice instance (each)", " + ".join(f"{r:.0f}" for r in soffice) + " MB",
+                f"goal ≤ 250 MB: {goal(max(soffice) <= 250)}")
     finally:
         sup.stop()
-        for server in _PKI:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    if not args.skip_sub:
-        for case in sub_bench("lta_bench.py", ["--runs", "5" if args.quick else "10"]):
-            note = f"×{case['ratio_to_bt']:.2f} of B-T" if case["ratio_to_bt"] else f"min {case['min_ms']:.0f} ms"
-            row(f"signing level {case['case']} (live demo PKI: HTTP TSA, OCSP)", f"{case['median_ms']:.0f} ms", note)
-        print("signing / search sub-benchmarks…", file=sys.stderr)
-        for case in sub_bench("sign_bench.py", ["--runs", "5" if args.quick else "15"]):
-            if "B-T" in case["case"] or "validate" in case["case"] or "locate" in case["case"]:
-                row(f"signing: {case['case']}", f"{case['median_ms']:.0f} ms", f"min {case['min_ms']:.0f} ms")
-        n_batch = 40 if args.quick else 150
-        b = sub_bench("batch_sign_bench.py", ["--n", str(n_batch)])
-        row(f"batch signing {n_batch} documents, PKCS#12, one passphrase (goal 150 ≤ 20 s)",
-            f"{b['first_s']:.1f} s / {b['second_s']:.1f} s",
-            f"first chair / second chair (with final validation); {b['first_s'] / n_batch * 1000:.0f} ms/doc")
-        r = sub_bench("remote_sign_bench.py", ["--n", "10" if args.quick else "30"])
-        row("remote signing (CSC test server) per signature: batch / single vs PKCS#12",
-            f"{r['csc_batch']:.0f} / {r['csc_single']:.0f} ms vs {r['pkcs12_batch']:.0f} ms",
+
+
+def sub_benches(rep: Report, size: dict[str, Any]) -> None:
+    for case in sub_bench("lta_bench.py", ["--runs", str(size["lta_runs"])]):
+        note = f"×{case['ratio_to_bt']:.2f} of B-T" if case["ratio_to_bt"] else f"min {case['min_ms']:.0f} ms"
+        rep.row(f"signing level {case['case']} (live demo PKI: HTTP TSA, OCSP)", f"{case['median_ms']:.0f} ms", note)
+    for case in sub_bench("sign_bench.py", ["--runs", str(size["sign_runs"])]):
+        if "B-T" in case["case"] or "validate" in case["case"] or "locate" in case["case"]:
+            rep.row(f"signing: {case['case']}", f"{case['median_ms']:.0f} ms", f"min {case['min_ms']:.0f} ms")
+    n = size["batch"]
+    b = sub_bench("batch_sign_bench.py", ["--n", str(n)])
+    worst = max(b["first_s"], b["second_s"])
+    rep.data.update({f"batch_sign_{n}_s": worst, f"batch_sign_{n}_first_s": b["first_s"],
+                     f"batch_sign_{n}_second_s": b["second_s"]})
+    rep.row(f"batch signing {n} documents, PKCS#12, first / second chair", f"{b['first_s']:.1f} / {b['second_s']:.1f} s",
+            f"{worst / n * 1000:.0f} ms/doc; goal 150 ≤ 20 s per batch: {goal(worst * 150 / n <= 20)}")
+    r = sub_bench("remote_sign_bench.py", ["--n", str(size["remote"])])
+    rep.row("remote signing (CSC test server) per signature: batch / single vs PKCS#12",
+            f"{r['csc_batch']:.0f} / {r['csc_single']:.0f} vs {r['pkcs12_batch']:.0f} ms",
             f"overhead {r['csc_batch'] - r['pkcs12_batch']:+.0f} ms batched, "
             f"{r['csc_single'] - r['pkcs12_batch']:+.0f} ms single")
-        communes = sub_bench("cascade_communes.py", ["--instances", "2"])
-        row(f"cascade to {communes['units']} commune-level units (Vĩnh Long CSV), 2 converter instances",
-            f"{communes['seconds']:.1f} s",
-            f"{communes['docs_per_s']:.2f} docs/s; goal ≤ {communes['goal_seconds']:.0f} s")
-        search = sub_bench("search_bench.py", ["--n", "5000" if args.quick else "100000"])
-        for result in search["results"]:
-            fts = [t for q in result["queries"] for t in q["fts_ms"]]
-            like = [t for q in result["queries"] for t in q["like_ms"]]
-            row(f"search ({search['n']} records, {len(result['queries'])} queries): {result['engine']} full text",
-                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms; naive LIKE scan median {med(like):.0f} ms, "
-                f"p95 {p95(like):.0f} ms (ratio {med(like) / med(fts):.0f}×); "
-                f"indexing {search['n'] / result['index_seconds']:.0f} records/s")
-    width = max(len(r[0]) for r in ROWS)
-    print(f"\n{'measure':<{width}} | {'value':>12} | note")
-    print(f"{'-' * width}-|-{'-' * 12}-|-----")
-    for name, value, note in ROWS:
-        print(f"{name:<{width}} | {value:>12} | {note}")
-    print(f"\nmachine: {os.cpu_count()} cores, {socket.gethostname()}, load {os.getloadavg()[0]:.1f}")
+    search = sub_bench("search_bench.py", ["--n", str(size["search_records"])])
+    for result in search["results"]:
+        fts = [t for q in result["queries"] for t in q["fts_ms"]]
+        like = [t for q in result["queries"] for t in q["like_ms"]]
+        engine = "sqlite" if result["engine"] == "sqlite" else "postgres"
+        rep.data.update({f"search_p95_ms_{engine}": p95(fts), f"search_median_ms_{engine}": med(fts)})
+        rep.row(f"search, {search['n']} records, {len(result['queries'])} queries: {result['engine']}",
+                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms (goal ≤ 50: {goal(p95(fts) <= 50)}); naive LIKE scan "
+                f"median {med(like):.0f} ms, p95 {p95(like):.0f} ms")
 
 
-def free_port_block(count: int = 4) -> int:
-    sys.path.insert(0, str(ROOT))
-    from tests.services.converter import free_port_block as block
-
-    return block(count)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (within 5 minutes)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--skip-sub", action="store_true", help="skip the sub-benchmark scripts")
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+    rep = Report()
+    rep.data.update(quick=args.quick, sizes=size, cores=os.cpu_count(), host=socket.gethostname(),
+                    load_start=os.getloadavg())
+    try:
+        with workdir("khd-bench-") as work:
+            app_benches(rep, size, work)
+    finally:
+        PKI.stop()
+    if not args.skip_sub:
+        print("sub-benchmarks…", file=sys.stderr)
+        sub_benches(rep, size)
+    rep.data.update(load_end=os.getloadavg(), goals=GOALS)
+    machine = (f"machine: {os.cpu_count()} cores, {socket.gethostname()}, load average at start "
+               f"{rep.data['load_start'][0]:.1f}, at end {rep.data['load_end'][0]:.1f}")
+    print(f"\n{rep.table()}\n\n{machine}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(rep.data, ensure_ascii=False))
 
 
 if __name__ == "__main__":

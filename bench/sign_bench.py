@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 # SoftHSM2 reads SOFTHSM2_CONF at module load: create the token (which sets
 # it) before anything touches PKCS#11.
@@ -84,6 +85,7 @@ def run(tmp: Path, token, runs: int) -> list[tuple[str, float, float, float]]:
     from datetime import datetime
 
     from asn1crypto import keys as asn1_keys
+    from common import prepared_pdf
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -106,10 +108,10 @@ def run(tmp: Path, token, runs: int) -> list[tuple[str, float, float, float]]:
         validate_pdf,
     )
     from khuyenhoc_docs.signing.appearance import build_stamp_style
-    from tests.signing.conftest import BLOCKS, HOA, build_docx, soffice_to_pdf
+    from tests.signing.conftest import BLOCKS, HOA
 
     print("building the PDF with LibreOffice ...", flush=True)
-    base = soffice_to_pdf(build_docx(), tmp / "doc")
+    base, _ = prepared_pdf(tmp)
     cases: list[Case] = [("locate fields (pdfplumber, 2 blocks)", lambda: locate_signature_boxes(base, BLOCKS))]
     boxes = locate_signature_boxes(base, BLOCKS)
     cases.append(("prepare fields (2 empty fields)", lambda: prepare_fields(base, boxes)))

@@ -1,0 +1,218 @@
+"""Application benchmarks used by ``run_all.py``: issuance vs its bare floor, rendering, cascade,
+the document list under gunicorn and the memory of its workers.
+
+Each function takes an app (or a data dir) built by ``common.bench_app`` and returns raw samples;
+``run_all.py`` turns them into the table and the JSON object.
+"""
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common import PASSWORD, ROOT, children_of, free_port, p99, rss_mb, token
+
+ISSUERS = ("chutich.hkh", "phobithu.td")  # the two chairs, in signing order
+
+
+def issue_one(c: Any, clerk: dict, chairs: list[dict], fields: dict) -> int:
+    """create → submit → each chair signs → stored and final, through the JSON API."""
+    doc = c.post("/api/v1/documents", headers=clerk, json={"kind": "programme_province", "fields": fields})
+    doc_id = doc.get_json()["id"]
+    r = c.post(f"/api/v1/documents/{doc_id}/submit", headers=clerk)
+    assert r.status_code == 200, r.get_json()
+    for chair in chairs:
+        r = c.post(f"/api/v1/documents/{doc_id}/sign", headers=chair, json={"secret": PASSWORD})
+        assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "signed", r.get_json()
+    return int(doc_id)
+
+
+def bench_issuance(app: Any, n: int) -> tuple[list[float], bytes, int]:
+    """Seconds per issuance (in-process WSGI), the last draft's DOCX, the number of signatures."""
+    from khuyenhoc_docs.drafting.reference import reference_fields
+
+    c = app.test_client()
+    clerk = token(c, "vanthu")
+    chairs = [token(c, u) for u in ISSUERS]
+    fields = reference_fields().to_dict()
+    issue_one(c, clerk, chairs, fields)  # warm-up: first conversion, first TSA/OCSP connections
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        doc_id = issue_one(c, clerk, chairs, fields)
+        times.append(time.perf_counter() - t)
+    docx = c.get(f"/api/v1/documents/{doc_id}/file?version=1&format=docx", headers=clerk).data
+    return times, docx, len(chairs)
+
+
+def bench_floor(app: Any, docx: bytes, n: int, signatures: int) -> list[float]:
+    """The bare floor at the product's level: one warm conversion, then ``signatures`` plain pyHanko
+    PAdES B-LT signatures (same HTTP TSA, OCSP/CRL fetched into the DSS, PKCS#12 loaded each time),
+    the last one with the document timestamp (B-LTA). No app, no database, no validation."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko_certvalidator import ValidationContext
+
+    from khuyenhoc_docs.signing.pki import issue_signing_cert, to_asn1_cert, to_pkcs12
+
+    svc = app.extensions["khd.services"]
+    pki = svc.demo_pki
+    p12s = [to_pkcs12(issue_signing_cert(pki.ca, full_name=f"Bench {i}", organisation="Bench", position="CHỦ TỊCH",
+                                         email="b@example.org", urls=pki.urls()), [pki.ca.cert], PASSWORD)
+            for i in range(signatures)]
+    stamper = HTTPTimeStamper(f"{pki.base_url}/tsa")
+    roots = [to_asn1_cert(c) for c in pki.roots]
+
+    def once() -> None:
+        pdf = svc.converter.convert(docx)
+        for i, p12 in enumerate(p12s):
+            signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=PASSWORD.encode())
+            vc = ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="soft-fail")
+            meta = signers.PdfSignatureMetadata(
+                field_name=f"Sig{i}", certify=i == 0, subfilter=fields.SigSeedSubFilter.PADES,
+                embed_validation_info=True, validation_context=vc, use_pades_lta=i == len(p12s) - 1)
+            out = io.BytesIO()
+            box = (50, 50 + 80 * i, 250, 120 + 80 * i)
+            signers.PdfSigner(meta, signer=signer, timestamper=stamper,
+                              new_field_spec=fields.SigFieldSpec(f"Sig{i}", box=box)
+                              ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out)
+            pdf = out.getvalue()
+
+    once()  # warm-up, like the issuance
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_render(app: Any, n: int) -> tuple[list[float], list[float]]:
+    """docxtpl rendering and warm conversion of the reference programme, seconds each."""
+    from khuyenhoc_docs.drafting.reference import reference_fields
+    from khuyenhoc_docs.drafting.render import render_docx
+
+    svc = app.extensions["khd.services"]
+    template = (ROOT / "templates" / "programme_province.docx").read_bytes()
+    fields = reference_fields()
+    render_t, convert_t = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        docx = render_docx(template, fields, doc_number=None, issue_date=None)
+        render_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        svc.converter.convert(docx)
+        convert_t.append(time.perf_counter() - t)
+    return render_t, convert_t
+
+
+def bench_cascade(app: Any, units: int) -> float:
+    """Seconds for a cascade of ``units`` synthetic district units (inline job) from a signed programme."""
+    from sqlalchemy import func, select
+
+    from khuyenhoc_docs.access import Principal
+    from khuyenhoc_docs.audit import Actor
+    from khuyenhoc_docs.models import Document, Organisation, OrgLevel, User
+    from khuyenhoc_docs.workflow.cascade import run_cascade, start_cascade
+
+    svc = app.extensions["khd.services"]
+    with app.extensions["khd.sessions"]() as s:
+        clerk = s.scalar(select(User).where(User.username == "vanthu"))
+        doc = s.scalar(select(Document).where(Document.status == "signed", Document.kind == "programme_province")
+                       .order_by(Document.id.desc()))
+        level = s.scalar(select(OrgLevel).where(OrgLevel.code == "district"))
+        hkh, td = doc.lead_org, doc.partner_org
+        have = s.scalar(select(func.count(Organisation.id)).where(Organisation.parent_id == hkh.id)) or 0
+        for i in range(have, units):
+            area = f"Đơn vị thử {i:03d}"
+            s.add(Organisation(parent_id=hkh.id, level_id=level.id, family="khuyen_hoc", name=f"Hội Khuyến học {area}",
+                               header_name=f"HỘI KHUYẾN HỌC {area.upper()}", abbreviation="HKH", area=area, place="Bến Tre"))
+            s.add(Organisation(parent_id=td.id, level_id=level.id, family="doan", name=f"Huyện đoàn {area}",
+                               header_name=f"BCH ĐOÀN {area.upper()}", abbreviation="HĐ", area=area, place="Bến Tre"))
+        s.commit()
+        p = Principal.of(s, clerk)
+        # queried, not hkh.children: the sessions keep loaded objects across commits (no expiry)
+        unit_ids = sorted(s.scalars(select(Organisation.id).where(Organisation.parent_id == hkh.id,
+                                                                  Organisation.active.is_(True))))[:units]
+        job = start_cascade(s, p, Actor(clerk, "bench"), doc.id, unit_ids)
+        t = time.perf_counter()
+        job = run_cascade(s, svc, job.id)
+        elapsed = time.perf_counter() - t
+        assert job.status == "done", job.error
+        assert len(job.result["created"]) == units, job.result
+        return elapsed
+
+
+@dataclass(frozen=True)
+class ListResult:
+    rps: float
+    median_ms: float
+    p99_ms: float
+    workers_rss_mb: list[float]  # each gunicorn worker after the run
+    master_rss_mb: float
+
+
+def _get_token(port: int) -> str:
+    for _ in range(150):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", "/api/v1/auth/token", body=json.dumps({"username": "vanthu", "password": PASSWORD}),
+                         headers={"Content-Type": "application/json"})
+            return str(json.loads(conn.getresponse().read())["token"])
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer")
+
+
+def bench_list(data_dir: Path, config: dict[str, str], seconds: float, clients: int) -> ListResult:
+    """GET /api/v1/documents?per_page=20 under gunicorn (2 workers × 4 threads) with ``clients``
+    keep-alive clients; every answer is checked (200, 20 items)."""
+    port = free_port()
+    env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "bench",
+           "KHD_LOGIN_LIMIT": "100000 per minute", **{f"KHD_{k.upper()}": v for k, v in config.items()}}
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
+                             "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        auth = {"Authorization": f"Bearer {_get_token(port)}"}
+        latencies: list[float] = []
+        lock = threading.Lock()
+        stop = time.monotonic() + seconds
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            local = []
+            while time.monotonic() < stop:
+                t = time.perf_counter()
+                conn.request("GET", "/api/v1/documents?per_page=20", headers=auth)
+                r = conn.getresponse()
+                body = r.read()
+                local.append(time.perf_counter() - t)
+                assert r.status == 200 and len(json.loads(body)["items"]) == 20, (r.status, body[:200])
+            with lock:
+                latencies.extend(local)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+        workers = [rss_mb(c) for c in children_of(proc.pid)]
+        return ListResult(rps=len(latencies) / wall, median_ms=sorted(latencies)[len(latencies) // 2] * 1000,
+                          p99_ms=p99(latencies) * 1000, workers_rss_mb=sorted(workers, reverse=True),
+                          master_rss_mb=rss_mb(proc.pid))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
