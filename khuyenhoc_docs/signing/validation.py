@@ -209,7 +209,14 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         key_usage=key_usage_vi(cert) if cert else (),
     )
     try:
-        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(ctx.at))
+        # First only the moment: the signature timestamp, without the difference analysis of the
+        # later revisions (the costly part, and the same at any moment), which the one full
+        # validation below does.
+        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(ctx.at), skip_diff=True)
+        tsv = st.timestamp_validity
+        signing_time = tsv.timestamp if tsv is not None and tsv.intact and tsv.valid else None
+        # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
+        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time or ctx.at))
     except (SignatureValidationError, ValueError, PdfError) as exc:
         chain = (cert.subject.human_friendly,) if cert else ()
         return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain)
@@ -217,12 +224,6 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
     notes: list[str] = []
     warnings: list[str] = []
     problems: list[str] = []
-    signing_time = None
-    if tsv is not None and tsv.intact and tsv.valid:
-        signing_time = tsv.timestamp
-        # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
-        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time))
-        tsv = st.timestamp_validity
     ts_valid = None if tsv is None else bool(tsv.intact and tsv.valid and tsv.trusted)
     level = st.modification_level.name if st.modification_level is not None else None
     chain = tuple(c.subject.human_friendly for c in reversed(list(st.validation_path.iter_certs(True)))) \

@@ -44,19 +44,32 @@ def _store(session: Session, svc: Services, doc: Document, pdf: bytes) -> Stored
                        metadata={"doc-number": doc.doc_number or "", "document-id": str(doc.id)})
 
 
-def timestamp_final(session: Session, svc: Services, doc: Document, pdf: bytes) -> tuple[StoredObject, bytes] | None:
-    """Add the record's first document timestamp (B-LTA) and store it as the current PDF.
+def document_timestamp(svc: Services, doc: Document, pdf: bytes) -> bytes | None:
+    """The PDF with the record's first document timestamp (B-LTA), not stored yet.
 
     Returns None (and logs) when the TSA cannot be reached: the signatures stand, and the
     archive job adds the missing timestamp on its next run."""
     try:
-        stamped = add_document_timestamp(pdf, svc.timestamper, svc.lt_context())
+        return add_document_timestamp(pdf, svc.timestamper, svc.lt_context())
     except SignatureCoreError as exc:
         log.warning("document %s: no document timestamp yet: %s", doc.id, exc)
         return None
+
+
+def store_final(session: Session, svc: Services, doc: Document, stamped: bytes) -> StoredObject:
+    """Store a timestamped final PDF (retention-locked) as the record's current PDF."""
     row = _store(session, svc, doc, stamped)
     doc.pdf_object_id = row.id
-    return row, stamped
+    return row
+
+
+def timestamp_final(session: Session, svc: Services, doc: Document, pdf: bytes) -> tuple[StoredObject, bytes] | None:
+    """Add the record's first document timestamp (B-LTA) and store it as the current PDF
+    (None when the TSA cannot be reached, see ``document_timestamp``)."""
+    stamped = document_timestamp(svc, doc, pdf)
+    if stamped is None:
+        return None
+    return store_final(session, svc, doc, stamped), stamped
 
 
 @dataclass

@@ -230,20 +230,28 @@ def record_signature(session: Session, svc: Services, actor: Actor, locked: Docu
     return locked
 
 
+def _passes(report: ValidationReport) -> bool:
+    return report.ok and len(report.signatures) == 2
+
+
 def _finalise(session: Session, svc: Services, doc: Document, row, pdf: bytes):
     """Validate the fully signed PDF; only a passing report makes the document signed and locked.
 
-    A final record also gets its document timestamp (B-LTA), stored as the current PDF."""
-    report = svc.validate(pdf)
-    if report.ok and len(report.signatures) == 2:
+    A final record also gets its document timestamp (B-LTA), stored as the current PDF. The
+    timestamp is added first and the stamped PDF validated once: its report judges the chairs'
+    signatures as well (validating before and after stamping cost a second full validation).
+    Should the stamped PDF not pass, the stamp is dropped and the signed PDF judged alone."""
+    stamped = archival.document_timestamp(svc, doc, pdf) if archival.is_final(SIGNED) else None
+    report = svc.validate(stamped if stamped is not None else pdf)
+    if stamped is not None and not _passes(report):
+        stamped, report = None, svc.validate(pdf)
+    if _passes(report):
         doc.status = SIGNED
         until = utcnow() + timedelta(days=365 * svc.retention.years)
         svc.store.set_retention(row.key, row.version_id, until)
         row.retain_until = until
-        stamped = archival.timestamp_final(session, svc, doc, pdf) if archival.is_final(doc.status) else None
         if stamped is not None:
-            row, pdf = stamped
-            report = svc.validate(pdf)
+            row = archival.store_final(session, svc, doc, stamped)
     doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
     return row
 
