@@ -8,16 +8,11 @@ from .models import Organisation
 
 
 def descendant_ids(session: Session, org_id: int) -> set[int]:
-    """The organisation and every unit below it (breadth-first; trees are small)."""
-    seen = {org_id}
-    frontier = [org_id]
-    while frontier:
-        children = session.scalars(
-            select(Organisation.id).where(Organisation.parent_id.in_(frontier))
-        ).all()
-        frontier = [c for c in children if c not in seen]
-        seen.update(frontier)
-    return seen
+    """The organisation and every unit below it: one recursive query (it runs on every request
+    that asks for a principal; walking the tree level by level cost one query per level)."""
+    tree = select(Organisation.id).where(Organisation.id == org_id).cte("tree", recursive=True)
+    tree = tree.union(select(Organisation.id).where(Organisation.parent_id == tree.c.id))
+    return {org_id, *session.scalars(select(tree.c.id))}
 
 
 def scope_ids(session: Session, org_id: int) -> set[int]:

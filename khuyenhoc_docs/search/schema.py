@@ -81,10 +81,21 @@ _INDEXES = [
 # and has no NULLS clause in indexes; PostgreSQL sorts NULL highest).
 NEWEST_INDEX = "ix_search_entries_newest"
 
+# SQLite: the filter columns again, keyed by id, so checking the filters of a full-text match
+# (looked up by id) reads this narrow index instead of the wide row with its text (100k
+# records: a signer or scope filter over ~70k matches ~25-40% faster). PostgreSQL keeps
+# the text out of line (TOAST), so its rows are narrow already.
+FILTER_INDEX = "ix_search_entries_filters"
+_SQLITE_FILTER_INDEX = [
+    f"CREATE INDEX IF NOT EXISTS {FILTER_INDEX} ON search_entries (id, document_id, year, issue_date, "
+    "level_code, status, organisation_ids, signer_key, doc_number_key)",
+]
+
 _SQLITE_CREATE = [
     "CREATE TABLE search_entries (" + _columns("INTEGER NOT NULL PRIMARY KEY", "TIMESTAMP") + "\n)",
     *_INDEXES,
     f"CREATE INDEX {NEWEST_INDEX} ON search_entries (issue_date, document_id)",
+    *_SQLITE_FILTER_INDEX,
     # External content: the text is stored once (search_entries.folded) and
     # SqliteSearchIndex keeps the FTS5 index in step (delete old + insert new).
     # The 'ascii' tokenizer splits on ASCII spaces/punctuation only, so it sees exactly
@@ -139,6 +150,15 @@ def create_statements(dialect: str) -> list[str]:
 def drop_statements(dialect: str) -> list[str]:
     """The DDL :func:`drop` runs."""
     return list(_statements(dialect, _SQLITE_DROP, _POSTGRES_DROP))
+
+
+def filter_index_statements(dialect: str) -> list[str]:
+    """DDL of the filter index alone (idempotent), for the migration that added it."""
+    return list(_statements(dialect, _SQLITE_FILTER_INDEX, []))
+
+
+def drop_filter_index_statements(dialect: str) -> list[str]:
+    return list(_statements(dialect, [f"DROP INDEX IF EXISTS {FILTER_INDEX}"], []))
 
 
 def create(execute: Execute, dialect: str) -> None:
