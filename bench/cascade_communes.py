@@ -63,8 +63,10 @@ def run(instances: int) -> dict:
             s.commit()
             p = Principal.of(s, clerk)
             fields = initial_fields(s, TemplateKind.PROGRAMME_PROVINCE.value, hkh, td)
+            for side, signer in (("party_a", "Người ký A"), ("party_b", "Người ký B")):  # no chairs in the bench
+                fields[side] = {**fields[side], "signer_name": fields[side].get("signer_name") or signer}
             doc = create_draft(s, svc, p, Actor(clerk, "bench"), kind=TemplateKind.PROGRAMME_PROVINCE.value,
-                               data={**fields, "period": "2026 – 2030"}, partner_org_id=td.id)
+                               data={**fields, "period": "2026 – 2030", "place": "Vĩnh Long"}, partner_org_id=td.id)
             doc.status, doc.doc_number, doc.issue_date = "signed", "01/CTPH-HKH-TĐ", date.today()
             s.commit()
             job = start_cascade(s, p, Actor(clerk, "bench"), doc.id)
