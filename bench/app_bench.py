@@ -21,10 +21,17 @@ from typing import Any
 from common import PASSWORD, ROOT, children_of, free_port, p99, rss_mb, token
 
 ISSUERS = ("chutich.hkh", "phobithu.td")  # the two chairs, in signing order
+SEALERS = ("vanthu", "vanthu.td")  # each organisation's clerk, lead first (issue 12's sealing step)
+SEAL_RULE = "/api/v1/documents/<int:doc_id>/seal"
 
 
-def issue_one(c: Any, clerk: dict, chairs: list[dict], fields: dict) -> int:
-    """create → submit → each chair signs → stored and final, through the JSON API."""
+def sealing(app: Any) -> bool:
+    """Whether issuance includes the organisations' seals (the sealing flow is installed)."""
+    return any(rule.rule == SEAL_RULE for rule in app.url_map.iter_rules())
+
+
+def issue_one(c: Any, clerk: dict, chairs: list[dict], sealers: list[dict], fields: dict) -> int:
+    """create → submit → each chair signs → each organisation seals → stored and final (JSON API)."""
     doc = c.post("/api/v1/documents", headers=clerk, json={"kind": "programme_province", "fields": fields})
     doc_id = doc.get_json()["id"]
     r = c.post(f"/api/v1/documents/{doc_id}/submit", headers=clerk)
@@ -33,25 +40,32 @@ def issue_one(c: Any, clerk: dict, chairs: list[dict], fields: dict) -> int:
         r = c.post(f"/api/v1/documents/{doc_id}/sign", headers=chair, json={"secret": PASSWORD})
         assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "signed", r.get_json()
+    for sealer in sealers:
+        r = c.post(f"/api/v1/documents/{doc_id}/seal", headers=sealer, json={"secret": PASSWORD})
+        assert r.status_code == 200, r.get_json()
+    if sealers:
+        assert r.get_json()["status"] == "sealed", r.get_json()
     return int(doc_id)
 
 
 def bench_issuance(app: Any, n: int) -> tuple[list[float], bytes, int]:
-    """Seconds per issuance (in-process WSGI), the last draft's DOCX, the number of signatures."""
+    """Seconds per issuance (in-process WSGI), the last draft's DOCX, the number of signatures
+    (chairs and seals) the floor must make too."""
     from khuyenhoc_docs.drafting.reference import reference_fields
 
     c = app.test_client()
     clerk = token(c, "vanthu")
     chairs = [token(c, u) for u in ISSUERS]
+    sealers = [token(c, u) for u in SEALERS] if sealing(app) else []
     fields = reference_fields().to_dict()
-    issue_one(c, clerk, chairs, fields)  # warm-up: first conversion, first TSA/OCSP connections
+    doc_id = issue_one(c, clerk, chairs, sealers, fields)  # warm-up: first conversion, TSA/OCSP connections
     times = []
     for _ in range(n):
         t = time.perf_counter()
-        doc_id = issue_one(c, clerk, chairs, fields)
+        doc_id = issue_one(c, clerk, chairs, sealers, fields)
         times.append(time.perf_counter() - t)
     docx = c.get(f"/api/v1/documents/{doc_id}/file?version=1&format=docx", headers=clerk).data
-    return times, docx, len(chairs)
+    return times, docx, len(chairs) + len(sealers)
 
 
 def bench_floor(app: Any, docx: bytes, n: int, signatures: int) -> list[float]:
@@ -128,8 +142,8 @@ def bench_cascade(app: Any, units: int) -> float:
     svc = app.extensions["khd.services"]
     with app.extensions["khd.sessions"]() as s:
         clerk = s.scalar(select(User).where(User.username == "vanthu"))
-        doc = s.scalar(select(Document).where(Document.status == "signed", Document.kind == "programme_province")
-                       .order_by(Document.id.desc()))
+        doc = s.scalar(select(Document).where(Document.status.in_(("sealed", "signed")),
+                                              Document.kind == "programme_province").order_by(Document.id.desc()))
         level = s.scalar(select(OrgLevel).where(OrgLevel.code == "district"))
         hkh, td = doc.lead_org, doc.partner_org
         have = s.scalar(select(func.count(Organisation.id)).where(Organisation.parent_id == hkh.id)) or 0
