@@ -68,11 +68,13 @@ def add_document_timestamp(pdf: bytes, timestamper: TimeStamper, vc: ValidationC
     """B-LTA: DSS for the latest timestamp's TSA, then a document timestamp over everything.
 
     The first document timestamp of a record; later ones go through ``refresh_archive_timestamp``."""
-    if any(is_doc_timestamp(e) for e in embedded_signatures(_reader(pdf))):
+    # One parse of the signatures (their hex /Contents are costly to read) for both questions.
+    stamps = _doc_timestamp_count(pdf)
+    if stamps:
         return refresh_archive_timestamp(pdf, timestamper, vc)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        out = signers.PdfTimeStamper(timestamper, field_name=_next_field(pdf)).timestamp_pdf(
+        out = signers.PdfTimeStamper(timestamper, field_name=_field_name(stamps)).timestamp_pdf(
             writer, "sha256", validation_context=vc)
     except TimestampRequestError as exc:
         raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
@@ -95,10 +97,18 @@ def refresh_archive_timestamp(pdf: bytes, timestamper: TimeStamper, vc: Validati
     return out.getvalue()
 
 
+def _doc_timestamp_count(pdf: bytes) -> int:
+    return sum(1 for e in embedded_signatures(_reader(pdf)) if is_doc_timestamp(e))
+
+
+def _field_name(count: int) -> str:
+    """Unique name for one more document timestamp field, after ``count`` of them."""
+    return DOC_TS_FIELD if count == 0 else f"{DOC_TS_FIELD}_{count + 1}"
+
+
 def _next_field(pdf: bytes) -> str:
     """Unique name for one more document timestamp field."""
-    count = sum(1 for e in embedded_signatures(_reader(pdf)) if is_doc_timestamp(e))
-    return DOC_TS_FIELD if count == 0 else f"{DOC_TS_FIELD}_{count + 1}"
+    return _field_name(_doc_timestamp_count(pdf))
 
 
 @dataclass(frozen=True)
