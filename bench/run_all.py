@@ -29,8 +29,8 @@ GOALS = {"issuance_ratio": 1.25, "search_p95_ms": 50.0, "list_rps": 500.0, "list
          "worker_rss_mb": 150.0, "libreoffice_rss_mb": 250.0, "cascade_150_s": 20.0, "batch_sign_150_s": 20.0}
 FULL = {"issuance_runs": 12, "cascade_units": 150, "list_documents": 10_000, "list_seconds": 15.0,
         "batch": 150, "remote": 30, "search_records": 100_000, "sign_runs": 15, "lta_runs": 10}
-QUICK = {"issuance_runs": 5, "cascade_units": 40, "list_documents": 2_000, "list_seconds": 5.0,
-         "batch": 40, "remote": 10, "search_records": 5_000, "sign_runs": 3, "lta_runs": 3}
+QUICK = {"issuance_runs": 4, "cascade_units": 30, "list_documents": 2_000, "list_seconds": 4.0,
+         "batch": 30, "remote": 6, "search_records": 5_000, "sign_runs": 2, "lta_runs": 2}
 
 
 class Report:
