@@ -31,6 +31,10 @@ class Principal:
     def in_scope(self, doc: Document) -> bool:
         return doc.lead_org_id in self.scope or doc.partner_org_id in self.scope
 
+    def leads(self, doc: Document) -> bool:
+        """The document's lead organisation is in scope (the partner's people only view and sign)."""
+        return doc.lead_org_id in self.scope
+
 
 def in_scope_clause(p: Principal) -> ColumnElement[bool]:
     """SQL form of ``Principal.in_scope``: the lead or partner organisation is in the scope."""
@@ -71,6 +75,15 @@ class ReportUnit:
 def incoming_scope(p: Principal) -> frozenset[int] | None:
     """Organisations whose incoming register the principal sees (None: all, for admins)."""
     return None if p.has("admin") else p.scope
+
+
+def recipient_directory_owner(p: Principal) -> tuple[int | None, bool]:
+    """Whose recipient directory the principal writes to, and whether they read every directory: an
+    admin keeps the shared list (None; read-only to clerks) and sees all; a clerk writes and reads
+    their own organisation's (plus the shared list), never another organisation's."""
+    if p.has("admin"):
+        return None, True
+    return p.user.organisation_id, False
 
 
 def _own_org_clerk(p: Principal, org: Any) -> bool:
@@ -121,9 +134,10 @@ RULES: dict[str, Rule] = {
     "document.view": lambda p, d: p.has("admin")
     or (p.has("clerk", "chair", "archivist") and p.in_scope(d))
     or _is_signer(p, d),
-    "document.edit": lambda p, d: p.has("clerk") and p.in_scope(d),
-    "document.submit": lambda p, d: p.has("clerk") and p.in_scope(d),
-    "document.withdraw": lambda p, d: p.has("clerk") and p.in_scope(d),
+    # Only the lead organisation's clerks change a document's course; the partner's clerks view it.
+    "document.edit": lambda p, d: p.has("clerk") and p.leads(d),
+    "document.submit": lambda p, d: p.has("clerk") and p.leads(d),
+    "document.withdraw": lambda p, d: p.has("clerk") and p.leads(d),
     "document.issue": lambda p, d: p.has("clerk") and p.in_scope(d),
     # A pending signer may sign; whether their turn has come (sequential routing) is answered by
     # the signing workflow with a 409 naming who signs first, and by "document.sign_now" for pages.
@@ -171,6 +185,8 @@ RULES: dict[str, Rule] = {
     "legacy.import": lambda p, _: p.has("clerk", "archivist"),
     # The register a pre-system record enters: an organisation the importer keeps (own, below, or succeeded).
     "legacy.keep": lambda p, org: p.has("admin") or org.id in p.scope,
+    # Withdrawing a report signature (with a reason, audited) is for those who sign or submit it.
+    "report.withdraw_signature": lambda p, r: p.has("chair", "clerk") and p.user.organisation_id in r.org_ids,
     # Administration
     "admin.users": lambda p, _: p.has("admin"),
     "admin.organisations": lambda p, _: p.has("admin"),

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .errors import ValidationFailed
-from .models import ROLES, ApiToken, Organisation, User, UserRole
+from .models import ROLES, ApiToken, BrowserSession, Organisation, User, UserRole
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps response times equal.
@@ -60,6 +60,30 @@ class NewUser:
     position: str = ""
 
 
+def _password_error(password: str) -> str | None:
+    if len(password) < 8 or len(password) > 256:
+        return "Mật khẩu phải có từ 8 đến 256 ký tự."
+    return None
+
+
+def _profile_errors(session: Session, full_name: str, email: str, position: str, organisation_id: int,
+                    roles: tuple[str, ...]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not full_name.strip():
+        errors["full_name"] = "Họ và tên là bắt buộc."
+    for name, value in (("full_name", full_name), ("email", email), ("position", position)):
+        if len(value) > MAX_TEXT:
+            errors[name] = "Tối đa 255 ký tự."
+    if email.strip() and (email.count("@") != 1 or any(c in email for c in " \r\n,;<>")):
+        errors["email"] = "Địa chỉ email không hợp lệ."
+    if session.get(Organisation, organisation_id) is None:
+        errors["organisation_id"] = "Tổ chức không tồn tại."
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        errors["roles"] = "Vai trò không hợp lệ: " + (", ".join(unknown) or "chưa chọn vai trò") + "."
+    return errors
+
+
 def create_user(session: Session, data: NewUser) -> User:
     """Validate and add a user; raises ValidationFailed with per-field Vietnamese messages."""
     errors: dict[str, str] = {}
@@ -70,18 +94,10 @@ def create_user(session: Session, data: NewUser) -> User:
         errors["username"] = "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang; tối đa 64 ký tự."
     elif session.scalar(select(User.id).where(User.username == username)):
         errors["username"] = "Tên đăng nhập đã tồn tại."
-    if not data.full_name.strip():
-        errors["full_name"] = "Họ và tên là bắt buộc."
-    for name in ("full_name", "email", "position"):
-        if len(getattr(data, name)) > MAX_TEXT:
-            errors[name] = "Tối đa 255 ký tự."
-    if len(data.password) < 8 or len(data.password) > 256:
-        errors["password"] = "Mật khẩu phải có từ 8 đến 256 ký tự."
-    if session.get(Organisation, data.organisation_id) is None:
-        errors["organisation_id"] = "Tổ chức không tồn tại."
-    unknown = [r for r in data.roles if r not in ROLES]
-    if not data.roles or unknown:
-        errors["roles"] = "Vai trò không hợp lệ: " + (", ".join(unknown) or "chưa chọn vai trò") + "."
+    errors.update(_profile_errors(session, data.full_name, data.email, data.position, data.organisation_id,
+                                  data.roles))
+    if (bad := _password_error(data.password)):
+        errors["password"] = bad
     if errors:
         raise ValidationFailed("Dữ liệu người dùng không hợp lệ.", fields=errors)
     user = User(
@@ -119,3 +135,104 @@ def user_for_token(session: Session, token: str, now: datetime | None = None) ->
     if row is None or row.revoked or row.expires_at <= (now or utcnow()) or not row.user.active:
         return None
     return row.user
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    """What an admin may change on an existing account (the username stays)."""
+
+    full_name: str
+    organisation_id: int
+    roles: tuple[str, ...]
+    email: str = ""
+    position: str = ""
+    active: bool = True
+
+
+def start_browser_session(session: Session, user: User, ttl: timedelta) -> str:
+    """Record a new signed-in browser for ``user``; returns the token its cookie carries."""
+    now = utcnow()
+    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user.id, BrowserSession.expires_at <= now))
+    token = secrets.token_urlsafe(24)
+    session.add(BrowserSession(user_id=user.id, token_hash=_token_digest(token), expires_at=now + ttl))
+    session.flush()
+    user.session_token = token
+    return token
+
+
+def browser_session_user(session: Session, user_id: int, token: str) -> User | None:
+    """The active user of a live browser session, or None (ended, expired, disabled or forged)."""
+    if not token or len(token) > 100:
+        return None
+    row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == _token_digest(token),
+                                                      BrowserSession.user_id == user_id))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_browser_session(session: Session, token: str) -> None:
+    """Sign one browser out on the server: its cookie, even replayed, names nothing any more."""
+    session.execute(delete(BrowserSession).where(BrowserSession.token_hash == _token_digest(token or "")))
+    session.flush()
+
+
+def end_sessions(session: Session, user: User, *, tokens: bool) -> None:
+    """End every browser session of ``user`` (and, with ``tokens``, every API token) now."""
+    session.execute(delete(BrowserSession).where(BrowserSession.user_id == user.id))
+    if tokens:
+        session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+                        .values(revoked=True))
+    session.flush()
+
+
+def update_user(session: Session, user: User, data: UserChanges, *, by: User | None = None) -> dict[str, object]:
+    """Apply an admin's edit; returns what changed (for the audit trail). Disabling ends all sessions."""
+    errors = _profile_errors(session, data.full_name, data.email, data.position, data.organisation_id, data.roles)
+    if by is not None and by.id == user.id and (not data.active or "admin" not in data.roles):
+        errors["active"] = "Không thể tự khóa tài khoản hoặc bỏ quyền quản trị của chính mình."
+    if errors:
+        raise ValidationFailed("Dữ liệu người dùng không hợp lệ.", fields=errors)
+    before = {"full_name": user.full_name, "email": user.email, "position": user.position,
+              "organisation_id": user.organisation_id, "roles": sorted(user.roles), "active": user.active}
+    user.full_name, user.email, user.position = data.full_name.strip(), data.email.strip(), data.position.strip()
+    user.organisation_id = data.organisation_id
+    roles = list(dict.fromkeys(data.roles))
+    if sorted(roles) != before["roles"]:
+        # Keep unchanged rows: replacing the list would insert before deleting (unique user_id, role).
+        for row in [r for r in user.role_rows if r.role not in roles]:
+            user.role_rows.remove(row)
+        session.flush()
+        user.role_rows.extend(UserRole(role=r) for r in roles if r not in {x.role for x in user.role_rows})
+    user.active = data.active
+    after = {"full_name": user.full_name, "email": user.email, "position": user.position,
+             "organisation_id": user.organisation_id, "roles": sorted(roles), "active": user.active}
+    changed = {k: after[k] for k in after if after[k] != before[k]}
+    if not data.active and before["active"] or "roles" in changed or "organisation_id" in changed:
+        # A disabled account, or one whose rights changed, must not keep what it had: sessions
+        # and tokens end at once.
+        end_sessions(session, user, tokens=True)
+    session.flush()
+    return changed
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password (admin reset); every session and token of the user ends."""
+    if (bad := _password_error(password)):
+        raise ValidationFailed("Mật khẩu không hợp lệ.", fields={"password": bad})
+    user.password_hash = hash_password(password)
+    end_sessions(session, user, tokens=True)
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Revoke one bearer token (sign-out from the API); False when it is unknown."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None:
+        return False
+    row.revoked = True
+    session.flush()
+    return True

@@ -9,6 +9,7 @@ ignored silently).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import typing
 from collections.abc import Callable, Mapping
@@ -42,6 +43,22 @@ def _endpoints(value: str) -> tuple[tuple[str, int], ...]:
             raise ValueError(f"bad endpoint {item!r}: expected host:port")
         out.append((host.strip("[]") or "127.0.0.1", int(port)))
     return tuple(out)
+
+
+#: PKCS#11 modules a credential may name: SoftHSM2's and OpenSC's Debian paths (amd64 and arm64).
+DEFAULT_PKCS11_MODULES: tuple[str, ...] = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so",
+    "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/aarch64-linux-gnu/pkcs11/opensc-pkcs11.so",
+)
+
+
+def _paths(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"[,:]", value) if p.strip())
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,8 @@ class Settings:
     remote_timeout: float = 20.0  # seconds per HTTP call to a remote signing service
     remote_poll_seconds: float = 3.0  # how often the worker asks the confirm-in-app service
     remote_expiry_minutes: int = 5  # how long a request waits for the signer's confirmation
+    # The only shared libraries a PKCS#11 credential may load into the process (KHD_PKCS11_MODULES).
+    pkcs11_modules: tuple[str, ...] = DEFAULT_PKCS11_MODULES
     # Mail.
     smtp_host: str = ""  # empty: mail goes to the local outbox in data_dir ("Hộp thư đi")
     smtp_port: int = 25
@@ -102,8 +121,9 @@ class Settings:
     # Web.
     secure_cookies: bool = False
     force_https: bool = False
-    ratelimit_storage: str = "memory://"
-    login_limit: str = "10 per minute"
+    ratelimit_storage: str = ""  # empty: a SQLite file in the data dir, shared by every worker
+    login_limit: str = "10 per minute"  # per address and username
+    login_address_limit: str = "30 per minute"  # per address, whatever the usernames tried
     token_ttl_minutes: int = 60
     max_upload_mb: int = 25
     demo_password: str = "khuyenhoc-demo"
@@ -115,6 +135,13 @@ class Settings:
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data dir."""
         return self.database_url or f"sqlite:///{self.data_dir / 'khuyenhoc.sqlite3'}"
+
+    @property
+    def ratelimit_uri(self) -> str:
+        """Where login counters live: the configured URI (``redis://…``) or the data dir's SQLite file."""
+        from .ratelimit_store import sqlite_uri
+
+        return self.ratelimit_storage or sqlite_uri(self.data_dir / "ratelimit.sqlite3")
 
     @property
     def objects_dir(self) -> Path:
@@ -145,6 +172,7 @@ class Settings:
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "converter_endpoints": _endpoints,
     "trust_roots": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
+    "pkcs11_modules": _paths,
 }
 
 #: Parsers by field type (bool is strict: a typo is an error, never False).

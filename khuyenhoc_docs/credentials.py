@@ -12,7 +12,7 @@ from .errors import ValidationFailed
 from .models import Organisation, OrganisationCredential, SigningCredential, User
 from .pki_store import DemoPki
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
-from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource
+from .signing.keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource, pkcs11_module_allowed
 from .signing.pki import CertKey, RevocationUrls, issue_organisation_cert, issue_signing_cert, load_pkcs12, to_pkcs12
 
 MAX_P12_BYTES = 256 * 1024
@@ -93,6 +93,10 @@ def register_pkcs11(session: Session, user: User, *, module: str, token: str, ke
     """Point a chair at a key on a PKCS#11 token (module path, token label, key label)."""
     if not module or not token or not key_label:
         raise ValidationFailed("Cần nhập thư viện PKCS#11, nhãn token và nhãn khoá.")
+    if not pkcs11_module_allowed(module):
+        # Never load (or even keep) a path outside the allow-list: loading runs the library's code.
+        raise ValidationFailed("Thư viện PKCS#11 không nằm trong danh sách được phép (KHD_PKCS11_MODULES).",
+                               fields={"module": "Chọn một thư viện trong danh sách được phép."})
     subject = ""
     if cert_pem:
         try:
@@ -197,6 +201,9 @@ def register_org_pkcs11(session: Session, org: Organisation, *, module: str, tok
     """Point an organisation at a key on a PKCS#11 token (module path, token label, key label)."""
     if not module or not token or not key_label:
         raise ValidationFailed("Cần nhập thư viện PKCS#11, nhãn token và nhãn khoá.")
+    if not pkcs11_module_allowed(module):
+        raise ValidationFailed("Thư viện PKCS#11 không nằm trong danh sách được phép (KHD_PKCS11_MODULES).",
+                               fields={"module": "Chọn một thư viện trong danh sách được phép."})
     subject = ""
     if cert_pem:
         try:

@@ -155,8 +155,10 @@ REFERENCE_LIST = "Nơi nhận chương trình phối hợp cấp tỉnh (Bến T
 
 def seed_recipients(session: Session, orgs: dict[str, Organisation]) -> None:
     """The reference document's recipients, as directory entries and as one named list."""
-    rows = [create_recipient(session, NewRecipient(name=name, email=email)) for name, email in REFERENCE_RECIPIENTS]
-    create_list(session, REFERENCE_LIST, [r.id for r in rows])
+    owner = orgs["hkh"].id  # the province Hội's own directory (its clerk drafts the reference programme)
+    rows = [create_recipient(session, NewRecipient(name=name, email=email), owner)
+            for name, email in REFERENCE_RECIPIENTS]
+    create_list(session, REFERENCE_LIST, [r.id for r in rows], owner)
 
 
 def seed_reference_draft(session: Session, services: Services, clerk: User) -> Document:

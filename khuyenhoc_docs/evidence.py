@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .audit import events_for
 from .db import utcnow
+from .filenames import document_basename
 from .models import SIG_SIGNED, Document
 from .services import Services
 from .workflow import objects
@@ -66,7 +67,7 @@ def build_evidence(session: Session, svc: Services, doc: Document, *, now: datet
     assert doc.pdf_object is not None
     pdf = objects.read(svc.store, doc.pdf_object)
     report = svc.validate(pdf).to_dict()
-    base = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
+    base = document_basename(doc.doc_number, doc.id)  # a ZIP member: never a path
     files: dict[str, bytes] = {
         f"{base}.pdf": pdf,
         "validation-report.json": json.dumps(report, ensure_ascii=False, indent=2).encode(),

@@ -54,7 +54,7 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
     if not name:
         errors["name"] = "Tên tổ chức là bắt buộc."
     for field, limit in (("name", 255), ("header_name", 255), ("parent_header", 255), ("area", 255),
-                         ("place", 255), ("email", 255), ("postal_address", 500), ("abbreviation", 40)):
+                         ("place", 255), ("email", 255), ("postal_address", 500)):
         if len(getattr(data, field)) > limit:
             errors[field] = f"Tối đa {limit} ký tự."
     if not data.abbreviation.strip():

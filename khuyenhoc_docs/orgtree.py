@@ -1,7 +1,7 @@
 """Queries over the organisation tree."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Organisation
@@ -26,6 +26,33 @@ def scope_ids(session: Session, org_id: int) -> set[int]:
             return scope
         for org in new:
             scope |= descendant_ids(session, org)
+
+
+_OTHER_FAMILY = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}
+
+
+def is_counterpart(lead: Organisation, partner: Organisation) -> bool:
+    """May ``partner`` co-sign a joint document led by ``lead``? Only the active unit of the other family
+    recorded as its counterpart (either way), or, with none recorded, the one at the same level of the
+    tree and in the same area (a district clerk cannot pull in a province chair)."""
+    if partner.id == lead.id or not partner.active or _OTHER_FAMILY.get(lead.family) != partner.family:
+        return False
+    if lead.counterpart_id is not None or partner.counterpart_id is not None:
+        return lead.counterpart_id == partner.id or partner.counterpart_id == lead.id
+    return bool(lead.area) and partner.level_id == lead.level_id and partner.area == lead.area
+
+
+def counterparts(session: Session, lead: Organisation) -> list[Organisation]:
+    """Every organisation ``is_counterpart`` accepts for ``lead`` (the partner choices of a draft)."""
+    other = _OTHER_FAMILY.get(lead.family)
+    if other is None:
+        return []
+    rows = session.scalars(select(Organisation).where(
+        Organisation.family == other,
+        or_(Organisation.id == lead.counterpart_id, Organisation.counterpart_id == lead.id,
+            and_(Organisation.level_id == lead.level_id, Organisation.area == lead.area)),
+    ).order_by(Organisation.name))
+    return [o for o in rows if is_counterpart(lead, o)]
 
 
 def counterpart(session: Session, org: Organisation) -> Organisation | None:

@@ -14,6 +14,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
 from .config import Settings, ensure_secret_key
+from .signing.keys import allow_pkcs11_modules
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .distribution.mailer import MailOptions, OutgoingMail
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
@@ -54,6 +55,7 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        allow_pkcs11_modules(settings.pkcs11_modules)
 
     @cached_property
     def store(self) -> ObjectStore:

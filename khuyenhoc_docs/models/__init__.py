@@ -55,7 +55,7 @@ from .followup import (
 from .org import Organisation, OrgLevel, OrgSuccession
 from .register import ENTRY_ACTIVE, ENTRY_STATUSES, ENTRY_VOID, RegisterCounter, RegisterEntry
 from .remote import REQUEST_STATUSES, SigningRequest, SigningRequestItem
-from .users import ROLES, ApiToken, SigningCredential, User, UserRole
+from .users import ROLES, ApiToken, BrowserSession, SigningCredential, User, UserRole
 
 __all__ = [
     "RECALL_REQUESTED", "RECALLED", "RECEIVED", "REPLACED", "ExchangeStatus", "IncomingCounter", "IncomingDocument",
@@ -68,5 +68,5 @@ __all__ = [
     "WITHDRAWN", "Document", "DocumentVersion", "Signature", "StoredObject", "TemplateVersion",
     "Organisation", "OrgLevel", "OrgSuccession", "RegisterCounter", "RegisterEntry", "ROLES", "ApiToken",
     "SigningCredential", "User", "UserRole", "OrganisationCredential", "RevisionHash", "REQUEST_STATUSES",
-    "SigningRequest", "SigningRequestItem",
+    "SigningRequest", "SigningRequestItem", "BrowserSession",
 ]

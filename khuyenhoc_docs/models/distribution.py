@@ -17,9 +17,13 @@ class Recipient(Base):
     """A body that receives documents, with its name exactly as printed in "Nơi nhận"."""
 
     __tablename__ = "recipients"
+    __table_args__ = (UniqueConstraint("owner_org_id", "name"),)
 
     id: Mapped[intpk]
-    name: Mapped[str255] = mapped_column(unique=True)
+    # Whose directory holds the entry: an organisation's clerks see and use only theirs; NULL is the
+    # shared list an admin keeps (read-only to clerks). Names are unique within one directory.
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str255]
     email: Mapped[str] = mapped_column(String(255), default="")
     postal_address: Mapped[str] = mapped_column(String(500), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -33,9 +37,11 @@ class RecipientList(Base):
     """A reusable, ordered list of recipients."""
 
     __tablename__ = "recipient_lists"
+    __table_args__ = (UniqueConstraint("owner_org_id", "name"),)
 
     id: Mapped[intpk]
-    name: Mapped[str255] = mapped_column(unique=True)
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str255]
     created_at: Mapped[created_ts]
 
     items: Mapped[list[RecipientListItem]] = relationship(

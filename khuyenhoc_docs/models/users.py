@@ -54,8 +54,12 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # The browser session this object was loaded for (set at sign-in and by web/auth.load_user).
+    session_token: str = ""
+
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login keeps this in the session cookie: "id.token", checked against BrowserSession rows.
+        return f"{self.id}.{self.session_token}"
 
 
 class UserRole(Base):
@@ -82,6 +86,19 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie names it, so sign-out, disabling and password changes end it on the
+    server (a replayed cookie finds no row). Only the token's SHA-256 is stored."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_ts]
+    expires_at: Mapped[aware_ts]
 
 
 class SigningCredential(Base):

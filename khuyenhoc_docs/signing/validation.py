@@ -21,6 +21,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from ..labels_vi import enum_label, signature_field_label
 from . import InvalidPdf
+from .active_content import active_content
 from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
 from .report_vi import REASONS_VI, REVOCATION_WARNING, VN_TZ, key_usage_vi
@@ -72,6 +73,8 @@ class ValidationReport:
     trust_roots: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = ()
     document_timestamps: tuple[dict[str, Any], ...] = ()  # B-LTA chain, oldest first
+    #: JavaScript, launch actions, embedded or attached files found in the PDF (named, Vietnamese)
+    active_content: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -390,8 +393,12 @@ def validate_pdf(
     sigs = tuple(_collect(reader, ctx))
     ok = bool(sigs) and all(s.ok for s in sigs)
     warnings = tuple(dict.fromkeys(w for s in sigs for w in s.warnings))
+    active = active_content(reader)
+    summary = _summary(sigs, warnings)
+    if active:
+        summary += " Cảnh báo: tài liệu chứa nội dung chủ động: " + ", ".join(active) + "."
     return ValidationReport(
-        signatures=sigs, ok=ok, summary=_summary(sigs, warnings), validated_at=moment,
+        signatures=sigs, ok=ok, summary=summary, validated_at=moment,
         trust_roots=tuple(r.subject.human_friendly for r in roots), warnings=warnings,
-        document_timestamps=tuple(stamps),
+        document_timestamps=tuple(stamps), active_content=active,
     )

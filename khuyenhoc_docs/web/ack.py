@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from ..filenames import document_basename
 from ..workflow import distribution
 from .context import db, services
 from .downloads import file_response
@@ -28,7 +29,8 @@ def landing(token: str):
 def download(token: str):
     d = _dispatch(token)
     data = distribution.download_and_record(db(), services(), d, request.remote_addr or "")
-    name = (distribution.dispatch_document(db(), d).doc_number or "van-ban").replace("/", "-")
+    doc = distribution.dispatch_document(db(), d)
+    name = document_basename(doc.doc_number, doc.id)
     return file_response(data, "application/pdf", f"{name}.pdf")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..accounts import NewUser
+from ..accounts import NewUser, UserChanges
 from ..errors import ValidationFailed
 from ..organisations import FAMILIES, NewOrganisation, levels, tree
 from ..workflow import admin
@@ -81,3 +81,54 @@ def create_user_view():
 
 def _all_users(session):
     return admin.all_users(session)
+
+
+def _edit_page(session, user, errors: dict[str, str], form, status: int = 200):
+    return render_template("admin/user_edit.html", u=user, rows=tree(session), roles=ROLE_NAMES, errors=errors,
+                           form=form), status
+
+
+@bp.get("/users/<int:user_id>")
+@login_required
+def edit_user(user_id: int):
+    require("admin.users")
+    session = db()
+    return _edit_page(session, admin.get_user(session, user_id), {}, None)
+
+
+@bp.post("/users/<int:user_id>")
+@login_required
+def update_user_view(user_id: int):
+    require("admin.users")
+    session = db()
+    form = request.form
+    try:
+        user = admin.edit_user(session, actor(), user_id, UserChanges(
+            full_name=form_str(form, "full_name"), organisation_id=form_int(form, "organisation_id") or 0,
+            roles=tuple(form.getlist("roles")), email=form_str(form, "email"), position=form_str(form, "position"),
+            active=form.get("active") == "1",
+        ))
+    except ValidationFailed as exc:
+        flash(message_for(exc), "error")
+        return _edit_page(session, admin.get_user(session, user_id), exc.fields, form, 422)
+    flash(f"Đã lưu tài khoản “{user.username}”." + ("" if user.active else " Tài khoản đang bị khóa."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@login_required
+def reset_password_view(user_id: int):
+    require("admin.users")
+    session = db()
+    try:
+        user, own = admin.reset_password(session, actor(), user_id, request.form.get("password", "")[:300],
+                                         request.form.get("password_confirm", "")[:300])
+    except ValidationFailed as exc:
+        flash(message_for(exc), "error")
+        return _edit_page(session, admin.get_user(session, user_id), exc.fields, None, 422)
+    if own:  # this browser's session ended with the others
+        flash("Đã đặt lại mật khẩu của bạn; vui lòng đăng nhập lại.", "info")
+        return redirect(url_for("auth.login"))
+    flash(f"Đã đặt lại mật khẩu cho “{user.username}”; các phiên đăng nhập và mã truy cập cũ đã bị hủy.",
+          "success")
+    return redirect(url_for("admin.users"))

@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from apiflask import APIFlask
+from flask import Response, request
+from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.routing import IntegerConverter
 
@@ -63,6 +65,15 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _no_store_for_signed_in(response: Response) -> Response:
+    """Pages for a signed-in user (and every API answer) must not stay in a browser or proxy cache."""
+    if current_user and current_user.is_authenticated and (
+            response.mimetype == "text/html" or request.path.startswith("/api/")):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
 def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the app; ``overrides`` replaces settings (tests pass data_dir, database_url…)."""
     settings = load_settings().with_overrides(overrides)
@@ -86,7 +97,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         WTF_CSRF_ENABLED=not settings.extra.get("csrf_disabled", False),
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_uri,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_AS_ASCII=False,
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -123,6 +134,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     errors.register(app)
     register_ui(app)
     register_cli(app)
+    app.after_request(_no_store_for_signed_in)
     app.teardown_appcontext(close_db)
     logging.getLogger("khuyenhoc_docs").setLevel(logging.INFO)
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -71,9 +72,15 @@ def manage(user_id: int):
         except ValidationFailed as exc:
             flash(message_for(exc), "error")
             return render_template("admin/credential.html", user=user, labels=credentials.KIND_LABELS,
-                                   defaults=services().settings,
+                                   defaults=services().settings, pkcs11_modules=_modules(),
                                    cred=credentials.active_credential(session, user)), 422
         flash(messages[action], "success")
         return redirect(url_for("credentials_admin.manage", user_id=user.id))
     return render_template("admin/credential.html", user=user, cred=credentials.active_credential(session, user),
-                           labels=credentials.KIND_LABELS, defaults=services().settings)
+                           labels=credentials.KIND_LABELS, defaults=services().settings,
+                           pkcs11_modules=_modules())
+
+
+def _modules() -> list[str]:
+    """Allowed modules installed on this machine (offered in the form)."""
+    return [m for m in services().settings.pkcs11_modules if os.path.exists(m)]

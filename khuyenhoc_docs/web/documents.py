@@ -165,4 +165,5 @@ def evidence(doc_id: int):
 
 
 def _orgs(session) -> list[Organisation]:
-    return documents.organisations(session)
+    """Partner choices: the counterparts of the clerk's organisation (the only ones drafting accepts)."""
+    return documents.partner_choices(session, signed_in())

@@ -65,6 +65,15 @@ def sign_report(obligation_id: int):
     return redirect(url_for("followup.reports", year=o.year))
 
 
+@bp.post("/reports/<int:obligation_id>/sign/withdrawal")
+@login_required
+def withdraw_report_signature(obligation_id: int):
+    p = signed_in()
+    o = yearly.withdraw_signature(db(), p, actor(), obligation_id, request.form.get("reason", "")[:600])
+    flash("Đã thu hồi chữ ký số của báo cáo; đơn vị có thể nộp lại tệp.", "success")
+    return redirect(url_for("followup.reports", year=o.year))
+
+
 @bp.route("/reports", methods=["GET", "POST"])
 @login_required
 def reports():

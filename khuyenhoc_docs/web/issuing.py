@@ -71,6 +71,7 @@ def resend_all(doc_id: int):
 @bp.route("/recipients", methods=["GET", "POST"])
 @login_required
 def directory():
+    # A clerk writes to their organisation's directory; an admin keeps the shared (read-only) list.
     p = require("recipients.manage")
     session = db()
     errors: dict[str, str] = {}
@@ -90,8 +91,9 @@ def directory():
         except ValidationFailed as exc:
             flash(message_for(exc), "error")
             errors = exc.fields
-    return render_template("issuing/recipients.html", rows=recipients.directory(session),
-                           lists=recipients.lists(session), errors=errors), 422 if errors else 200
+    rows, lists, owner = distribution.recipient_directory(session, p)
+    return render_template("issuing/recipients.html", rows=rows, lists=lists, errors=errors,
+                           owner=owner), 422 if errors else 200
 
 
 @bp.get("/register")

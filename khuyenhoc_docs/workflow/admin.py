@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, credentials
-from ..accounts import NewUser, create_user
+from ..accounts import NewUser, UserChanges, create_user, set_password, update_user
 from ..audit import Actor
 from ..errors import NotFound, ValidationFailed
 from ..models import Organisation, SigningCredential, TemplateVersion, User
@@ -50,6 +50,40 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound("Không tìm thấy người dùng.")
     return user
+
+
+def edit_user(session: Session, actor: Actor, user_id: int, data: UserChanges) -> User:
+    """An admin's edit of an account; disabling it (or changing its rights) ends its sessions and
+    tokens at once. Audited when something changed. Commits."""
+    user = get_user(session, user_id)
+    try:
+        changed = update_user(session, user, data, by=actor.user)
+    except ValidationFailed:
+        session.rollback()
+        raise
+    if changed:
+        action = "user_disable" if changed.get("active") is False else "user_update"
+        audit.record(session, actor, action, "user", user.id, username=user.username, changed=sorted(changed))
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, actor: Actor, user_id: int, password: str,
+                   confirm: str) -> tuple[User, bool]:
+    """An admin sets a new password; every session and token of the account ends. Returns the user and
+    whether it was the admin's own account (their browser is signed out too). Commits."""
+    user = get_user(session, user_id)
+    if password != confirm:
+        raise ValidationFailed("Mật khẩu nhập lại không khớp.",
+                               fields={"password_confirm": "Mật khẩu nhập lại không khớp."})
+    try:
+        set_password(session, user, password)
+    except ValidationFailed:
+        session.rollback()
+        raise
+    audit.record(session, actor, "user_password_reset", "user", user.id, username=user.username)
+    session.commit()
+    return user, actor.user is not None and actor.user.id == user.id
 
 
 def update_credential(session: Session, actor: Actor, user: User, action: str, *, p12: bytes = b"",

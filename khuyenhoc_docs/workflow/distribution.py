@@ -7,12 +7,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, recipients, search_sync
-from ..access import Principal, can, ensure, register_scope
+from ..access import Principal, can, ensure, recipient_directory_owner, register_scope
 from ..audit import Actor
 from ..db import rowcount, utcnow
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
+from ..filenames import document_basename
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..models import (
     ACKNOWLEDGED,
@@ -137,11 +138,20 @@ def export_register(session: Session, p: Principal, actor: Actor, year: int, fmt
     return data, mimetype, f"so-van-ban-di-{year}.{fmt}"
 
 
-def add_recipient(session: Session, p: Principal, data: recipients.NewRecipient) -> Recipient:
-    """Add an entry to the recipient directory (ValidationFailed: nothing written). Commits."""
+def recipient_directory(session: Session, p: Principal) -> tuple[list[Recipient], list[RecipientList], int | None]:
+    """The entries and lists the principal manages, and whose directory they write to (None: shared)."""
     ensure(p, "recipients.manage")
+    owner, everything = recipient_directory_owner(p)
+    return (recipients.directory(session, owner, everything=everything),
+            recipients.lists(session, owner, everything=everything), owner)
+
+
+def add_recipient(session: Session, p: Principal, data: recipients.NewRecipient) -> Recipient:
+    """Add an entry to the principal's directory (ValidationFailed: nothing written). Commits."""
+    ensure(p, "recipients.manage")
+    owner, _ = recipient_directory_owner(p)
     try:
-        rec = recipients.create_recipient(session, data)
+        rec = recipients.create_recipient(session, data, owner)
     except ValidationFailed:
         session.rollback()
         raise
@@ -150,10 +160,11 @@ def add_recipient(session: Session, p: Principal, data: recipients.NewRecipient)
 
 
 def add_recipient_list(session: Session, p: Principal, name: str, recipient_ids: list[int]) -> RecipientList:
-    """Save a named list of directory entries (ValidationFailed: nothing written). Commits."""
+    """Save a named list of entries the principal may use (ValidationFailed: nothing written). Commits."""
     ensure(p, "recipients.manage")
+    owner, _ = recipient_directory_owner(p)
     try:
-        lst = recipients.create_list(session, name, recipient_ids)
+        lst = recipients.create_list(session, name, recipient_ids, owner)
     except ValidationFailed:
         session.rollback()
         raise
@@ -192,7 +203,7 @@ def deliver(session: Session, svc: Services, dispatch_id: int, base_url: str) ->
             f"{doc.title}\n\nVăn bản điện tử có chữ ký số. Vui lòng xác nhận đã nhận tại:\n{link}\n")
     attachments: tuple[Attachment, ...] = ()
     if d.channel == "email":
-        attachments = (Attachment(f"{(doc.doc_number or str(doc.id)).replace('/', '-')}.pdf", "application/pdf",
+        attachments = (Attachment(f"{document_basename(doc.doc_number, doc.id)}.pdf", "application/pdf",
                                   objects.read(svc.store, doc.pdf_object)),)
     mail = OutgoingMail(to=d.recipient.email, to_name=d.recipient.name,
                         subject=f"Văn bản số {doc.doc_number}: {doc.title}"[:250], text=text, attachments=attachments)

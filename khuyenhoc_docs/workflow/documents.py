@@ -17,6 +17,7 @@ from ..audit import Actor
 from ..db import rowcount
 from ..errors import NotFound, ValidationFailed
 from ..evidence import build_evidence, metadata
+from ..filenames import document_basename
 from ..models import (
     AWAITING,
     DECLINED,
@@ -32,6 +33,7 @@ from ..models import (
     Organisation,
     Signature,
 )
+from ..orgtree import counterparts
 from ..services import Services
 from ..signing.fields import FieldPlace, find_field
 from ..storage.keys import document_key
@@ -132,9 +134,10 @@ def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
     return out
 
 
-def organisations(session: Session) -> list[Organisation]:
-    """Every organisation by name (the draft form's partner choice)."""
-    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+def partner_choices(session: Session, p: Principal) -> list[Organisation]:
+    """The draft form's partner choices: the counterparts of the user's organisation (the same level
+    and area, the other family), the only partners drafting accepts."""
+    return counterparts(session, p.user.organisation)
 
 
 def list_documents(session: Session, p: Principal, *, status: str | None = None, text: str = "",
@@ -212,7 +215,7 @@ def export_evidence(session: Session, svc: Services, p: Principal, actor: Actor,
     doc = get_document(session, p, doc_id, "document.export")
     audit.record(session, actor, "export", "document", doc.id, what="evidence.zip")
     session.commit()
-    name = (doc.doc_number or f"van-ban-{doc.id}").replace("/", "-")
+    name = document_basename(doc.doc_number, doc.id)  # a file name: never a path
     return build_evidence(session, svc, doc), f"chung-cu-{name}.zip"
 
 

@@ -15,8 +15,8 @@ from ..drafting.fields import ProgrammeFields
 from ..drafting.render import extract_text, render_docx
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, ValidationFailed
-from ..models import DECLINED, DRAFT, Document, Organisation, TemplateVersion
-from ..orgtree import counterpart
+from ..models import DECLINED, DRAFT, Document, Organisation, Recipient, TemplateVersion
+from ..orgtree import counterpart, is_counterpart
 from ..services import Services
 from . import objects
 from .documents import get_document, lock_document, store_version
@@ -79,22 +79,32 @@ def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_o
     if partner is None or partner.id == lead.id:
         raise ValidationFailed("Chưa xác định được tổ chức phối hợp.",
                                fields={"partner_org_id": "Chọn tổ chức phối hợp."})
+    if not is_counterpart(lead, partner):
+        # The partner's chair signs and its clerks see the document: only the counterpart unit qualifies.
+        raise ValidationFailed("Tổ chức phối hợp phải là đơn vị đối tác cùng cấp, cùng địa bàn của tổ chức chủ trì.",
+                               fields={"partner_org_id": "Chỉ chọn được đơn vị đối tác cùng cấp (ví dụ Hội Khuyến học "
+                                                         "tỉnh – Tỉnh đoàn)."})
     return lead, partner
 
 
 def with_recipients(session: Session, data: Any, recipient_ids: list[int] | None,
-                    list_ids: list[int] | None) -> Any:
-    """Put the names of chosen directory entries and lists into the printed Nơi nhận list."""
+                    list_ids: list[int] | None, org_id: int) -> tuple[Any, list[Recipient] | None]:
+    """Put the names of chosen entries and lists (of ``org_id``'s directory or the shared one) into the
+    printed Nơi nhận list; returns the data and the chosen entries (None when nothing was chosen)."""
     if not (recipient_ids or list_ids) or not isinstance(data, dict):
-        return data
-    chosen = recipients.resolve(session, recipient_ids=list(recipient_ids or []), list_ids=list(list_ids or []))
-    return {**data, "recipients": [r.name for r in chosen]}
+        return data, None
+    chosen = recipients.resolve(session, recipient_ids=list(recipient_ids or []), list_ids=list(list_ids or []),
+                                org_id=org_id)
+    return {**data, "recipients": [r.name for r in chosen]}, chosen
 
 
-def link_recipients(session: Session, doc: Document, fields: ProgrammeFields) -> None:
-    """Link the printed recipients that are in the directory (they receive the issued document)."""
-    by_name = {r.name: r for r in recipients.directory(session)}
-    recipients.set_document_recipients(session, doc.id, [by_name[n] for n in fields.recipients if n in by_name])
+def link_recipients(session: Session, doc: Document, fields: ProgrammeFields,
+                    chosen: list[Recipient] | None) -> None:
+    """Link the recipients who receive the issued document: the chosen entries by id; otherwise the printed
+    names found in the lead organisation's own directory or the shared list (never another's)."""
+    rows = chosen if chosen is not None else recipients.by_printed_name(session, doc.lead_org_id,
+                                                                       list(fields.recipients))
+    recipients.set_document_recipients(session, doc.id, rows)
 
 
 def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *, kind: str, data: Any,
@@ -104,12 +114,12 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
                  pre_rendered: Rendered | None = None) -> Document:
     """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
     ensure(p, "document.create")
-    data = with_recipients(session, data, recipient_ids, recipient_list_ids)
     if routing not in ("any", "sequential"):
         raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
     template = latest_template(session, kind)
-    fields = parse_fields(kind, data, strict=False)
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
+    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id)
+    fields = parse_fields(kind, data, strict=False)
     if parent_id is not None and session.get(Document, parent_id) is None:
         raise ValidationFailed("Văn bản cấp trên không tồn tại.", fields={"parent_id": "Không tìm thấy."})
     rendered = pre_rendered if pre_rendered is not None and pre_rendered.fields == fields else render(
@@ -120,7 +130,7 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     session.add(doc)
     session.flush()
     store_version(session, svc, doc, rendered, user_id=p.user.id, stage="draft", note="Tạo dự thảo")
-    link_recipients(session, doc, fields)
+    link_recipients(session, doc, fields, chosen)
     search_sync.index(session, doc)
     audit.record(session, actor, "create", "document", doc.id, kind=kind, version=doc.current_version)
     session.commit()
@@ -132,7 +142,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
                  recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
     """Save an edit as a new version; a declined document returns to draft. Commits."""
     doc = get_document(session, p, doc_id, "document.edit")
-    data = with_recipients(session, data, recipient_ids, recipient_list_ids)
+    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, doc.lead_org_id)
     if doc.status not in EDITABLE:
         raise Conflict("Chỉ sửa được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
     if routing is not None and routing not in ("any", "sequential"):
@@ -149,7 +159,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
         session.rollback()
         raise Conflict(f"Văn bản đã có phiên bản mới hơn (phiên bản {locked.current_version}); vui lòng tải lại.")
     store_version(session, svc, locked, rendered, user_id=p.user.id, stage="draft", note="Chỉnh sửa")
-    link_recipients(session, locked, fields)
+    link_recipients(session, locked, fields, chosen)
     locked.status = DRAFT
     if routing:
         locked.routing = routing

@@ -23,7 +23,9 @@ from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import ISSUED, SIGNED, Document, ReportObligation
 from ..services import Services
+from ..filenames import safe_filename
 from ..signing import InvalidPdf
+from ..signing.active_content import active_content
 from ..signing.fields import FieldBox, prepare_fields
 from ..signing.validation import _open as open_pdf
 from ..storage.keys import report_key
@@ -129,7 +131,8 @@ def overview(session: Session, p: Principal, year: int, now: datetime | None = N
             if visible is None or o.unit_org_id in visible:
                 unit = ReportUnit.of(session, o)
                 rows.append((o, obligation_status(o, now),
-                             {"submit": can(p, "report.submit", unit), "sign": can(p, "report.sign", unit)}))
+                             {"submit": can(p, "report.submit", unit), "sign": can(p, "report.sign", unit),
+                              "withdraw": can(p, "report.withdraw_signature", unit)}))
         if rows:
             out.append((doc, rows))
     return out
@@ -148,15 +151,22 @@ def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, o
                   filename: str, data: bytes, *, now: datetime | None = None) -> ReportObligation:
     """Store a unit's report (DOCX or PDF); after the deadline it is accepted and marked late. Commits."""
     o = get_obligation(session, p, obligation_id, "report.submit")
+    if o.signed_at is not None:
+        raise Conflict("Báo cáo đã được ký số; muốn thay tệp, người ký hoặc văn thư phải thu hồi chữ ký kèm lý do "
+                       "trước.")
     ext = _report_type(data)
     now = now or utcnow()
+    replaced = o.object_id is not None
     row = objects.put(session, svc.store, report_key("yearly", o.id, ext), data,
                       content_type=objects.PDF if ext == "pdf" else objects.DOCX,
                       metadata={"programme-id": str(o.programme_id), "year": str(o.year)})
-    o.object_id, o.filename = row.id, (filename or f"bao-cao.{ext}").rsplit("/", 1)[-1][:255]
+    o.object_id = row.id
+    o.filename = safe_filename(filename.replace("\\", "/").rsplit("/", 1)[-1], f"bao-cao.{ext}")
     o.submitted_at, o.submitted_by_id = now, p.user.id
     o.late = now >= deadline_moment(o.due_date)
-    audit.record(session, actor, "report_submit", "document", o.programme_id, obligation=o.id, late=o.late)
+    o.signed_object_id = o.signed_by_id = o.signed_at = None  # a signature never covers another file
+    audit.record(session, actor, "report_submit", "document", o.programme_id, obligation=o.id, late=o.late,
+                 replaced=replaced, sha256=row.sha256)
     session.commit()
     return o
 
@@ -235,6 +245,30 @@ def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obl
     return o
 
 
+def withdraw_signature(session: Session, p: Principal, actor: Actor, obligation_id: int,
+                       reason: str) -> ReportObligation:
+    """Clear the signature of a signed report, with a reason (audited), so the unit may replace the file.
+
+    The unit's chairs and clerks may do it (those who sign and submit its report). Commits.
+    """
+    o = get_obligation(session, p, obligation_id, "report.withdraw_signature")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5 or len(reason) > 500:
+        raise ValidationFailed("Cần ghi lý do thu hồi chữ ký (từ 5 đến 500 ký tự).",
+                               fields={"reason": "Từ 5 đến 500 ký tự."})
+    o = _lock_obligation(session, obligation_id)
+    if o.signed_at is None:
+        session.rollback()
+        raise Conflict("Báo cáo chưa được ký số; không có chữ ký để thu hồi.")
+    audit.record(session, actor, "report_signature_withdraw", "document", o.programme_id, obligation=o.id,
+                 reason=reason, signed_by=o.signed_by_id,
+                 sha256=o.signed_object.sha256 if o.signed_object else None)
+    # The signed file stays in the store (its audit event names it); the report is simply unsigned again.
+    o.signed_object_id = o.signed_by_id = o.signed_at = None
+    session.commit()
+    return o
+
+
 def _check_signable(o: ReportObligation) -> None:
     if o.object is None or o.object.content_type != objects.PDF:
         raise Conflict("Chỉ ký được báo cáo đã nộp dưới dạng PDF.")
@@ -258,9 +292,14 @@ def _report_type(data: bytes) -> str:
         raise ValidationFailed("Tệp báo cáo trống hoặc quá lớn (tối đa 20 MB).")
     if data.startswith(b"%PDF"):
         try:
-            open_pdf(data)
+            reader = open_pdf(data)
         except InvalidPdf as exc:
             raise ValidationFailed(f"Tệp PDF không hợp lệ: {exc.reason_vi}") from exc
+        if (active := active_content(reader)):
+            # A report is read and signed by people: nothing in it may run or carry other files.
+            raise ValidationFailed("Tệp PDF chứa nội dung chủ động không được phép trong báo cáo: "
+                                   + ", ".join(active) + ". Hãy xuất lại PDF không có các thành phần này.",
+                                   fields={"file": "PDF chứa " + ", ".join(active) + "."})
         return "pdf"
     try:
         validate_docx(data)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..drafting.templates import TemplateInvalid, TemplateKind, validate_template
+from ..filenames import safe_filename
 from ..errors import ValidationFailed
 from ..models import TemplateVersion
 from ..services import Services
@@ -35,9 +36,9 @@ def add_version(session: Session, svc: Services, *, kind: str, data: bytes, file
     kind_index = list(TemplateKind).index(tkind) + 1
     row = objects.put(session, svc.store, template_key(kind_index, number, "docx"), data,
                       content_type=objects.DOCX, metadata={"template-kind": kind, "version": str(number)})
-    tv = TemplateVersion(kind=kind, version=number, name=tkind.label_vi, filename=Path(filename).name[:255] or
-                         tkind.filename, placeholders=sorted(info.placeholders), object_id=row.id,
-                         uploaded_by_id=user_id)
+    tv = TemplateVersion(kind=kind, version=number, name=tkind.label_vi,
+                         filename=safe_filename(Path(filename).name, tkind.filename),
+                         placeholders=sorted(info.placeholders), object_id=row.id, uploaded_by_id=user_id)
     session.add(tv)
     session.flush()
     return tv

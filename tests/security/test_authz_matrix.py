@@ -100,6 +100,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("auth.login", "GET"): Expect(EVERYONE),
     ("auth.login", "POST"): Expect(EVERYONE, body=_credentials, own_client=True),
     ("auth.logout", "POST"): Expect(SIGNED_IN, own_client=True),
+    ("auth.change_password", "GET"): Expect(SIGNED_IN),
+    # A wrong current password: 422, nothing written.
+    ("auth.change_password", "POST"): Expect(SIGNED_IN, stateless=True, body=lambda w, r: {"current_password": "x"}),
     ("admin.organisations", "GET"): Expect(ONLY_ADMIN),
     ("admin.create_org", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"name": ""}),
     ("admin.users", "GET"): Expect(ONLY_ADMIN),
@@ -110,6 +113,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("succession_admin.index", "GET"): Expect(ONLY_ADMIN),
     # An empty form: 422 with the Vietnamese field errors, nothing recorded.
     ("succession_admin.create", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"kind": "merger"}),
+    ("admin.edit_user", "GET"): Expect(ONLY_ADMIN),
+    ("admin.update_user_view", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"full_name": ""}),
+    ("admin.reset_password_view", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"password": "x",
+                                                                                 "password_confirm": "y"}),
     ("credentials_admin.manage", "GET"): Expect(ONLY_ADMIN),
     ("credentials_admin.manage", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"action": "image"}),
     ("templates_admin.index", "GET"): Expect(ONLY_ADMIN),
@@ -175,9 +182,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("exchange.file", "GET"): Expect(EXPORTERS),
     ("exchange.status", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"code": "04"}),
     ("exchange.answer", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"agree": "1"}),  # 409: nothing pending
+    # The unit's clerks and chairs withdraw a report signature: the world has the unit's clerk only.
+    ("followup.withdraw_report_signature", "POST"): Expect(frozenset({OTHER}), body=lambda w, r: {"reason": REASON}),
     # --- JSON API (Bearer tokens only) --------------------------------------------------------
     ("api.issue_token", "POST"): Expect(EVERYONE, body=_credentials, stateless=True),
     ("api.me", "GET"): Expect(SIGNED_IN),
+    ("api.revoke_token", "DELETE"): Expect(SIGNED_IN),  # ends the caller's own token (a fresh world each)
     ("api.trust_roots", "GET"): Expect(SIGNED_IN),
     ("api.list_templates", "GET"): Expect(CLERKS | ONLY_ADMIN),
     ("api.list_documents", "GET"): Expect(SIGNED_IN),
@@ -222,6 +232,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.dispatch_statuses", "GET"): Expect(VIEWERS, doc="issued"),
     ("api.dispatch_business", "POST"): Expect(SCOPED_CLERK, doc="issued",  # 409: not an edXML dispatch
                                               body=lambda w, r: {"kind": "revoke", "reason": REASON, "secret": "x"}),
+    ("api.withdraw_report_signature", "POST"): Expect(frozenset({OTHER}), body=lambda w, r: {"reason": REASON}),
 }
 
 #: Public by design; each has its own test (recipient pages below, the rest elsewhere).

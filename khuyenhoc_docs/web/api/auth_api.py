@@ -9,9 +9,9 @@ from apiflask.validators import Length
 from flask import current_app, request
 
 from ...workflow import signin
-from ..context import db, principal
+from ..context import actor, db, principal, signed_in
 from ..errors import respond
-from ..extensions import limiter
+from ..extensions import ADDRESS_LIMITED, address_limit, limiter, login_address_key
 from . import bp
 
 
@@ -46,6 +46,9 @@ def _token_key() -> str:
 @bp.post("/auth/token", endpoint="issue_token")
 @limiter.limit(_token_limit, key_func=_token_key,
                error_message="Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút.")
+# The same per-address counter as the sign-in form: spraying through both counts once.
+@limiter.shared_limit(address_limit, scope="login-address", key_func=login_address_key,
+               error_message=ADDRESS_LIMITED)
 @bp.input(TokenIn, arg_name="body")
 @bp.output(TokenOut, status_code=201)
 @bp.doc(summary="Đổi tên đăng nhập + mật khẩu lấy mã truy cập (Bearer)")
@@ -57,6 +60,16 @@ def issue_token_view(body):
     token, expires = issued
     return {"token": token, "token_type": "Bearer", "expires_at": expires}
 
+
+@bp.delete("/auth/token", endpoint="revoke_token")
+@bp.output({}, status_code=204)
+@bp.doc(summary="Thu hồi mã truy cập đang dùng (đăng xuất khỏi API)", security="BearerAuth")
+def revoke_token_view():
+    # The before_request hook has already checked this token; revoking it ends it at once.
+    signed_in()
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    signin.revoke_api_token(db(), actor(), token.strip())
+    return ""
 
 
 @bp.get("/me")

@@ -80,12 +80,17 @@ class DocumentIn(Schema):
     fields = Dict(required=True)  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     partner_org_id = Integer(allow_none=True, validate=Range(1, 2**31 - 1))
     routing = String(load_default="any", validate=OneOf(["any", "sequential"]))
+    recipient_ids = List(Integer(validate=Range(1, 2**31 - 1)), validate=Length(max=200), metadata={
+        "description": "Nơi nhận chọn từ danh bạ của đơn vị (hoặc danh sách dùng chung), liên kết theo id"})
+    recipient_list_ids = List(Integer(validate=Range(1, 2**31 - 1)), validate=Length(max=50))
 
 
 class DocumentPatch(Schema):
     fields = Dict(required=True)  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     version = Integer(allow_none=True, metadata={"description": "Phiên bản đang sửa (kiểm tra xung đột)"})
     routing = String(validate=OneOf(["any", "sequential"]))
+    recipient_ids = List(Integer(validate=Range(1, 2**31 - 1)), validate=Length(max=200))
+    recipient_list_ids = List(Integer(validate=Range(1, 2**31 - 1)), validate=Length(max=50))
 
 
 class VersionOut(Schema):
@@ -154,7 +159,9 @@ def list_documents(query):
 def create_document(body):
     p = require("document.create")
     return drafting.create_draft(db(), services(), p, actor(), kind=body["kind"], data=body["fields"],
-                                 partner_org_id=body.get("partner_org_id"), routing=body["routing"])
+                                 partner_org_id=body.get("partner_org_id"), routing=body["routing"],
+                                 recipient_ids=body.get("recipient_ids"),
+                                 recipient_list_ids=body.get("recipient_list_ids"))
 
 
 @bp.get("/documents/<int:doc_id>")
@@ -171,7 +178,9 @@ def get_document(doc_id: int):
 def patch_document(doc_id: int, body):
     p = signed_in()
     return drafting.update_draft(db(), services(), p, actor(), doc_id, data=body["fields"],
-                                 expected_version=body.get("version"), routing=body.get("routing"))
+                                 expected_version=body.get("version"), routing=body.get("routing"),
+                                 recipient_ids=body.get("recipient_ids"),
+                                 recipient_list_ids=body.get("recipient_list_ids"))
 
 
 @bp.get("/documents/<int:doc_id>/versions")

@@ -121,3 +121,17 @@ def sign_report(obligation_id: int, body):
     p = signed_in()
     o = yearly.sign_report(db(), services(), p, actor(), obligation_id, body["secret"])
     return _obligation(o, yearly.obligation_status(o, utcnow()))
+
+
+class WithdrawIn(Schema):
+    reason = String(required=True, validate=Length(1, 500))
+
+
+@bp.post("/reports/<int:obligation_id>/sign/withdrawal")
+@bp.input(WithdrawIn, arg_name="body")
+@bp.output(ObligationOut)
+@bp.doc(summary="Thu hồi chữ ký số của báo cáo (kèm lý do) để có thể nộp lại tệp", security=SECURITY)
+def withdraw_report_signature(obligation_id: int, body):
+    p = signed_in()
+    o = yearly.withdraw_signature(db(), p, actor(), obligation_id, body["reason"])
+    return _obligation(o, yearly.obligation_status(o, utcnow()))
