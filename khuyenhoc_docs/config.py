@@ -141,7 +141,8 @@ class Settings:
         """Where login counters live: the configured URI (``redis://…``) or the data dir's SQLite file."""
         from .ratelimit_store import sqlite_uri
 
-        return self.ratelimit_storage or sqlite_uri(self.data_dir / "ratelimit.sqlite3")
+        # Under run/: run-time state, which backups leave out and restores may find already there.
+        return self.ratelimit_storage or sqlite_uri(self.data_dir / "run" / "ratelimit.sqlite3")
 
     @property
     def objects_dir(self) -> Path:

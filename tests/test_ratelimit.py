@@ -34,7 +34,7 @@ def _worker(data_dir: Path, attempts: int) -> list[int]:
 
 def test_default_store_is_a_file_in_the_data_dir(tmp_path):
     settings = load_settings({"KHD_DATA_DIR": str(tmp_path)})
-    assert settings.ratelimit_uri == sqlite_uri(tmp_path / "ratelimit.sqlite3")
+    assert settings.ratelimit_uri == sqlite_uri(tmp_path / "run" / "ratelimit.sqlite3")
     assert load_settings({"KHD_RATELIMIT_STORAGE": "redis://r:6379"}).ratelimit_uri == "redis://r:6379"
 
 
