@@ -175,7 +175,7 @@ def _data_dir(app) -> Path:
 class Snapshot:
     """Row counts of every table and the files of the object store, to compare after a refusal."""
 
-    def __init__(self, app, ignore: tuple[str, ...] = ("audit_events", "audit_head", "api_tokens")):
+    def __init__(self, app, ignore: tuple[str, ...] = ("audit_events", "audit_head", "api_tokens", "browser_sessions")):
         self.app, self.ignore = app, ignore
         self.rows, self.files = table_counts(app, exclude=ignore), object_files(_data_dir(app))
 
