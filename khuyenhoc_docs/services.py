@@ -14,10 +14,10 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
 from .config import Settings, ensure_secret_key
-from .signing.keys import allow_pkcs11_modules
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .distribution.mailer import MailOptions, OutgoingMail
 from .pki_store import DemoPki, ensure_demo_pki, load_roots
+from .signing.keys import allow_pkcs11_modules
 from .storage import open_store
 from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
 

@@ -13,8 +13,8 @@ from ..db import rowcount, utcnow
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
-from ..filenames import document_basename
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..filenames import document_basename
 from ..models import (
     ACKNOWLEDGED,
     CHANNELS,

@@ -21,9 +21,9 @@ from ..distribution.mailer import InvalidRecipient, MailDeliveryFailed, Outgoing
 from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..filenames import safe_filename
 from ..models import ISSUED, SIGNED, Document, ReportObligation
 from ..services import Services
-from ..filenames import safe_filename
 from ..signing import InvalidPdf
 from ..signing.active_content import active_content
 from ..signing.fields import FieldBox, prepare_fields

@@ -7,8 +7,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..accounts import (authenticate, browser_session_user, end_browser_session, issue_token, revoke_token,
-                        set_password, start_browser_session, verify_password)
+from ..accounts import (
+    authenticate,
+    browser_session_user,
+    end_browser_session,
+    issue_token,
+    revoke_token,
+    set_password,
+    start_browser_session,
+    verify_password,
+)
 from ..audit import Actor
 from ..errors import ValidationFailed
 from ..models import User

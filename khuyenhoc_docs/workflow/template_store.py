@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..drafting.templates import TemplateInvalid, TemplateKind, validate_template
-from ..filenames import safe_filename
 from ..errors import ValidationFailed
+from ..filenames import safe_filename
 from ..models import TemplateVersion
 from ..services import Services
 from ..storage.keys import template_key

@@ -79,9 +79,8 @@ def test_a_stored_credential_outside_the_list_is_never_loaded_at_signing(app, cl
 
 def test_the_signing_core_refuses_before_loading(outside_module):
     source = Pkcs11KeySource(Pkcs11Options(str(outside_module), "t", "k", "1234"))
-    with pytest.raises(SigningError) as exc:
-        with source.open():
-            pass
+    with pytest.raises(SigningError) as exc, source.open():
+        pass
     assert "KHD_PKCS11_MODULES" in exc.value.reason_vi
     assert not _loaded(outside_module)
 
