@@ -3,7 +3,6 @@ named in verify reports."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import pytest
 from pyhanko.pdf_utils import embed, generic
@@ -15,7 +14,7 @@ from khuyenhoc_docs.models import StoredObject
 from khuyenhoc_docs.signing.active_content import ATTACHMENT, EMBEDDED, JAVASCRIPT, LAUNCH, active_content
 from tests.conftest import api_token
 from tests.factories import make_user
-from tests.test_followup import VN, jobs_app, signed_programme  # noqa: F401  (fixture)
+from tests.test_followup import first_report_year, issued_programme, jobs_app  # noqa: F401  (fixture)
 
 N = generic.NameObject
 
@@ -51,7 +50,8 @@ def hostile(pdf: bytes, *kinds: str) -> bytes:
 @pytest.fixture
 def programme_pdf(jobs_app):  # noqa: F811
     client = jobs_app.test_client()
-    doc_id, h, _ = signed_programme(client, period=f"{datetime.now(VN).year} – {datetime.now(VN).year + 4}")
+    year = first_report_year()
+    doc_id, h, _ = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     return client, doc_id, h, client.get(f"/api/v1/documents/{doc_id}/file?version=1", headers=h).data
 
 
@@ -69,7 +69,7 @@ def test_scanner_names_each_kind(programme_pdf):
 
 def test_a_report_with_active_content_is_refused(jobs_app, programme_pdf):  # noqa: F811
     client, doc_id, h, pdf = programme_pdf
-    year = datetime.now(VN).year
+    year = first_report_year()
     make_user(jobs_app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
     h_ct = api_token(client, "vanthu.ct")
     items = client.get(f"/api/v1/reports?year={year}", headers=h).get_json()["items"]

@@ -44,7 +44,7 @@ def test_the_drafting_form_offers_only_counterparts(app, client):
 
 
 def test_partner_clerks_view_but_only_lead_clerks_edit_submit_withdraw(app, client):
-    make_user(app, "vanthu.td", "Tỉnh đoàn Bến Tre", "clerk")
+    # vanthu.td (demo): the clerk of Tỉnh đoàn Bến Tre, the demo programme's partner.
     lead, partner = api_token(client, "vanthu"), api_token(client, "vanthu.td")
     doc_id = client.get("/api/v1/documents", headers=lead).get_json()["items"][0]["id"]
     doc = client.get(f"/api/v1/documents/{doc_id}", headers=partner)

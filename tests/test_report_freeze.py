@@ -3,7 +3,6 @@ a replacement never keeps a signature; both are audited."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -11,13 +10,13 @@ from khuyenhoc_docs.credentials import issue_demo_credential
 from khuyenhoc_docs.models import AuditEvent, ReportObligation, User
 from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
 from tests.factories import make_user
-from tests.test_followup import VN, jobs_app, signed_programme  # noqa: F401  (fixture)
+from tests.test_followup import first_report_year, issued_programme, jobs_app  # noqa: F401  (fixture)
 
 
 def test_signed_report_is_frozen_until_the_signature_is_withdrawn(jobs_app):  # noqa: F811
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    doc_id, h, _ = signed_programme(client, period=f"{year} – {year + 4}")
+    year = first_report_year()  # issuing creates the obligations, the first falls due after it
+    doc_id, h, _ = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
     make_user(jobs_app, "vanthu.bt", "Hội Khuyến học huyện Ba Tri", "clerk")
     chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
@@ -67,8 +66,8 @@ def test_signed_report_is_frozen_until_the_signature_is_withdrawn(jobs_app):  # 
 
 def test_the_dashboard_offers_withdrawal_with_a_reason(jobs_app):  # noqa: F811
     client = jobs_app.test_client()
-    year = datetime.now(VN).year
-    doc_id, h, _ = signed_programme(client, period=f"{year} – {year + 4}")
+    year = first_report_year()  # issuing creates the obligations, the first falls due after it
+    doc_id, h, _ = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
     chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
     svc = jobs_app.extensions["khd.services"]

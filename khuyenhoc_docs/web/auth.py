@@ -82,7 +82,8 @@ def _settings_limit() -> str:
 @login_required
 def change_password():
     """A user changes their own password; every other session and API token of theirs ends."""
-    user = signed_in().user
+    signed_in()
+    user = current_user._get_current_object()  # the object itself: login_user below keeps it in g
     if request.method == "GET":
         return render_template("account_password.html", errors={})
     errors = signin.change_password(
