@@ -69,3 +69,15 @@ def test_one_address_is_limited_across_usernames_on_the_form_and_the_api(data_di
     elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.7"
     assert login(elsewhere, "vanthu").status_code == 302  # another address is not affected
     app.extensions["khd.engine"].dispose()
+
+
+def test_counters_live_under_run_and_stay_out_of_backups(data_dir):
+    from khuyenhoc_docs.backup.datadir import secret_files
+
+    app = make_app(data_dir)
+    assert login(app.test_client(), "vanthu", "sai-mat-khau").status_code == 401
+    counters = data_dir / "run" / "ratelimit.sqlite3"
+    assert counters.is_file()  # the attempt was counted in the shared file
+    packed = secret_files(data_dir, database_file=data_dir / "khuyenhoc.sqlite3")
+    assert packed and not [p for p in packed if "ratelimit" in p.name or "run" in p.relative_to(data_dir).parts]
+    app.extensions["khd.engine"].dispose()

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, created_ts, intpk, str40, str255
+from .org import Organisation
 from .users import User
 
 CHANNELS = ("email", "link", "paper", "edxml")
@@ -31,6 +32,8 @@ class Recipient(Base):
     code: Mapped[str40] = mapped_column(default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
+
+    owner_org: Mapped[Organisation | None] = relationship(foreign_keys=[owner_org_id])
 
 
 class RecipientList(Base):
