@@ -1,7 +1,7 @@
 """browser_sessions: server-side record of signed-in browsers (sign-out, disable, password reset end them)
 
 Revision ID: i14b_browser_sessions
-Revises: i18_exchange
+Revises: i19_legacy
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import khuyenhoc_docs.db
 
 
 revision = 'i14b_browser_sessions'
-down_revision = 'i18_exchange'
+down_revision = 'i19_legacy'
 branch_labels = None
 depends_on = None
 
