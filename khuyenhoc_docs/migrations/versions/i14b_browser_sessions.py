@@ -1,7 +1,7 @@
 """browser_sessions: server-side record of signed-in browsers (sign-out, disable, password reset end them)
 
 Revision ID: i14b_browser_sessions
-Revises: i19_legacy
+Revises: i16_list_search_indexes
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import khuyenhoc_docs.db
 
 
 revision = 'i14b_browser_sessions'
-down_revision = 'i19_legacy'
+down_revision = 'i16_list_search_indexes'
 branch_labels = None
 depends_on = None
 
