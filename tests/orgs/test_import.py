@@ -187,6 +187,11 @@ def test_admin_previews_then_imports_and_audit_records_it(app, client):
     with app.extensions["khd.sessions"]() as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "organisations_import"))
         assert event.details["created"] == 250 and event.actor_name == "admin"
+    again = client.post("/admin/import/organisations", data={
+        "csrf_token": token, "file": (VINH_LONG.open("rb"), "vinh-long.csv")}, content_type="multipart/form-data")
+    html = again.get_data(as_text=True)
+    assert "0 mới, 0 thay đổi, 250 không đổi" in html and "250 dòng không đổi" in html
+    assert "Tạo mới" not in html and "<td>Không đổi</td>" not in html  # unchanged rows are counted, not listed
     bad = client.post("/admin/import/organisations", data={
         "csrf_token": token, "file": (__import__("io").BytesIO(BAD_ORGS.encode()), "x.csv")},
         content_type="multipart/form-data")
