@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -190,3 +191,52 @@ def test_the_digitising_organisations_clerk_certifies_the_copy(app, client):
     with app.extensions["khd.sessions"]() as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "legacy_certified", AuditEvent.object_id == doc_id)) == 1
+
+
+@pytest.mark.slow
+def test_certified_copies_of_a_record_by_its_keeper_and_after_a_merger_by_the_successor(app, client, tmp_path):
+    from datetime import date
+
+    from khuyenhoc_docs.audit import Actor
+    from khuyenhoc_docs.credentials import issue_demo_org_credential
+    from khuyenhoc_docs.models import User
+    from khuyenhoc_docs.succession import NewSuccession, record_succession
+    from tests.test_followup import issued_programme
+
+    doc_id, h, number = issued_programme(client, app, "2026 – 2030")
+    record = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
+    assert client.post(f"/api/v1/documents/{doc_id}/copies", headers=api_token(client, "luutru"),
+                       json={"secret": DEMO_PASSWORD}).status_code == 403  # an archivist holds no seal
+    copy = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"secret": DEMO_PASSWORD})
+    assert copy.status_code == 200 and copy.mimetype == "application/pdf", copy.get_data(as_text=True)[:300]
+    assert copy.data.startswith(record)  # the record's bytes and signatures stay; one signature is added
+    assert "SAO Y" in pdftext(copy.data) and "HỘI KHUYẾN HỌC TỈNH BẾN TRE" in pdftext(copy.data)
+    assert client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data == record  # the record is unchanged
+
+    runner = app.test_cli_runner()
+    (tmp_path / "o.csv").write_text("name,abbreviation,level,parent,family,counterpart,code\n"
+                                    "Hội Khuyến học tỉnh Kế Thừa,HKH,province,,Hội,,\n")
+    (tmp_path / "u.csv").write_text("username,full_name,position,organisation,role,email\n"
+                                    "vanthu.kt,Văn Thư Kế Thừa,Văn thư,Hội Khuyến học tỉnh Kế Thừa,clerk,\n")
+    assert runner.invoke(args=["orgs", "import", str(tmp_path / "o.csv")]).exit_code == 0
+    out = runner.invoke(args=["users", "import", str(tmp_path / "u.csv")]).output
+    password = re.search(r"initial password vanthu.kt: (\S+)", out).group(1)
+    svc = app.extensions["khd.services"]
+    with app.extensions["khd.sessions"]() as s:
+        old = s.scalar(select(Organisation).where(Organisation.name == "Hội Khuyến học tỉnh Bến Tre"))
+        new = s.scalar(select(Organisation).where(Organisation.name == "Hội Khuyến học tỉnh Kế Thừa"))
+        issue_demo_org_credential(s, svc.demo_pki.ca, new, DEMO_PASSWORD)
+        admin = s.scalar(select(User).where(User.username == "admin"))
+        record_succession(s, Actor(admin, "test"), NewSuccession("merger", (old.id,), new.id, date.today(), "QĐ thử"))
+        s.commit()
+    stopped = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"secret": DEMO_PASSWORD})
+    assert stopped.status_code == 409 and "sáp nhập" in stopped.get_json()["error"]["message"]
+    successor = api_token(client, "vanthu.kt", password)
+    by_successor = client.post(f"/api/v1/documents/{doc_id}/copies", headers=successor, json={"secret": DEMO_PASSWORD})
+    assert by_successor.status_code == 200, by_successor.get_data(as_text=True)[:300]
+    assert "HỘI KHUYẾN HỌC TỈNH KẾ THỪA" in pdftext(by_successor.data)
+    with app.extensions["khd.sessions"]() as s:
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "certified_copy",
+                                                          AuditEvent.object_id == doc_id)))
+        assert [e.details["copying_organisation"] for e in events] == ["Hội Khuyến học tỉnh Bến Tre",
+                                                                       "Hội Khuyến học tỉnh Kế Thừa"]

@@ -137,6 +137,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("legacy.create", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     # Certifying a digitised copy uses the organisation's key: only its own clerk (409 here: not digitised).
     ("legacy.certify", "POST"): Expect(SCOPED_CLERK, stateless=True, body=lambda w, r: {"secret": "x"}),
+    # A certified copy: a clerk who keeps the record signs with their own organisation's key (422: bad secret).
+    ("legacy.copy", "POST"): Expect(SCOPED_CLERK, doc="issued", stateless=True, body=lambda w, r: {"secret": "x"}),
     ("followup.tree", "GET"): Expect(VIEWERS),
     # start_cascade checks document.issue and document.create; an unknown unit then answers 422.
     ("followup.cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": "999999"}),
@@ -199,6 +201,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.import_legacy_pdf", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("api.digitise_legacy", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("api.certify_legacy", "POST"): Expect(SCOPED_CLERK, stateless=True, body=lambda w, r: {"secret": "x"}),
+    ("api.certified_copy", "POST"): Expect(SCOPED_CLERK, doc="issued", stateless=True,
+                                          body=lambda w, r: {"secret": "x"}),
     ("api.submit_report", "POST"): Expect(frozenset({OTHER}), files=True),
     ("api.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
     ("api.receive_edxml", "POST"): Expect(CLERKS | ONLY_ADMIN, stateless=True),  # 422: an empty body
