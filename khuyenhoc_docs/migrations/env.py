@@ -16,20 +16,7 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            # A batch rebuild drops and re-creates a table; with enforcement on, SQLite refuses to drop
-            # one that other rows refer to. Off for the run (it cannot change inside a transaction),
-            # and every reference is checked once the new tables are in place.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
         _run(conn)
-        if sqlite:
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            conn.commit()
-            if broken:
-                raise RuntimeError(f"migration left broken references: {broken[:5]}")
     engine.dispose()
 
 
