@@ -41,11 +41,12 @@ def copy_text(form: str, organisation: str, at: datetime) -> str:
 
 
 def _box(writer: IncrementalPdfFileWriter) -> tuple[int, int, int, int]:
-    """Top right of page 1: 20 mm from the right edge, 12 mm from the top, 80 × 16 mm."""
+    """Top right of page 1, inside the top margin (20–25 mm) so it covers no text: 80 × 15 mm, 3 mm
+    from the top and 15 mm from the right edge."""
     page = writer.root["/Pages"]["/Kids"][0].get_object()
     x0, y0, x1, y1 = (float(v) for v in page["/MediaBox"])
-    right, top = x1 - 20 * MM, y1 - 12 * MM
-    return int(right - 80 * MM), int(top - 16 * MM), int(right), int(top)
+    right, top = x1 - 15 * MM, y1 - 3 * MM
+    return int(right - 80 * MM), int(top - 15 * MM), int(right), int(top)
 
 
 def sign_copy(pdf: bytes, *, key: SigningKey, cert_chain: Sequence[x509.Certificate], form: str,
