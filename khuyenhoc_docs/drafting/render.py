@@ -127,10 +127,10 @@ def _advances(bold: bool, italic: bool) -> tuple[dict[int, float], float]:
         for name in _FONT_FILES[(bold, italic)]:
             path = Path(folder) / name
             if path.is_file():
-                font = TTFont(path, lazy=True)
-                upm = font["head"].unitsPerEm
-                metrics = font["hmtx"].metrics
-                widths = {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
+                with TTFont(path, lazy=True) as font:
+                    upm = font["head"].unitsPerEm
+                    metrics = font["hmtx"].metrics
+                    widths = {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
                 return widths, widths.get(ord("N"), 0.72)
     return {}, 0.72 if bold else 0.66  # no font installed: err on the wide side (more breaks)
 

@@ -23,10 +23,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStampStyle
@@ -78,6 +79,24 @@ def _default_cache_dir() -> str:
     path = tempfile.mkdtemp(prefix="khuyenhoc-fonts-")
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
+
+
+class _InMemoryFontFactory(GlyphAccumulatorFactory):
+    """pyHanko's factory opens the font file and never closes it (one leaked handle per signature);
+    this one hands it the prepared font's bytes instead."""
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(_font_bytes(self.font_file)),
+                                font_size=self.font_size, ot_script_tag=self.ot_script_tag,
+                                ot_language_tag=self.ot_language_tag, writing_direction=self.writing_direction,
+                                bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream)
+
+
+@functools.lru_cache(maxsize=8)
+def _font_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
 @functools.lru_cache(maxsize=8)
@@ -169,7 +188,7 @@ def build_stamp_style(
     lines = text.count("\n") + 1
     # line height 1.2 em plus ~1 em of margins
     size = int(max(options.min_font_size, min(options.max_font_size, height / (lines * 1.2 + 1))))
-    font = GlyphAccumulatorFactory(
+    font = _InMemoryFontFactory(
         str(stamp_font_path(options)),
         # must equal the text box's size: pyHanko positions lines with the
         # factory size and draws with the style size

@@ -120,3 +120,5 @@ def test_stop_via_cli_sigterm_leaves_no_processes(tmp_path: Path, sample_docx: b
             proc.wait()
         for pid in live_pids_mentioning(str(workdir)):
             os.kill(pid, signal.SIGKILL)
+        assert proc.stdout is not None
+        proc.stdout.close()

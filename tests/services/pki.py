@@ -33,6 +33,8 @@ class PkiServer:
         self._log = tempfile.TemporaryFile()
 
     def start(self, timeout: float = 30.0) -> PkiServer:
+        if self._log.closed:  # restarted after stop()
+            self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "khuyenhoc_docs.pki_server", "--pki-dir", str(self.pki_dir),
              "--port", str(self.port)],
@@ -54,6 +56,7 @@ class PkiServer:
     def stop(self) -> None:
         stop_process_group(self._proc)
         self._proc = None
+        self._log.close()
 
     @property
     def running(self) -> bool:
