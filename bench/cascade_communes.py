@@ -19,8 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from khuyenhoc_docs import create_app, migrate  # noqa: E402
+from common import PKI, bench_app  # noqa: E402
+
 from khuyenhoc_docs.conversion import SupervisorOptions, UnoserverSupervisor  # noqa: E402
 
 CSV = ROOT / "examples" / "vinh-long-2025-organisations.csv"
@@ -46,10 +48,7 @@ def run(instances: int) -> dict:
                                                 workdir=work / "uno"))
     sup.start()
     try:
-        app = create_app({"data_dir": work / "data", "converter_endpoints": sup.endpoints, "secret_key": "bench",
-                          "jobs_immediate": True})
-        migrate.upgrade(app.config["KHD_SETTINGS"].sqlalchemy_url)
-        app.test_cli_runner().invoke(args=["demo", "seed"])
+        app = bench_app(work / "data", converter_endpoints=sup.endpoints)
         svc = app.extensions["khd.services"]
         with app.extensions["khd.sessions"]() as s:
             t = time.perf_counter()
@@ -80,6 +79,7 @@ def run(instances: int) -> dict:
                 "import_seconds": import_s, "imported": plan.count("create"), "goal_seconds": GOAL_SECONDS}
     finally:
         sup.stop()
+        PKI.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
