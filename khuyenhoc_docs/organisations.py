@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .edxml.model import valid_organ_code
 from .errors import ValidationFailed
 from .models import Organisation, OrgLevel
+
+CODE_FORMAT_ERROR = "Mã định danh phải có dạng 000.00.00.G22 (Thông tư 10/2023/TT-BTTTT), hoặc để trống."
+
 
 FAMILIES = {"khuyen_hoc": "Hội Khuyến học", "doan": "Đoàn TNCS Hồ Chí Minh", "other": "Cơ quan khác"}
 
@@ -45,6 +49,7 @@ class NewOrganisation:
     place: str = ""
     email: str = ""
     postal_address: str = ""
+    code: str = ""  # mã định danh, how document systems address it over edXML
 
 
 def create_organisation(session: Session, data: NewOrganisation) -> Organisation:
@@ -73,6 +78,11 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
         errors["name"] = "Đã có tổ chức cùng tên dưới cùng cấp trên."
     if data.email and "@" not in data.email:
         errors["email"] = "Địa chỉ email không hợp lệ."
+    code = data.code.strip()
+    if code and not valid_organ_code(code):
+        errors["code"] = CODE_FORMAT_ERROR
+    elif code and session.scalar(select(Organisation.id).where(Organisation.code == code)):
+        errors["code"] = "Mã định danh này đã thuộc một tổ chức khác."
     if errors:
         raise ValidationFailed("Dữ liệu tổ chức không hợp lệ.", fields=errors)
     org = Organisation(
@@ -87,6 +97,7 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
         place=data.place.strip(),
         email=data.email.strip(),
         postal_address=data.postal_address.strip(),
+        code=code,
     )
     session.add(org)
     session.flush()

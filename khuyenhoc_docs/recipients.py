@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
+from .edxml.model import valid_organ_code
 from .errors import ValidationFailed
 from .models import DocumentRecipient, Recipient, RecipientList, RecipientListItem
+from .organisations import CODE_FORMAT_ERROR
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class NewRecipient:
     email: str = ""
     postal_address: str = ""
     organisation_id: int | None = None
+    code: str = ""  # mã định danh: the body has a document system of its own (edXML)
 
 
 def _visible(model: type[Recipient] | type[RecipientList], org_id: int | None) -> ColumnElement[bool]:
@@ -39,9 +42,12 @@ def create_recipient(session: Session, data: NewRecipient, owner_org_id: int | N
         errors["email"] = "Địa chỉ email không hợp lệ."
     if len(data.postal_address) > 500:
         errors["postal_address"] = "Tối đa 500 ký tự."
+    code = data.code.strip()
+    if code and not valid_organ_code(code):
+        errors["code"] = CODE_FORMAT_ERROR
     if errors:
         raise ValidationFailed("Dữ liệu nơi nhận không hợp lệ.", fields=errors)
-    row = Recipient(name=name, email=email, postal_address=data.postal_address.strip(),
+    row = Recipient(name=name, email=email, postal_address=data.postal_address.strip(), code=code,
                     organisation_id=data.organisation_id, owner_org_id=owner_org_id)
     session.add(row)
     session.flush()

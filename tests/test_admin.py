@@ -59,3 +59,26 @@ def test_admin_adds_organisation_to_tree_and_rejects_bad_level(app, client):
     assert bad.status_code == 422
     assert "Cấp tổ chức không tồn tại." in html and "Loại tổ chức không hợp lệ." in html
     assert _count(app, Organisation) == before
+
+
+def test_admin_gives_an_organisation_its_code_once_and_in_the_right_form(app, client):
+    login(client, "admin")
+    with app.extensions["khd.sessions"]() as s:
+        parent = s.scalar(select(Organisation).where(Organisation.name == "Huyện đoàn Ba Tri"))
+        level = s.scalar(select(OrgLevel).where(OrgLevel.code == "grassroots"))
+        taken = s.scalar(select(Organisation.code).where(Organisation.code != "").limit(1))
+        base = {"level_id": level.id, "family": "doan", "abbreviation": "ĐTN", "parent_id": parent.id}
+    token = csrf_token(client, "/admin/organisations")
+    before = _count(app, Organisation)
+    for code, message in (("31.H05", "Mã định danh phải có dạng 000.00.00.G22"),
+                          (taken, "Mã định danh này đã thuộc một tổ chức khác.")):
+        bad = client.post("/admin/organisations", data={"csrf_token": token, "name": "Đoàn xã Tân Xuân",
+                                                        "code": code, **base})
+        assert bad.status_code == 422 and message in bad.get_data(as_text=True), code
+    assert _count(app, Organisation) == before
+    ok = client.post("/admin/organisations", data={"csrf_token": token, "name": "Đoàn xã Tân Xuân",
+                                                   "code": "000.01.31.H05", **base})
+    assert ok.status_code == 302
+    assert "000.01.31.H05" in client.get("/admin/organisations").get_data(as_text=True)
+    with app.extensions["khd.sessions"]() as s:
+        assert s.scalar(select(Organisation.code).where(Organisation.name == "Đoàn xã Tân Xuân")) == "000.01.31.H05"

@@ -81,3 +81,21 @@ def test_api_links_chosen_recipients_by_id_within_the_directory(app, client):
     ok = client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields, "recipient_ids": [mine]})
     assert ok.status_code == 200 and ok.get_json()["fields"]["recipients"] == ["Ban TNTH TW"]
     assert [n for n, _, _ in _linked(app, doc_id)] == ["Ban TNTH TW"]
+
+
+def test_a_recipient_with_a_code_goes_by_edxml_and_a_bad_code_is_refused(app, client):
+    login(client, "vanthu")
+    token = csrf_token(client, "/recipients")
+    bad = client.post("/recipients", data={"csrf_token": token, "name": "Sở Nội vụ tỉnh Bến Tre",
+                                            "code": "000.00.31/H05"})
+    assert bad.status_code == 422
+    assert "Mã định danh phải có dạng 000.00.00.G22" in bad.get_data(as_text=True)
+    with app.extensions["khd.sessions"]() as s:
+        assert s.scalar(select(Recipient.id).where(Recipient.name == "Sở Nội vụ tỉnh Bến Tre")) is None
+    ok = client.post("/recipients", data={"csrf_token": token, "name": "Sở Nội vụ tỉnh Bến Tre",
+                                           "code": "000.00.20.H05"})
+    assert ok.status_code == 302
+    assert "000.00.20.H05" in client.get("/recipients").get_data(as_text=True)
+    with app.extensions["khd.sessions"]() as s:
+        row = s.scalar(select(Recipient).where(Recipient.name == "Sở Nội vụ tỉnh Bến Tre"))
+        assert (row.code, row.owner_org_id) == ("000.00.20.H05", _org(app, "Hội Khuyến học tỉnh Bến Tre"))

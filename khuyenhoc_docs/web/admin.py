@@ -39,7 +39,7 @@ def create_org():
             parent_id=form_int(form, "parent_id"), header_name=form_str(form, "header_name"),
             parent_header=form_str(form, "parent_header"), area=form_str(form, "area"),
             place=form_str(form, "place"), email=form_str(form, "email"),
-            postal_address=form_str(form, "postal_address", 500),
+            postal_address=form_str(form, "postal_address", 500), code=form_str(form, "code", 20),
         ))
     except ValidationFailed as exc:
         flash(message_for(exc), "error")

@@ -84,7 +84,8 @@ def directory():
             else:
                 rec = distribution.add_recipient(session, p, recipients.NewRecipient(
                     name=form_str(request.form, "name"), email=form_str(request.form, "email"),
-                    postal_address=form_str(request.form, "postal_address", 500)))
+                    postal_address=form_str(request.form, "postal_address", 500),
+                    code=form_str(request.form, "code", 20)))
                 message = f"Đã thêm “{rec.name}” vào danh bạ."
             flash(message, "success")
             return redirect(url_for("issuing.directory"))

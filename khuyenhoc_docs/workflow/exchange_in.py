@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -297,10 +296,6 @@ def statuses(session: Session, incoming_id: int) -> list[ExchangeStatus]:
 def pdf_of(session: Session, svc: Services, p: Principal, incoming_id: int) -> tuple[IncomingDocument, bytes]:
     row = get_incoming(session, p, incoming_id)
     return row, objects.read(svc.store, row.pdf_object)
-
-
-def received_at_vn(row: IncomingDocument) -> datetime:
-    return row.received_at.astimezone(exchange_out.VN_TZ)
 
 
 def process_inbox(session: Session, svc: Services) -> dict[str, int]:
