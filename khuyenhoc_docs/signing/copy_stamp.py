@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -25,7 +24,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from . import SigningError
-from .appearance import AppearanceOptions, stamp_font_path
+from .appearance import AppearanceOptions, _InMemoryFontFactory, stamp_font_path
 from .keys import SigningKey
 from .pki import to_asn1_cert
 
@@ -59,8 +58,8 @@ def sign_copy(pdf: bytes, *, key: SigningKey, cert_chain: Sequence[x509.Certific
         raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
     sig_fields.append_signature_field(writer, sig_fields.SigFieldSpec(COPY_FIELD, on_page=0, box=_box(writer)))
     key.signer.cert_registry.register_multiple([to_asn1_cert(c) for c in cert_chain])
-    font = GlyphAccumulatorFactory(str(stamp_font_path(AppearanceOptions())), font_size=FONT_SIZE,
-                                   bcp47_lang_code="vi")
+    # in memory: pyHanko's own factory leaves the font file open
+    font = _InMemoryFontFactory(str(stamp_font_path(AppearanceOptions())), font_size=FONT_SIZE, bcp47_lang_code="vi")
     style = TextStampStyle(
         stamp_text=copy_text(form, organisation, at),
         text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE, leading=12, text_color=(0.0, 0.0, 0.0),
