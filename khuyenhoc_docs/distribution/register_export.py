@@ -18,12 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
-
 __all__ = ["COLUMNS", "RegisterRow", "ack_summary", "to_csv", "to_xlsx", "void_note"]
 
 COLUMNS: tuple[str, ...] = (
@@ -153,6 +147,12 @@ def to_csv(rows: Iterable[RegisterRow], *, year: int, organisation: str) -> byte
 
 def to_xlsx(rows: Iterable[RegisterRow], *, year: int, organisation: str) -> bytes:
     """The register as a printable XLSX workbook (one sheet, A4 landscape)."""
+    # openpyxl (~18 MB) is imported here: app workers that never export a register do not carry it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+
     rows = list(rows)
     _check(rows, year)
     wb = Workbook()
@@ -219,4 +219,6 @@ def to_xlsx(rows: Iterable[RegisterRow], *, year: int, organisation: str) -> byt
 
 def _clean(text: str) -> str:
     # XML 1.0 cannot hold most control characters; openpyxl would raise on them.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", text)

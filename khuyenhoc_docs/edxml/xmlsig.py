@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from signxml import InvalidInput, InvalidSignature, SignatureMethod, XMLSigner, XMLVerifier, methods
-from signxml.verifier import SignatureConfiguration
 
 from . import EdxmlInvalid
 from .xml import DS_NS
+
+if TYPE_CHECKING:
+    from signxml import SignatureMethod
+
+# signxml (~20 MB) is imported by the functions that sign or verify: app workers that never
+# exchange edXML do not carry it.
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class SignedEnvelope:
 
 def _method(key: object) -> SignatureMethod:
     from cryptography.hazmat.primitives.asymmetric import ec
+    from signxml import SignatureMethod
 
     return SignatureMethod.ECDSA_SHA256 if isinstance(key, ec.EllipticCurvePrivateKey) else SignatureMethod.RSA_SHA256
 
@@ -37,6 +43,8 @@ def _method(key: object) -> SignatureMethod:
 def sign_envelope(root: etree._Element, key: object, cert: x509.Certificate,
                   chain: tuple[x509.Certificate, ...] = ()) -> bytes:
     """Sign the envelope with ``key``; the certificate (and its chain) go into KeyInfo."""
+    from signxml import XMLSigner, methods
+
     certs = [c.public_bytes(serialization.Encoding.PEM).decode() for c in (cert, *chain)]
     signer = XMLSigner(method=methods.enveloped, signature_algorithm=_method(key), digest_algorithm="sha256")
     signed = signer.sign(root, key=key, cert=certs)  # type: ignore[arg-type]  # a private key object
@@ -57,6 +65,9 @@ def _keyinfo_certs(root: etree._Element) -> list[x509.Certificate]:
 
 def verify_envelope(root: etree._Element, *, at: datetime | None = None) -> SignedEnvelope:
     """Check the XML signature is intact and made by the first certificate in KeyInfo."""
+    from signxml import InvalidInput, InvalidSignature, SignatureMethod, XMLVerifier
+    from signxml.verifier import SignatureConfiguration
+
     sigs = root.findall(f".//{{{DS_NS}}}Signature")
     if len(sigs) != 1 or sigs[0].getparent() is None or etree.QName(sigs[0].getparent()).localname != "edXMLHeader":
         raise EdxmlInvalid("Gói tin phải có đúng một chữ ký XML (XML-DSig) trong edXMLHeader.")

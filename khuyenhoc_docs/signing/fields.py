@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import pdfplumber
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field, enumerate_sig_fields
@@ -130,6 +129,8 @@ def locate_signature_boxes(
     """One box per block, in the gap between position line and name, searched
     on the last ``options.max_pages`` pages (last first).
     Raises ``SignatureBlockNotFound`` naming the missing signer."""
+    import pdfplumber  # here, not at import: ~20 MB that workers which never locate fields do not carry
+
     found: dict[str, FieldBox] = {}
     try:
         doc = pdfplumber.open(io.BytesIO(pdf))

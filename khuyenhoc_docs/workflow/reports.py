@@ -7,7 +7,6 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pdfplumber
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -279,6 +278,8 @@ def _check_signable(o: ReportObligation) -> None:
 def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
     """Top right of page 1, inside the 15 mm right and 20 mm top margins (Decree 30 attachments)."""
     try:
+        import pdfplumber  # imported where used (see signing/fields.py)
+
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             x0, y0, x1, y1 = (float(v) for v in doc.pages[0].mediabox)
     except Exception as exc:  # noqa: BLE001 - any unreadable page tree is an unusable report
