@@ -99,3 +99,45 @@ def test_a_recipient_with_a_code_goes_by_edxml_and_a_bad_code_is_refused(app, cl
     with app.extensions["khd.sessions"]() as s:
         row = s.scalar(select(Recipient).where(Recipient.name == "Sở Nội vụ tỉnh Bến Tre"))
         assert (row.code, row.owner_org_id) == ("000.00.20.H05", _org(app, "Hội Khuyến học tỉnh Bến Tre"))
+
+
+def _draft_form(client) -> dict:
+    """The draft form as the browser sends it, from the reference values."""
+    from khuyenhoc_docs.drafting.reference import reference_fields
+
+    fields = reference_fields()
+    data = {"csrf_token": csrf_token(client, "/documents/new"), "kind": "programme_province",
+            "doc_type": fields.doc_type, "summary": fields.summary, "period": fields.period, "place": fields.place,
+            "preamble": fields.preamble, "closing": fields.closing, "archive": fields.archive, "type_abbr": "CTPH",
+            "org_abbrs": "HKH, TĐ", "purposes": list(fields.purposes), "requirements": list(fields.requirements),
+            "contents": list(fields.contents), "recipients": ["Như Điều 3 (để thực hiện);"],
+            "resp_heading": [r.heading for r in fields.responsibilities],
+            "resp_items": ["\n".join(r.items) for r in fields.responsibilities]}
+    for party, value in (("party_a", fields.party_a), ("party_b", fields.party_b)):
+        for f in ("org_name", "org_name_upper_for_header", "authority_prefix", "position", "signer_name"):
+            data[f"{party}.{f}"] = getattr(value, f)
+    return data
+
+
+def test_the_draft_form_picks_recipients_from_the_own_directory_by_id(app, client):
+    make_user(app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")
+    attacker = app.test_client()
+    login(attacker, "vanthu.ct")
+    assert _add(attacker, SO_GD, "attacker@evil.example").status_code == 302
+    login(client, "vanthu")
+    assert _add(client, SO_GD, "sogd@bentre.local").status_code == 302
+    with app.extensions["khd.sessions"]() as s:
+        mine, theirs = (s.scalar(select(Recipient.id).where(Recipient.name == SO_GD, Recipient.owner_org_id == org))
+                        for org in (_org(app, "Hội Khuyến học tỉnh Bến Tre"), _org(app, "Hội Khuyến học huyện Châu Thành")))
+    page = client.get("/documents/new?kind=programme_province").get_data(as_text=True)
+    assert f'name="recipient_ids" value="{mine}"' in page and f'value="{theirs}"' not in page
+    foreign = client.post("/documents/new", data={**_draft_form(client), "recipient_ids": [str(theirs)]})
+    assert foreign.status_code == 422  # another organisation's entry is not in this directory
+    assert f'name="recipient_ids" value="{mine}"' in foreign.get_data(as_text=True)
+    resp = client.post("/documents/new", data={**_draft_form(client), "recipient_ids": [str(mine)]})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:1500]
+    doc_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    h = api_token(client, "vanthu")
+    printed = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]["recipients"]
+    assert printed == [SO_GD, "Như Điều 3 (để thực hiện);"]  # the ticked entry, then the typed lines
+    assert _linked(app, doc_id) == [(SO_GD, "sogd@bentre.local", _org(app, "Hội Khuyến học tỉnh Bến Tre"))]

@@ -14,7 +14,7 @@ from ..workflow import documents, drafting, prefill, submission
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
-from .forms import form_int
+from .forms import form_int, is_id
 from .messages import message_for
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -46,7 +46,7 @@ def new():
     partner = counterpart(session, p.user.organisation)
     values = form_from_fields(prefill.initial_fields(session, kind, p.user.organisation, partner))
     return render_template("documents/form.html", kind=kind, kinds=KIND_LABELS, values=values, errors={},
-                           doc=None, partner=partner, orgs=_orgs(session))
+                           doc=None, partner=partner, orgs=_orgs(session), picker=_picker(session))
 
 
 @bp.post("/new")
@@ -60,7 +60,8 @@ def create():
     routing = request.form.get("routing", "any")
     try:
         doc = drafting.create_draft(session, services(), p, actor(), kind=kind, data=data,
-                                    partner_org_id=partner_id, routing=routing)
+                                    partner_org_id=partner_id, routing=routing, keep_printed=True,
+                                    recipient_ids=_ids("recipient_ids"), recipient_list_ids=_ids("recipient_list_ids"))
     except ValidationFailed as exc:
         flash(message_for(exc), "error")
         # Every value comes back as typed, the chosen partner included (not the list's first option).
@@ -69,7 +70,7 @@ def create():
         return render_template("documents/form.html", kind=kind if kind in KIND_LABELS else
                                TemplateKind.PROGRAMME_PROVINCE.value, kinds=KIND_LABELS,
                                values=form_from_fields(data), errors=exc.fields, doc=None, partner=partner,
-                               orgs=_orgs(session), routing=routing), 422
+                               orgs=_orgs(session), routing=routing, picker=_picker(session, ticked=True)), 422
     flash("Đã tạo dự thảo (phiên bản 1).", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
@@ -93,7 +94,8 @@ def edit(doc_id: int):
     session = db()
     doc = documents.get_document(session, p, doc_id, "document.edit")
     return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(doc.fields),
-                           errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session))
+                           errors={}, doc=doc, partner=doc.partner_org, orgs=_orgs(session),
+                           picker=_picker(session, doc))
 
 
 @bp.post("/<int:doc_id>/edit")
@@ -105,12 +107,14 @@ def update(doc_id: int):
     try:
         drafting.update_draft(session, services(), p, actor(), doc_id, data=data,
                               expected_version=form_int(request.form, "version"),
-                              routing=request.form.get("routing") or None)
+                              routing=request.form.get("routing") or None, keep_printed=True,
+                              recipient_ids=_ids("recipient_ids"), recipient_list_ids=_ids("recipient_list_ids"))
     except ValidationFailed as exc:
         doc = documents.get_document(session, p, doc_id, "document.edit")
         flash(message_for(exc), "error")
         return render_template("documents/form.html", kind=doc.kind, kinds=KIND_LABELS, values=form_from_fields(data),
                                errors=exc.fields, doc=doc, partner=doc.partner_org, orgs=_orgs(session),
+                               picker=_picker(session, doc, ticked=True),
                                routing=request.form.get("routing") or doc.routing), 422
     flash("Đã lưu phiên bản mới.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
@@ -167,3 +171,15 @@ def evidence(doc_id: int):
 def _orgs(session) -> list[Organisation]:
     """Partner choices: the counterparts of the clerk's organisation (the only ones drafting accepts)."""
     return documents.partner_choices(session, signed_in())
+
+
+def _ids(name: str) -> list[int]:
+    """Ids ticked in the form's "Chọn từ danh bạ" boxes (at most 200)."""
+    return [int(v) for v in request.form.getlist(name) if is_id(v)][:200]
+
+
+def _picker(session, doc=None, *, ticked: bool = False) -> dict:
+    """The directory entries and lists the draft form offers, with the boxes ticked before an error."""
+    rows, lists = drafting.recipient_choices(session, signed_in(), doc)
+    return {"rows": rows, "lists": lists, "ids": set(_ids("recipient_ids")) if ticked else set(),
+            "list_ids": set(_ids("recipient_list_ids")) if ticked else set()}

@@ -15,7 +15,7 @@ from ..drafting.fields import ProgrammeFields
 from ..drafting.render import extract_text, render_docx
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, ValidationFailed
-from ..models import DECLINED, DRAFT, Document, Organisation, Recipient, TemplateVersion
+from ..models import DECLINED, DRAFT, Document, Organisation, Recipient, RecipientList, TemplateVersion
 from ..orgtree import counterpart, is_counterpart
 from ..services import Services
 from . import objects
@@ -87,23 +87,39 @@ def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_o
     return lead, partner
 
 
+def recipient_choices(session: Session, p: Principal, doc: Document | None = None
+                      ) -> tuple[list[Recipient], list[RecipientList]]:
+    """What the draft form offers under "Chọn từ danh bạ": the lead organisation's own entries and lists
+    plus the shared ones, never another organisation's."""
+    org_id = doc.lead_org_id if doc is not None else p.user.organisation_id
+    return recipients.directory(session, org_id), recipients.lists(session, org_id)
+
+
 def with_recipients(session: Session, data: Any, recipient_ids: list[int] | None,
-                    list_ids: list[int] | None, org_id: int) -> tuple[Any, list[Recipient] | None]:
+                    list_ids: list[int] | None, org_id: int, *, keep_printed: bool = False
+                    ) -> tuple[Any, list[Recipient] | None]:
     """Put the names of chosen entries and lists (of ``org_id``'s directory or the shared one) into the
-    printed Nơi nhận list; returns the data and the chosen entries (None when nothing was chosen)."""
+    printed Nơi nhận list, in place of it (API) or ahead of the lines typed there (``keep_printed``: the
+    draft form); returns the data and the chosen entries (None when nothing was chosen)."""
     if not (recipient_ids or list_ids) or not isinstance(data, dict):
         return data, None
     chosen = recipients.resolve(session, recipient_ids=list(recipient_ids or []), list_ids=list(list_ids or []),
                                 org_id=org_id)
-    return {**data, "recipients": [r.name for r in chosen]}, chosen
+    names = [r.name for r in chosen]
+    typed = data.get("recipients") if keep_printed else None
+    if isinstance(typed, list):
+        names += [n for n in typed if isinstance(n, str) and n.strip() and n.strip() not in names]
+    return {**data, "recipients": names}, chosen
 
 
 def link_recipients(session: Session, doc: Document, fields: ProgrammeFields,
                     chosen: list[Recipient] | None) -> None:
-    """Link the recipients who receive the issued document: the chosen entries by id; otherwise the printed
+    """Link the recipients who receive the issued document: the chosen entries by id, then the other printed
     names found in the lead organisation's own directory or the shared list (never another's)."""
-    rows = chosen if chosen is not None else recipients.by_printed_name(session, doc.lead_org_id,
-                                                                       list(fields.recipients))
+    rows = list(chosen or [])
+    names = {r.name for r in rows}
+    rows += [r for r in recipients.by_printed_name(session, doc.lead_org_id, list(fields.recipients))
+             if r.name not in names]
     recipients.set_document_recipients(session, doc.id, rows)
 
 
@@ -111,14 +127,15 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
                  lead_org_id: int | None = None, partner_org_id: int | None = None,
                  parent_id: int | None = None, routing: str = "any",
                  recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None,
-                 pre_rendered: Rendered | None = None) -> Document:
+                 keep_printed: bool = False, pre_rendered: Rendered | None = None) -> Document:
     """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
     ensure(p, "document.create")
     if routing not in ("any", "sequential"):
         raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
     template = latest_template(session, kind)
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
-    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id)
+    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id,
+                                   keep_printed=keep_printed)
     fields = parse_fields(kind, data, strict=False)
     if parent_id is not None and session.get(Document, parent_id) is None:
         raise ValidationFailed("Văn bản cấp trên không tồn tại.", fields={"parent_id": "Không tìm thấy."})
@@ -139,10 +156,12 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
 
 def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, *, data: Any,
                  expected_version: int | None = None, routing: str | None = None,
-                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None) -> Document:
+                 recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None,
+                 keep_printed: bool = False) -> Document:
     """Save an edit as a new version; a declined document returns to draft. Commits."""
     doc = get_document(session, p, doc_id, "document.edit")
-    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, doc.lead_org_id)
+    data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, doc.lead_org_id,
+                                   keep_printed=keep_printed)
     if doc.status not in EDITABLE:
         raise Conflict("Chỉ sửa được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
     if routing is not None and routing not in ("any", "sequential"):
