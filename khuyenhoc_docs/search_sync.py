@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Document, DocumentVersion
+from .models import Document, DocumentCopy, DocumentVersion
 from .search import SearchEntry, search_index_for
 
 
@@ -12,6 +12,10 @@ def index(session: Session, doc: Document) -> None:
     """Upsert the document's entry from its latest version text and current state."""
     text = session.scalar(select(DocumentVersion.text).where(DocumentVersion.document_id == doc.id)
                           .order_by(DocumentVersion.number.desc()).limit(1)) or ""
+    # certified copies are found through their record by copy number ("03/2026/BS-HKH")
+    copies = session.scalars(select(DocumentCopy.copy_number).where(DocumentCopy.document_id == doc.id)).all()
+    if copies:
+        text = f"{text}\nBản sao: {'; '.join(copies)}"
     fields = doc.fields or {}
     signers = tuple(p.get("signer_name", "") for p in (fields.get("party_a") or {}, fields.get("party_b") or {})
                     if p.get("signer_name")) + tuple(str(s) for s in fields.get("signers", []))

@@ -1,6 +1,7 @@
 """ORM models; importing this package registers every table on ``Base.metadata``."""
 from .archive_index import RevisionHash
 from .audit import AuditEvent, AuditHead
+from .copies import COPY_KINDS, COPY_SAO_Y, COPY_TRICH_SAO, CopyCounter, DocumentCopy
 from .credentials import OrganisationCredential
 from .distribution import (
     ACKNOWLEDGED,
@@ -58,6 +59,7 @@ from .remote import REQUEST_STATUSES, SigningRequest, SigningRequestItem
 from .users import ROLES, ApiToken, BrowserSession, SigningCredential, User, UserRole
 
 __all__ = [
+    "COPY_KINDS", "COPY_SAO_Y", "COPY_TRICH_SAO", "CopyCounter", "DocumentCopy",
     "RECALL_REQUESTED", "RECALLED", "RECEIVED", "REPLACED", "ExchangeStatus", "IncomingCounter", "IncomingDocument",
     "BackgroundJob", "CascadeChild", "ReportObligation", "JOB_DONE", "JOB_FAILED", "JOB_QUEUED", "JOB_RUNNING",
     "JOB_STATUSES", "ENTRY_ACTIVE", "ENTRY_STATUSES", "ENTRY_VOID",

@@ -13,6 +13,7 @@ from .base import InvalidKey
 
 __all__ = [
     "MAX_KEY_LENGTH",
+    "copy_key",
     "document_key",
     "report_key",
     "template_key",
@@ -84,6 +85,15 @@ def document_key(document_id: int, version: int, kind: str, ext: str) -> str:
     return validate_key(
         f"documents/{doc:06d}/v{ver:04d}/{_name('kind', kind)}.{_ext(ext)}"
     )
+
+
+def copy_key(document_id: int, organisation_id: int, year: int, number: int, ext: str) -> str:
+    """``copies/000123/o000004/2026-0003.pdf``: copy 3 of 2026 in organisation 4's copy register.
+    Copies live outside ``documents/`` so the revision index never takes one for a record version."""
+    doc = _positive("document_id", document_id)
+    org = _positive("organisation_id", organisation_id)
+    return validate_key(f"copies/{doc:06d}/o{org:06d}/{_positive('year', year):04d}-"
+                        f"{_positive('number', number):04d}.{_ext(ext)}")
 
 
 def template_key(template_id: int, version: int, ext: str) -> str:

@@ -23,6 +23,7 @@ from . import (
     archive,
     auth,
     batch_views,
+    copies_views,
     credentials_admin,
     documents,
     errors,
@@ -128,7 +129,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
                    credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
-                   exchange, org_import, succession_admin, legacy_views):
+                   exchange, org_import, succession_admin, legacy_views, copies_views):
         app.register_blueprint(module.bp)
     api.register(app)
     errors.register(app)

@@ -10,7 +10,7 @@ from ..legacy import LEGACY_KIND, legacy_status
 from ..models import STATUSES, Organisation
 from ..orgtree import counterpart
 from ..signing.fields import highlight_field
-from ..workflow import documents, drafting, prefill, submission
+from ..workflow import copies, documents, drafting, prefill, submission
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
@@ -84,7 +84,8 @@ def show(doc_id: int):
     return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
                            kinds={**KIND_LABELS, LEGACY_KIND: "Hồ sơ có trước hệ thống"}, history=info.history,
                            meta=info.meta, dispatches=info.dispatches, legacy_note=legacy_status(doc),
-                           sign_place=documents.sign_place(services(), signed_in(), doc))
+                           sign_place=documents.sign_place(services(), signed_in(), doc),
+                           copies=copies.copies_of(session, doc), may_copy=copies.may_copy(signed_in(), doc))
 
 
 @bp.get("/<int:doc_id>/edit")

@@ -13,6 +13,13 @@ CODE_MESSAGES: dict[str, str] = {
     "WrongPin": "Mã PIN của thiết bị ký số (token) không đúng.",
     "KeyFileInvalid": "Tệp chứng thư số không hợp lệ hoặc bị hỏng.",
     "FieldAlreadySigned": "Ô chữ ký này đã được ký.",
+    # Certified copies (workflow.copies)
+    "copy_kind": "Hình thức sao phải là sao y (sao_y) hoặc trích sao (trich_sao).",
+    "copy_pages": "Bản sao y gồm toàn bộ văn bản; để sao một số trang hãy chọn trích sao.",
+    "copy_pages_empty": "Trích sao cần chọn ít nhất một trang.",
+    "copy_pages_range": "Có số trang nằm ngoài văn bản.",
+    "copy_not_final": "Chỉ văn bản đã hoàn tất (đã ký số đầy đủ) mới được sao.",
+    "copy_no_credential": "Tổ chức của bạn chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.",
 }
 
 

@@ -15,6 +15,7 @@ from ..services import Services
 from ..signing import InvalidPdf
 from ..signing.record_code import normalise_code
 from .archival import is_final
+from .copies import copy_of, copy_sentence, match_copy
 
 MAX_PUBLIC_UPLOAD = 10 * 1024 * 1024
 
@@ -56,6 +57,11 @@ def verify_copy(session: Session, svc: Services, doc: Document, pdf: bytes) -> d
     match = {k: v for k, v in found.to_dict().items() if v is not None and k not in ("document_id",)}
     sentence = found.sentence() if found.status != "unknown" else \
         "Tệp này không trùng với bản lưu trữ của văn bản này."
-    return {**public_facts(session, doc), "archive_match": match, "signatures_valid": report.ok,
+    extra: dict[str, Any] = {}
+    copy = match_copy(session, pdf)
+    if copy is not None and copy.document_id == doc.id:  # a certified copy of this record
+        extra["copy_of"] = {k: v for k, v in copy_of(copy).items() if k != "document_id"}
+        sentence = copy_sentence(copy)
+    return {**public_facts(session, doc), **extra, "archive_match": match, "signatures_valid": report.ok,
             "summary": f"{sentence} {'Các chữ ký số hợp lệ.' if report.ok else 'Có chữ ký số không hợp lệ.'}",
             "copy_signers": [s.signer_cn for s in report.signatures if s.signer_cn]}

@@ -317,11 +317,18 @@ def parse_validation_time(value: str | None) -> datetime | None:
 def verify_against_archive(session: Session, svc: Services, pdf: bytes) -> dict[str, Any]:
     """Validation report of an uploaded PDF plus where it stands against the archive
     (``archive_match``); the summary opens with that, and names unsigned changes at the end."""
+    from .copies import copy_of, copy_sentence, match_copy
+
     report = verify_upload(svc, pdf).to_dict()
     found = match_upload(session, pdf)
     trailing = trailing_sentence(pdf) if found.status != "identical" else ""
     report["archive_match"] = {k: v for k, v in found.to_dict().items() if v is not None}
-    report["summary"] = " ".join(p for p in (found.sentence(), report["summary"], trailing) if p)
+    copy = match_copy(session, pdf)
+    # A registered certified copy: its own signature comes after the record's, which is no tampering.
+    opening = found.sentence()
+    if copy is not None:
+        report["copy_of"], opening, trailing = copy_of(copy), copy_sentence(copy), ""
+    report["summary"] = " ".join(p for p in (opening, report["summary"], trailing) if p)
     return report
 
 

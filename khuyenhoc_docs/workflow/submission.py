@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..services import Services
 from ..signing import SignatureBlockNotFound
+from ..signing.copy_stamp import copy_field_box
 from ..signing.fields import SignatureBlock, locate_signature_boxes, prepare_fields
 from ..signing.record_code import new_record_code, public_url, stamp_record_code
 from . import drafting
@@ -112,7 +113,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         locked.record_code = new_record_code()
     # the record code and its QR go on page 1 before the fields, so every signature covers them
     coded = stamp_record_code(rendered.pdf, locked.record_code, public_url(svc.settings.base_url, locked.record_code))
-    prepared = prepare_fields(coded, boxes)
+    prepared = prepare_fields(coded, [*boxes, copy_field_box(coded)])  # the copy field: see copy_field_box
     rendered = replace(rendered, pdf=prepared)
     version = store_version(session, svc, locked, rendered, user_id=p.user.id, stage="submitted",
                                      note="Trình ký", metadata={"doc-number": doc_number})

@@ -63,6 +63,7 @@ def register(app: Flask) -> None:
     from . import (  # noqa: F401  (routes register on import)
         archive_api,
         auth_api,
+        copies_api,
         distribution_api,
         documents_api,
         exchange_api,
