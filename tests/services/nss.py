@@ -51,6 +51,8 @@ def parse_pdfsig(output: str) -> list[PdfsigSignature]:
     blocks = re.split(r"^Signature #\d+:\s*$", output, flags=re.M)[1:]
     result = []
     for block in blocks:
+        if "The signature form field is not signed" in block:
+            continue  # an empty field (e.g. the record's copy field), not a signature
         values = {}
         for key, rx in _FIELD.items():
             m = rx.search(block)
