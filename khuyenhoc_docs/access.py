@@ -146,10 +146,9 @@ RULES: dict[str, Rule] = {
     "document.decline": lambda p, d: p.has("chair") and _pending_signer(p, d),
     # The organisation's digital signature: number + seal by the lead's clerk, seal by the partner's.
     "document.seal": lambda p, d: _own_org_clerk(p, d.lead_org_id) or _own_org_clerk(p, d.partner_org_id),
-    # Certified copies (sao y, trích sao): a clerk or archivist of an organisation that holds the record
-    # signs with their own organisation's key.
-    "document.copy": lambda p, d: p.has("clerk", "archivist")
-    and p.user.organisation_id in (d.lead_org_id, d.partner_org_id),
+    # Certified copies (sao y, trích sao): a clerk or archivist of an organisation that keeps the record
+    # (a successor keeps its predecessors') signs with their own organisation's key.
+    "document.copy": lambda p, d: p.has("clerk", "archivist") and p.in_scope(d),
     # Batch signing page/endpoint; each document is still checked with "document.sign".
     "document.sign_batch": lambda p, _: p.has("chair"),
     # A remote signing request belongs to the chair who started it; admins may look.

@@ -90,7 +90,7 @@ def test_sao_y_keeps_the_original_signatures_and_adds_the_organisations(app, cli
     assert first.index("SAO Y") > len(first) // 2  # right half of the page
 
     with app.extensions["khd.sessions"]() as s:
-        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "copy_created",
+        assert s.scalar(select(AuditEvent).where(AuditEvent.action == "certified_copy",
                                                  AuditEvent.object_id == doc_id)) is not None
 
 

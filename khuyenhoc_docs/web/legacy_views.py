@@ -7,10 +7,9 @@ from flask_login import login_required
 from ..errors import Conflict, ValidationFailed
 from ..legacy import digitise_paper, import_signed_pdf
 from ..organisations import tree
-from ..workflow.certify import certified_copy, certify_digitised
+from ..workflow.certify import certify_digitised
 from ..workflow.signing import SigningRefused
-from .context import actor, db, require, services, signed_in
-from .downloads import file_response
+from .context import actor, db, require, services
 from .forms import legacy_metadata
 from .messages import message_for
 
@@ -67,15 +66,3 @@ def certify(doc_id: int):
         flash("Đã ký số xác nhận bản sao y của bản số hóa.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
-
-@bp.post("/copy/<int:doc_id>")
-@login_required
-def copy(doc_id: int):
-    """An electronic "sao y" of an issued record, signed by the clerk's own organisation (a download)."""
-    try:
-        data, name = certified_copy(db(), services(), signed_in(), actor(), doc_id,
-                                    request.form.get("secret", "")[:300])
-    except (ValidationFailed, Conflict, SigningRefused) as exc:
-        flash(message_for(exc), "error")
-        return redirect(url_for("documents.show", doc_id=doc_id))
-    return file_response(data, "application/pdf", name)

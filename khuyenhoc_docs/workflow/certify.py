@@ -6,7 +6,6 @@ organisation that keeps it (the copy is handed out, the record stays as it is).
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -19,12 +18,11 @@ from ..credentials import active_org_credential, org_key_source
 from ..db import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..legacy import DIGITISED
-from ..models import ISSUED, Document, DocumentVersion
+from ..models import Document, DocumentVersion
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.copy_stamp import sign_copy
 from ..storage.keys import document_key
-from ..succession import ensure_can_sign
 from . import objects
 from .documents import get_document, lock_document
 from .signing import SigningRefused, check_secret
@@ -86,35 +84,3 @@ def certify_digitised(session: Session, svc: Services, p: Principal, actor: Acto
     session.commit()
     return locked
 
-
-def certified_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-                   secret: str) -> tuple[bytes, str]:
-    """An electronic "sao y" of an issued record, signed by the copying clerk's own organisation.
-
-    Any organisation keeping the record may copy it (a successor copies its predecessors' records);
-    the record itself is unchanged. Returns the PDF and a file name; audited with its SHA-256.
-    """
-    doc = get_document(session, p, doc_id, "document.export")
-    org = p.user.organisation
-    ensure(p, "organisation.seal", org)
-    if doc.status != ISSUED or doc.pdf_object is None:
-        raise Conflict("Chỉ sao y được văn bản đã ban hành hoặc hồ sơ lưu trữ.")
-    ensure_can_sign(org)  # a merged or dissolved organisation copies nothing more (409, saying why)
-    check_secret(secret)
-    cred = active_org_credential(session, org)
-    if cred is None:
-        raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.")
-    pdf = objects.read(svc.store, doc.pdf_object)
-    now = utcnow()
-    try:
-        with org_key_source(cred, secret, svc.trust_roots).open() as key:
-            copy = sign_copy(pdf, key=key, cert_chain=svc.trust_roots, form=COPY_FORM,
-                             organisation=org.header_name or org.name.upper(), at=now,
-                             timestamper=svc.timestamper, reason=f"Sao y văn bản số {doc.doc_number}")
-    except SignatureCoreError as exc:
-        session.rollback()
-        raise SigningRefused(exc.reason_vi, code=type(exc).__name__) from exc
-    audit.record(session, actor, "certified_copy", "document", doc.id, sha256=hashlib.sha256(copy).hexdigest(),
-                 copying_organisation=org.name, doc_number=doc.doc_number)
-    session.commit()
-    return copy, f"sao-y-{(doc.doc_number or str(doc.id)).replace('/', '-')}.pdf"

@@ -29,6 +29,7 @@ from ..signing import SignatureCoreError
 from ..signing.copy_stamp import copy_field_name, extract_pages, page_count, sign_copy
 from ..signing.report_vi import VN_TZ
 from ..storage.keys import copy_key
+from ..succession import ensure_can_sign
 from . import objects
 from .archival import is_final
 from .documents import get_document
@@ -84,9 +85,10 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
                                code="copy_kind")
     if not is_final(doc.status) or doc.pdf_object is None:
         raise Conflict("Chỉ văn bản đã hoàn tất (đã ký số đầy đủ) mới được sao.", code="copy_not_final")
-    check_secret(secret)
     org = session.get(Organisation, p.user.organisation_id)
     assert org is not None
+    ensure_can_sign(org)  # a merged or dissolved organisation copies nothing more (409, saying why)
+    check_secret(secret)
     cred = active_org_credential(session, org)
     if cred is None:
         raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.",
@@ -118,8 +120,9 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
     session.add(copy)
     session.flush()
     search_sync.index(session, doc)
-    audit.record(session, actor, "copy_created", "document", doc.id, copy_id=copy.id, copy_number=copy.copy_number,
-                 kind=kind, pages=chosen, organisation=org.name, sha256=copy.sha256)
+    audit.record(session, actor, "certified_copy", "document", doc.id, copy_id=copy.id, copy_number=copy.copy_number,
+                 kind=kind, pages=chosen, copying_organisation=org.name, doc_number=doc.doc_number,
+                 sha256=copy.sha256)
     session.commit()
     return copy
 
@@ -169,7 +172,13 @@ def copy_sentence(copy: DocumentCopy) -> str:
 
 def may_copy(p: Principal, doc: Document) -> bool:
     """Show the "Tạo bản sao" form: the record is final and the principal may copy it."""
-    return is_final(doc.status) and doc.pdf_object_id is not None and can(p, "document.copy", doc)
+    if not (is_final(doc.status) and doc.pdf_object_id is not None and can(p, "document.copy", doc)):
+        return False
+    try:
+        ensure_can_sign(p.user.organisation)  # a merged organisation's clerk gets no form
+    except Conflict:
+        return False
+    return True
 
 
 def copies_of(session: Session, doc: Document) -> list[DocumentCopy]:

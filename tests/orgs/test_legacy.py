@@ -205,10 +205,11 @@ def test_certified_copies_of_a_record_by_its_keeper_and_after_a_merger_by_the_su
 
     doc_id, h, number = issued_programme(client, app, "2026 – 2030")
     record = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
-    assert client.post(f"/api/v1/documents/{doc_id}/copies", headers=api_token(client, "luutru"),
-                       json={"secret": DEMO_PASSWORD}).status_code == 403  # an archivist holds no seal
-    copy = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"secret": DEMO_PASSWORD})
-    assert copy.status_code == 200 and copy.mimetype == "application/pdf", copy.get_data(as_text=True)[:300]
+    assert client.post(f"/api/v1/documents/{doc_id}/copies", headers=api_token(client, "chutich.hkh"),
+                       json={"kind": "sao_y", "secret": DEMO_PASSWORD}).status_code == 403  # a chair holds no seal
+    made = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"kind": "sao_y", "secret": DEMO_PASSWORD})
+    assert made.status_code == 201, made.get_data(as_text=True)[:300]
+    copy = client.get(made.get_json()["download_url"], headers=h)
     assert copy.data.startswith(record)  # the record's bytes and signatures stay; one signature is added
     assert "SAO Y" in pdftext(copy.data) and "HỘI KHUYẾN HỌC TỈNH BẾN TRE" in pdftext(copy.data)
     assert client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data == record  # the record is unchanged
@@ -229,12 +230,14 @@ def test_certified_copies_of_a_record_by_its_keeper_and_after_a_merger_by_the_su
         admin = s.scalar(select(User).where(User.username == "admin"))
         record_succession(s, Actor(admin, "test"), NewSuccession("merger", (old.id,), new.id, date.today(), "QĐ thử"))
         s.commit()
-    stopped = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"secret": DEMO_PASSWORD})
+    stopped = client.post(f"/api/v1/documents/{doc_id}/copies", headers=h, json={"kind": "sao_y", "secret": DEMO_PASSWORD})
     assert stopped.status_code == 409 and "sáp nhập" in stopped.get_json()["error"]["message"]
     successor = api_token(client, "vanthu.kt", password)
-    by_successor = client.post(f"/api/v1/documents/{doc_id}/copies", headers=successor, json={"secret": DEMO_PASSWORD})
-    assert by_successor.status_code == 200, by_successor.get_data(as_text=True)[:300]
-    assert "HỘI KHUYẾN HỌC TỈNH KẾ THỪA" in pdftext(by_successor.data)
+    by_successor = client.post(f"/api/v1/documents/{doc_id}/copies", headers=successor,
+                               json={"kind": "sao_y", "secret": DEMO_PASSWORD})
+    assert by_successor.status_code == 201, by_successor.get_data(as_text=True)[:300]
+    assert by_successor.get_json()["copy_number"].endswith("/BS-HKH") and by_successor.get_json()["number"] == 1
+    assert "HỘI KHUYẾN HỌC TỈNH KẾ THỪA" in pdftext(client.get(by_successor.get_json()["download_url"], headers=h).data)
     with app.extensions["khd.sessions"]() as s:
         events = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "certified_copy",
                                                           AuditEvent.object_id == doc_id)))

@@ -23,6 +23,8 @@ EXPORTERS = frozenset({ADMIN, CLERK, ARCH})
 CLERKS = frozenset({CLERK, OTHER})
 #: document.edit/submit/withdraw/issue: a clerk whose scope holds the document
 SCOPED_CLERK = frozenset({CLERK})
+#: document.copy: a clerk or archivist whose organisation keeps the document
+COPIERS = frozenset({CLERK, ARCH})
 #: document.sign/decline: a chair with a pending signature (both chairs on the awaiting document)
 SIGNERS = frozenset({HKH, TD})
 ONLY_ADMIN = frozenset({ADMIN})
@@ -138,7 +140,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # Certifying a digitised copy uses the organisation's key: only its own clerk (409 here: not digitised).
     ("legacy.certify", "POST"): Expect(SCOPED_CLERK, stateless=True, body=lambda w, r: {"secret": "x"}),
     # A certified copy: a clerk who keeps the record signs with their own organisation's key (422: bad secret).
-    ("legacy.copy", "POST"): Expect(SCOPED_CLERK, doc="issued", stateless=True, body=lambda w, r: {"secret": "x"}),
+    # A certified copy (sao y, trích sao): a clerk or archivist whose organisation keeps the record signs with
+    # their own organisation's key (422 here: wrong secret, nothing written).
+    ("copies.create", "POST"): Expect(COPIERS, doc="issued", stateless=True,
+                                      body=lambda w, r: {"kind": "sao_y", "secret": "x"}),
+    # No copy in the world: allowed roles reach the lookup (404), the others are refused before it.
+    ("copies.file", "GET"): Expect(VIEWERS, ok_status=404),
     ("followup.tree", "GET"): Expect(VIEWERS),
     # start_cascade checks document.issue and document.create; an unknown unit then answers 422.
     ("followup.cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": "999999"}),
@@ -201,8 +208,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.import_legacy_pdf", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("api.digitise_legacy", "POST"): Expect(LEGACY, files=True, stateless=True, body=_legacy_meta),
     ("api.certify_legacy", "POST"): Expect(SCOPED_CLERK, stateless=True, body=lambda w, r: {"secret": "x"}),
-    ("api.certified_copy", "POST"): Expect(SCOPED_CLERK, doc="issued", stateless=True,
-                                          body=lambda w, r: {"secret": "x"}),
+    ("api.create_copy", "POST"): Expect(COPIERS, doc="issued", stateless=True,
+                                       body=lambda w, r: {"kind": "sao_y", "secret": "x"}),
+    ("api.list_copies", "GET"): Expect(VIEWERS),
+    ("api.copy_file", "GET"): Expect(VIEWERS, ok_status=404),
     ("api.submit_report", "POST"): Expect(frozenset({OTHER}), files=True),
     ("api.sign_report", "POST"): Expect(frozenset(), body=lambda w, r: {"secret": "x"}),
     ("api.receive_edxml", "POST"): Expect(CLERKS | ONLY_ADMIN, stateless=True),  # 422: an empty body

@@ -122,6 +122,8 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = "20260101T000000-000000000000"  # well-formed, not in the outbox
         elif arg == "index":
             values[arg] = 0
+        elif arg == "copy_id":
+            values[arg] = 999_999  # the world has no certified copy: see the table's note
         elif arg == "incoming_id":
             values[arg] = world.incoming_id
         elif arg == "kind" and endpoint == "org_import.run":

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length
 
-from ...workflow import certify, documents
+from ...workflow import documents
 from ..context import actor, db, services, signed_in
 from ..downloads import file_response
 from . import bp, file_answer
@@ -42,15 +41,3 @@ def evidence(doc_id: int):
     data, name = documents.export_evidence(db(), services(), signed_in(), actor(), doc_id)
     return file_response(data, "application/zip", name)
 
-
-class CopyIn(Schema):
-    secret = String(required=True, validate=Length(1, 256))
-
-
-@bp.post("/documents/<int:doc_id>/copies")
-@bp.input(CopyIn, arg_name="body")
-@bp.doc(summary="Bản sao y điện tử: văn thư ký số bằng chứng thư số của tổ chức mình (văn bản đã ban hành)",
-        security=SECURITY, responses=file_answer("PDF", "application/pdf"))
-def certified_copy(doc_id: int, body):
-    data, name = certify.certified_copy(db(), services(), signed_in(), actor(), doc_id, body["secret"])
-    return file_response(data, "application/pdf", name)
