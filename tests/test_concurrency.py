@@ -11,8 +11,8 @@ from khuyenhoc_docs import migrate
 from khuyenhoc_docs.access import Principal
 from khuyenhoc_docs.audit import Actor, verify_chain
 from khuyenhoc_docs.drafting.reference import reference_fields
-from khuyenhoc_docs.models import RegisterEntry, User
-from khuyenhoc_docs.workflow import drafting, signing, submission
+from khuyenhoc_docs.models import DocumentCopy, RegisterEntry, User
+from khuyenhoc_docs.workflow import copies, drafting, signing, submission
 from tests.conftest import DEMO_PASSWORD, make_app
 
 pytestmark = pytest.mark.slow
@@ -36,6 +36,9 @@ def _worker(action: str, overrides: dict, doc_id: int, username: str, barrier, r
             if action == "submit":
                 doc = submission.submit(session, svc, p, actor, doc_id)
                 results.put(("ok", doc.doc_number))
+            elif action == "copy":
+                copy = copies.create_copy(session, svc, p, actor, doc_id, kind="sao_y", pages=[], secret=DEMO_PASSWORD)
+                results.put(("ok", copy.copy_number))
             else:
                 doc = signing.sign(session, svc, p, actor, doc_id, DEMO_PASSWORD)
                 results.put(("ok", doc.status))
@@ -109,3 +112,21 @@ def test_both_chairs_in_separate_processes_never_lose_a_signature(pg_app):
             p, actor = _principal(session, "luutru")
             report = signing.verification(session, svc, p, actor, doc_id, rerun=True)
         assert report["ok"] and len(report["signatures"]) == 2
+
+
+def test_concurrent_copies_get_unique_gap_free_copy_numbers(pg_app):
+    """Copy numbers come from a counter row locked to commit, not from a lock inside one process."""
+    app, overrides = pg_app
+    (doc_id,) = _new_drafts(app, 1)
+    svc = app.extensions["khd.services"]
+    with app.extensions["khd.sessions"]() as session:
+        p, actor = _principal(session, "vanthu")
+        submission.submit(session, svc, p, actor, doc_id)
+        for chair in ("chutich.hkh", "phobithu.td"):
+            p, actor = _principal(session, chair)
+            signing.sign(session, svc, p, actor, doc_id, DEMO_PASSWORD)
+    results = _run("copy", overrides, [(doc_id, "vanthu")] * 3 + [(doc_id, "luutru")])
+    assert all(kind == "ok" for kind, _ in results), results
+    assert sorted(int(number.split("/")[0]) for _, number in results) == [1, 2, 3, 4]
+    with app.extensions["khd.sessions"]() as session:
+        assert session.scalars(select(DocumentCopy.number).order_by(DocumentCopy.number)).all() == [1, 2, 3, 4]

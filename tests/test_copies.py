@@ -177,6 +177,17 @@ def test_record_page_button_and_list(app, client):
     pdf = client.get(f"/documents/{doc_id}/copies/{copy_id}/file")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
 
+    # the verify page names it as a copy; so does the public page of its record (nothing else disclosed)
+    token = csrf_token(client, "/verify")
+    checked = client.post("/verify", data={"csrf_token": token, "file": (io.BytesIO(pdf.data), "ban-sao.pdf")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert 'id="copy-of"' in checked and "Trích sao" in checked
+    code = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["record_code"]
+    public = app.test_client().post(f"/v/{code}?format=json", data={"file": (io.BytesIO(pdf.data), "x.pdf")},
+                                    content_type="multipart/form-data").get_json()
+    assert public["summary"].startswith("Trích sao của văn bản số") and public["copy_of"]["kind"] == "trich_sao"
+    assert "document_id" not in public["copy_of"]
+
     # the archive search finds the record by the copy number
     number = done_number(html)
     found = client.get("/api/v1/search", headers=h, query_string={"q": number})
