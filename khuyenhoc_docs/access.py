@@ -92,6 +92,16 @@ def _own_org_clerk(p: Principal, org: Any) -> bool:
     return p.has("clerk") and org_id is not None and p.user.organisation_id == org_id
 
 
+def seal_side(p: Principal, doc: Document) -> str | None:
+    """Which organisation's seal the principal applies on this document: "lead" (its clerk also
+    numbers and dates it), "partner", or None (rules "document.seal" / "organisation.seal")."""
+    if _own_org_clerk(p, doc.lead_org_id):
+        return "lead"
+    if _own_org_clerk(p, doc.partner_org_id):
+        return "partner"
+    return None
+
+
 def own_report_units(session: Session, p: Principal) -> frozenset[int]:
     """Units whose report lines the principal sees on a programme they do not follow: their own
     organisation and its counterpart of the other family (either may act on the report)."""
@@ -171,6 +181,7 @@ RULES: dict[str, Rule] = {
     # Home page queues
     "home.to_sign": lambda p, _: p.has("chair"),
     "home.drafting": lambda p, _: p.has("clerk"),
+    "home.to_seal": lambda p, _: p.has("clerk"),
     "home.archive": lambda p, _: p.has("archivist"),
     "home.admin": lambda p, _: p.has("admin"),
     # Background jobs are seen by whoever started them (and admins)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from .access import Principal
 from .accounts import NewUser, create_user
 from .audit import Actor
-from .credentials import issue_demo_credential, issue_demo_org_credential
+from .credentials import issue_demo_credential
 from .drafting.reference import reference_fields
 from .drafting.templates import TemplateKind
 from .models import Document, Organisation, OrgLevel, User
@@ -132,7 +132,7 @@ def seed(session: Session, services: Services, *, only_if_empty: bool = True) ->
 def seed_org_credentials(session: Session, services: Services, passphrase: str) -> None:
     """One demo certificate per organisation (the organisation as subject), PKCS#12 under ``passphrase``."""
     for org in session.scalars(select(Organisation).order_by(Organisation.id)):
-        issue_demo_org_credential(session, services.demo_pki.ca, org, passphrase, urls=services.demo_pki.urls())
+        issue_demo_credential(session, services.demo_pki.ca, org, passphrase, urls=services.demo_pki.urls())
 
 
 # Made-up organisation codes (mã định danh) in the official format, for the demo's edXML exchange.

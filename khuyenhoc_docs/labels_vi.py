@@ -34,6 +34,7 @@ FIELD_LABELS: dict[str, str] = {
 #: PDF signature field names the service creates.
 SIGNATURE_FIELD_LABELS: dict[str, str] = {
     "sig_a": "Ô chữ ký bên A", "sig_b": "Ô chữ ký bên B", "sig_report": "Ô chữ ký báo cáo",
+    "seal_lead": "Ô chữ ký số (con dấu) của cơ quan chủ trì", "seal_partner": "Ô chữ ký số (con dấu) của cơ quan phối hợp",
 }
 
 #: Attribute names in asn1crypto's ``Name.human_friendly`` ("Common Name: …, Title: …").

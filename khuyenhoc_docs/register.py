@@ -1,8 +1,11 @@
 """Numbering in the outgoing register: per organisation, per calendar year, gap-free.
 
-The counter row is updated first in the caller's transaction, which takes the row lock
-(PostgreSQL) or the write lock (SQLite) until commit; a rolled-back submission therefore
-never consumes a number, and concurrent submitters in other processes simply queue.
+Numbers are given at sealing by the lead organisation's clerk (Decree 30 Art. 15.3, 17), in
+sealing order. The counter row is updated in the sealing transaction (after the document row's
+lock), which takes the row lock (PostgreSQL) or the write lock (SQLite) until commit; a
+rolled-back sealing therefore never consumes a number, and concurrent sealers in other processes
+simply queue. The partner organisation's register records the joint document under the lead's
+number (an entry without a number of its own).
 """
 from __future__ import annotations
 
@@ -71,6 +74,23 @@ def allocate(
     return Allocation(organisation_id, year, number, format_doc_number(number, type_abbr, org_abbrs))
 
 
+def peek(session: Session, organisation_id: int, year: int) -> int:
+    """The last number given this year (0 if none); informative only, takes no lock."""
+    return session.scalar(select(RegisterCounter.last_number).where(
+        RegisterCounter.organisation_id == organisation_id, RegisterCounter.year == year)) or 0
+
+
+def record_partner(session: Session, *, organisation_id: int, doc_number: str, document_id: int,
+                   issue_date: date, summary: str) -> RegisterEntry:
+    """The partner's register entry of a joint document: the lead's number, none of its own."""
+    entry = RegisterEntry(organisation_id=organisation_id, year=issue_date.year, number=None, role="partner",
+                          doc_number=doc_number, document_id=document_id, issue_date=issue_date,
+                          summary=summary[:2000])
+    session.add(entry)
+    session.flush()
+    return entry
+
+
 def record(session: Session, alloc: Allocation, *, document_id: int, issue_date: date, summary: str) -> RegisterEntry:
     """Write the register entry for an allocation (unique constraints back the counter)."""
     entry = RegisterEntry(
@@ -108,7 +128,8 @@ def entries_for_year(session: Session, organisation_ids: set[int] | frozenset[in
         session.scalars(
             select(RegisterEntry)
             .where(RegisterEntry.organisation_id.in_(organisation_ids), RegisterEntry.year == year)
-            .order_by(RegisterEntry.organisation_id, RegisterEntry.number)
+            # sealing order: numbers rise with it; partner entries (no own number) fall in by date
+            .order_by(RegisterEntry.organisation_id, RegisterEntry.issue_date, RegisterEntry.id)
         )
     )
 
@@ -141,6 +162,7 @@ def register_rows(session: Session, organisation_ids: set[int] | frozenset[int],
             archive_unit=(doc.fields or {}).get("archive", "Lưu: VT."), copies=len(dispatches) + 1,
             dispatched_date=vn_day(min(sent)) if sent else None, acknowledged=ack_summary(acked, len(dispatches)),
             notes=(void_note(vn_day(entry.voided_at or entry.created_at), entry.void_reason)
-                   if entry.status == ENTRY_VOID else IMPORTED_NOTE if entry.imported else ""),
+                   if entry.status == ENTRY_VOID else IMPORTED_NOTE if entry.imported
+                   else (f"Văn bản phối hợp, số của {doc.lead_org.name}" if entry.role == "partner" else "")),
         ))
     return rows

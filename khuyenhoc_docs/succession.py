@@ -94,9 +94,9 @@ def record_succession(session: Session, actor: Actor, data: NewSuccession) -> Or
     for org in preds:
         org.dissolved_on, org.successor_id = data.effective_on, successor.id
         if is_gone(org):
-            from .credentials import deactivate_org_credentials
+            from .credentials import deactivate_credentials
 
-            stopped += deactivate_org_credentials(session, org)  # effective now: the seal stops at once
+            stopped += deactivate_credentials(session, org)  # effective now: the seal stops at once
     session.flush()
     audit.record(session, actor, "org_succession", "organisation", successor.id, succession=row.id, kind=data.kind,
                  effective_on=data.effective_on.isoformat(), legal_basis=basis,

@@ -11,13 +11,16 @@ from sqlalchemy import select, update
 from khuyenhoc_docs.models import AuditEvent
 from tests.conftest import api_token, login
 from tests.factories import make_user
+from tests.flow import seal_both
 from tests.test_signing_flow import sign, submitted
 
 
 def signed(client) -> tuple[int, dict]:
+    """A document of record: both chairs signed, both organisations sealed (number given at sealing)."""
     doc_id, h = submitted(client)
     for chair in ("chutich.hkh", "phobithu.td"):
         assert sign(client, doc_id, chair).status_code == 200
+    seal_both(client, doc_id)
     return doc_id, h
 
 
@@ -37,14 +40,15 @@ def test_evidence_zip_contents_and_hashes(app, client):
     stored = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
     assert pdf == stored  # the exact signed bytes
     report = json.loads(zf.read("validation-report.json"))
-    assert report["ok"] and len(report["signatures"]) == 2
+    assert report["ok"] and len(report["signatures"]) == 4
     html = zf.read("validation-report.html").decode()
     assert "Đặng Thị Hoa" in html
     # the evidence states, in Vietnamese, the trust root, revocation (source), key usage and PAdES level
     assert "Khuyến học Bến Tre DEMO CA" in html and "Chưa bị thu hồi — nguồn OCSP" in html
     assert "Ký số" in html and "B-LTA" in html and "Dấu thời gian lưu trữ" in html
     actions = [e["action"] for e in json.loads(zf.read("audit-events.json"))]
-    assert actions[:2] == ["create", "submit"] and actions.count("sign") == 2 and "export" in actions
+    assert actions[:2] == ["create", "submit"] and actions.count("sign") == 2 and actions.count("seal") == 2
+    assert "export" in actions
     meta = json.loads(zf.read("metadata.json"))
     assert meta["number"] == "01/CTPH-HKH-TĐ" and meta["page_count"] >= 2 and len(meta["signers"]) == 2
 

@@ -7,6 +7,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from khuyenhoc_docs.archive_index import revision_ends
+from tests.flow import seal_both
 from tests.test_signing_flow import CHAIRS, current_pdf, sign, submitted
 
 
@@ -31,6 +32,7 @@ def test_the_four_archive_answers(client):
     doc_id, h = submitted(client)
     for chair in CHAIRS:
         assert sign(client, doc_id, chair).status_code == 200
+    seal_both(client, doc_id)  # a record of the archive: numbered, sealed, B-LTA
     record = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()
     pdf = current_pdf(client, doc_id, h)
 
@@ -40,12 +42,12 @@ def test_the_four_archive_answers(client):
     assert same["archive_match"]["doc_number"] == record["doc_number"]
     assert same["summary"].startswith("Tệp trùng khớp") and same["ok"]
 
-    # the copy a chair kept after signing first: the record has 2 more (signature + document timestamp)
+    # the copy a chair kept after signing first: the record has 4 more (chair, 2 seals, document timestamp)
     ends = revision_ends(pdf)
     first_signed = next(e for e in ends if pdf[:e].count(b"/ByteRange") == 1)
     earlier = _verify(client, h, pdf[:first_signed])
     assert earlier["archive_match"]["status"] == "earlier_revision", earlier["archive_match"]
-    assert earlier["archive_match"]["missing_signatures"] == 2
+    assert earlier["archive_match"]["missing_signatures"] == 4
     assert earlier["summary"].startswith("Đây là một phiên bản trước của văn bản số " + record["doc_number"])
     assert len(earlier["signatures"]) == 1
     # cut off only the last revision (validation data after the document timestamp)
@@ -74,6 +76,7 @@ def test_verify_page_shows_the_archive_match(client):
     doc_id, h = submitted(client)
     for chair in CHAIRS:
         assert sign(client, doc_id, chair).status_code == 200
+    seal_both(client, doc_id)  # final: B-LTA
     pdf = current_pdf(client, doc_id, h)
     login(client, "luutru")
     token = csrf_token(client, "/verify")

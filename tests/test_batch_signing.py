@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from khuyenhoc_docs.drafting.reference import reference_fields
 from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
+from tests.flow import seal_both
 from tests.services.nss import NssDb
 
 
@@ -54,8 +55,12 @@ def test_both_chairs_batch_sign_and_both_verifiers_agree(app, client, docs, tmp_
         assert doc["status"] == "signed"
         report = client.get(f"/api/v1/documents/{doc_id}/verification?rerun=true", headers=h).get_json()
         assert report["ok"] and len(report["signatures"]) == 2
-        sigs = [s for s in nss.pdfsig(pdf(client, doc_id, h)) if s.field_name.startswith("sig_")]  # + B-LTA stamp
+        sigs = [s for s in nss.pdfsig(pdf(client, doc_id, h)) if s.field_name.startswith("sig_")]  # + 2 empty seals
         assert len(sigs) == 2 and all(s.valid and s.trusted for s in sigs)
+    # batch-signed documents are ready to seal: both clerks seal one, and all four signatures hold
+    assert seal_both(client, a)["status"] == "sealed"
+    report = client.get(f"/api/v1/documents/{a}/verification?rerun=true", headers=h).get_json()
+    assert report["ok"] and len(report["signatures"]) == 4
 
 
 def test_wrong_passphrase_refuses_the_whole_batch_and_stores_nothing(client, docs):

@@ -1,4 +1,5 @@
-"""Several app processes on one PostgreSQL database: numbering stays gap-free, signatures are never lost."""
+"""Several app processes on one PostgreSQL database: numbering at sealing stays gap-free and in sealing
+order, signatures are never lost."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -12,7 +13,7 @@ from khuyenhoc_docs.access import Principal
 from khuyenhoc_docs.audit import Actor, verify_chain
 from khuyenhoc_docs.drafting.reference import reference_fields
 from khuyenhoc_docs.models import DocumentCopy, RegisterEntry, User
-from khuyenhoc_docs.workflow import copies, drafting, signing, submission
+from khuyenhoc_docs.workflow import copies, drafting, sealing, signing, submission
 from tests.conftest import DEMO_PASSWORD, make_app
 
 pytestmark = pytest.mark.slow
@@ -39,6 +40,9 @@ def _worker(action: str, overrides: dict, doc_id: int, username: str, barrier, r
             elif action == "copy":
                 copy = copies.create_copy(session, svc, p, actor, doc_id, kind="sao_y", pages=[], secret=DEMO_PASSWORD)
                 results.put(("ok", copy.copy_number))
+            elif action == "seal":
+                doc = sealing.seal(session, svc, p, actor, doc_id, DEMO_PASSWORD)
+                results.put(("ok", doc.doc_number))
             else:
                 doc = signing.sign(session, svc, p, actor, doc_id, DEMO_PASSWORD)
                 results.put(("ok", doc.status))
@@ -86,17 +90,37 @@ def _new_drafts(app, count: int) -> list[int]:
     return ids
 
 
-def test_concurrent_submitters_get_unique_gap_free_numbers(pg_app):
+def _signed_documents(app, count: int) -> list[int]:
+    """Drafts submitted and signed by both chairs (in this process), ready for the clerks."""
+    svc = app.extensions["khd.services"]
+    ids = _new_drafts(app, count)
+    with app.extensions["khd.sessions"]() as session:
+        for doc_id in ids:
+            p, actor = _principal(session, "vanthu")
+            assert submission.submit(session, svc, p, actor, doc_id).doc_number is None  # no number yet
+            for chair in ("chutich.hkh", "phobithu.td"):
+                p, actor = _principal(session, chair)
+                signing.sign(session, svc, p, actor, doc_id, DEMO_PASSWORD)
+    return ids
+
+
+def test_concurrent_sealers_get_unique_gap_free_numbers_in_sealing_order(pg_app):
     app, overrides = pg_app
-    ids = _new_drafts(app, N_SUBMITTERS)
-    results = _run("submit", overrides, [(doc_id, "vanthu") for doc_id in ids])
+    ids = _signed_documents(app, N_SUBMITTERS)
+    results = _run("seal", overrides, [(doc_id, "vanthu") for doc_id in ids])
     assert all(kind == "ok" for kind, _ in results), results
     numbers = sorted(int(number.split("/")[0]) for _, number in results)
     assert numbers == list(range(1, N_SUBMITTERS + 1))
     with app.extensions["khd.sessions"]() as session:
-        rows = session.scalars(select(RegisterEntry.number).order_by(RegisterEntry.number)).all()
+        # rows are written under the counter's lock, so their order is the sealing order
+        rows = session.scalars(select(RegisterEntry.number).order_by(RegisterEntry.id)).all()
         assert rows == list(range(1, N_SUBMITTERS + 1))
         assert verify_chain(session).ok
+    partner = _run("seal", overrides, [(doc_id, "vanthu.td") for doc_id in ids])
+    assert all(kind == "ok" for kind, _ in partner), partner
+    with app.extensions["khd.sessions"]() as session:
+        roles = session.scalars(select(RegisterEntry.role).where(RegisterEntry.number.is_(None))).all()
+        assert roles == ["partner"] * N_SUBMITTERS
 
 
 def test_both_chairs_in_separate_processes_never_lose_a_signature(pg_app):
@@ -125,6 +149,9 @@ def test_concurrent_copies_get_unique_gap_free_copy_numbers(pg_app):
         for chair in ("chutich.hkh", "phobithu.td"):
             p, actor = _principal(session, chair)
             signing.sign(session, svc, p, actor, doc_id, DEMO_PASSWORD)
+        for clerk in ("vanthu", "vanthu.td"):  # final once both organisations have sealed it
+            p, actor = _principal(session, clerk)
+            sealing.seal(session, svc, p, actor, doc_id, DEMO_PASSWORD)
     results = _run("copy", overrides, [(doc_id, "vanthu")] * 3 + [(doc_id, "luutru")])
     assert all(kind == "ok" for kind, _ in results), results
     assert sorted(int(number.split("/")[0]) for _, number in results) == [1, 2, 3, 4]

@@ -14,6 +14,7 @@ from khuyenhoc_docs.distribution.tokens import make_token
 from khuyenhoc_docs.models import Dispatch, Recipient
 from khuyenhoc_docs.signing.validation import validate_pdf
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
+from tests.flow import seal_both
 from tests.services.smtp import SmtpServer
 
 LINK_RE = re.compile(r"http://[^\s]+/r/([A-Za-z0-9_\-=.]+)")
@@ -39,6 +40,8 @@ def signed_doc(client) -> tuple[int, dict]:
     for chair in ("chutich.hkh", "phobithu.td"):
         r = client.post(f"/api/v1/documents/{doc_id}/sign", headers=api_token(client, chair), json={"secret": DEMO_PASSWORD})
         assert r.status_code == 200, r.get_json()
+    assert client.post(f"/api/v1/documents/{doc_id}/issue", headers=h, json={}).status_code == 409  # not sealed yet
+    seal_both(client, doc_id)
     return doc_id, h
 
 
@@ -56,7 +59,7 @@ def test_issue_emails_every_recipient_once_with_a_valid_signed_pdf(mail_app, smt
     pdf = next(part for part in msg.iter_attachments()).get_content()
     roots = mail_app.extensions["khd.services"].trust_roots
     report = validate_pdf(pdf, trust_roots=roots)
-    assert report.ok and len(report.signatures) == 2
+    assert report.ok and len(report.signatures) == 4  # two chairs, two organisations
     again = client.post(f"/api/v1/documents/{doc_id}/issue", headers=h, json={})
     assert again.status_code == 201 and len(smtp.messages()) == 9  # nothing sent twice by accident
     doc = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import io
-import re
 import subprocess
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 
 from khuyenhoc_docs.drafting.reference import reference_fields
 from khuyenhoc_docs.models import Document, DocumentVersion, RegisterEntry
-from khuyenhoc_docs.workflow.submission import today_vn
 from tests.conftest import api_token, csrf_token, login
 
 
@@ -86,41 +84,50 @@ def test_bad_input_creates_nothing(app, client):
     assert (_count(app, Document), _count(app, DocumentVersion)) == before
 
 
-def test_submit_numbers_and_places_both_signature_fields(app, client):
+def test_submit_places_every_field_and_gives_no_number(app, client):
     h = api_token(client, "vanthu")
     doc_id = _demo_doc_id(client, h)
     resp = client.post(f"/api/v1/documents/{doc_id}/submit", headers=h)
     assert resp.status_code == 200, resp.get_json()
     doc = resp.get_json()
-    year = today_vn().year
-    assert doc["doc_number"] == "01/CTPH-HKH-TĐ" and doc["status"] == "awaiting_signatures"
-    assert doc["issue_date"].startswith(str(year))
+    # the lead's clerk numbers and dates the document at sealing, after both chairs have signed
+    assert doc["doc_number"] is None and doc["issue_date"] is None and doc["status"] == "awaiting_signatures"
     assert [(s["signer"], s["status"]) for s in doc["signatures"]] == [
         ("phobithu.td", "pending"), ("chutich.hkh", "pending")]
     pdf = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
     fields = {name: filled for name, filled, _ in
               ((n, v is not None, r) for n, v, r in enumerate_sig_fields(PdfFileReader(io.BytesIO(pdf))))}
-    assert fields == {"sig_a": False, "sig_b": False, "KHD_BanSao": False}  # the empty field a certified copy signs
+    # every field before the first signature: both chairs', both seals, the copy field a certified copy signs
+    assert fields == {"sig_a": False, "sig_b": False, "seal_lead": False, "seal_partner": False, "KHD_BanSao": False}
+    form = {str(f.get_object()["/T"]): f.get_object().get("/V")
+            for f in PdfFileReader(io.BytesIO(pdf)).root["/AcroForm"]["/Fields"]}
+    assert form["doc_number"] is None and form["issue_date"] is None
     text = pdftext(pdf)
-    assert "Số: 01/CTPH-HKH-TĐ" in text
-    assert re.search(r"Bến Tre, ngày \d\d tháng \d\d? năm " + str(year), text)
+    assert "/CTPH-HKH-TĐ" in text and "01/CTPH" not in text and "ngày" not in text.split("CHƯƠNG TRÌNH")[0]
+    with app.extensions["khd.sessions"]() as s:
+        assert s.scalars(select(RegisterEntry)).all() == []
     again = client.post(f"/api/v1/documents/{doc_id}/submit", headers=h)
     assert again.status_code == 409
 
 
 def test_withdrawn_number_is_void_and_never_reused(app, client):
+    from tests.flow import sign_and_seal
+
     h = api_token(client, "vanthu")
     fields = reference_fields().to_dict()
     ids = [client.post("/api/v1/documents", headers=h, json={"kind": "programme_province", "fields": fields})
            .get_json()["id"] for _ in range(2)]
-    first = client.post(f"/api/v1/documents/{ids[0]}/submit", headers=h).get_json()["doc_number"]
+    assert client.post(f"/api/v1/documents/{ids[0]}/submit", headers=h).status_code == 200
+    first = sign_and_seal(client, ids[0])["doc_number"]
     assert client.post(f"/api/v1/documents/{ids[0]}/withdraw", headers=h, json={}).status_code == 422
     w = client.post(f"/api/v1/documents/{ids[0]}/withdraw", headers=h, json={"reason": "Sai nội dung mục 3"})
     assert w.status_code == 200 and w.get_json()["status"] == "withdrawn"
-    second = client.post(f"/api/v1/documents/{ids[1]}/submit", headers=h).get_json()["doc_number"]
+    assert client.post(f"/api/v1/documents/{ids[1]}/submit", headers=h).status_code == 200
+    second = sign_and_seal(client, ids[1])["doc_number"]
     assert (first, second) == ("01/CTPH-HKH-TĐ", "02/CTPH-HKH-TĐ")
     with app.extensions["khd.sessions"]() as s:
-        rows = s.execute(select(RegisterEntry.number, RegisterEntry.status).order_by(RegisterEntry.number)).all()
+        rows = s.execute(select(RegisterEntry.number, RegisterEntry.status).where(RegisterEntry.role == "lead")
+                         .order_by(RegisterEntry.number)).all()
     assert rows == [(1, "void"), (2, "active")]
 
 

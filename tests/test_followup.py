@@ -17,6 +17,7 @@ from khuyenhoc_docs.models import BackgroundJob, CascadeChild, Document, ReportO
 from khuyenhoc_docs.workflow.reports import deadline_moment, obligation_status, send_reminders
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
 from tests.factories import make_user
+from tests.flow import seal_both
 from tests.services.smtp import SmtpServer
 from tests.test_drafting_flow import pdftext
 
@@ -30,10 +31,11 @@ def signed_programme(client, period: str | None = None) -> tuple[int, dict, str]
         fields = client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["fields"]
         fields["period"] = period
         assert client.patch(f"/api/v1/documents/{doc_id}", headers=h, json={"fields": fields}).status_code == 200
-    number = client.post(f"/api/v1/documents/{doc_id}/submit", headers=h).get_json()["doc_number"]
+    assert client.post(f"/api/v1/documents/{doc_id}/submit", headers=h).status_code == 200
     for chair in ("chutich.hkh", "phobithu.td"):
         assert client.post(f"/api/v1/documents/{doc_id}/sign", headers=api_token(client, chair),
                            json={"secret": DEMO_PASSWORD}).status_code == 200
+    number = seal_both(client, doc_id)["doc_number"]  # numbered by the lead's clerk at sealing
     return doc_id, h, number
 
 
@@ -232,7 +234,7 @@ def test_unit_chair_signs_the_pdf_report(jobs_app):
 
     client = jobs_app.test_client()
     year = first_report_year()
-    doc_id, h, _ = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
+    doc_id, h, number = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
     make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
     chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
     svc = jobs_app.extensions["khd.services"]
@@ -259,5 +261,10 @@ def test_unit_chair_signs_the_pdf_report(jobs_app):
         signed = svc.store.get(o.signed_object.key, o.signed_object.version_id, expected_sha256=o.signed_object.sha256)
     report = validate_pdf(signed, trust_roots=svc.trust_roots)
     assert report.ok and [sig.signer_cn for sig in report.signatures] == ["Võ Văn Tài"]
+    # Appendix I, attachment: number/symbol and the signing time in ISO 8601 with +07:00, as text
+    import re
+
+    text = subprocess.run(["pdftotext", "-l", "1", "-", "-"], input=signed, capture_output=True, check=True).stdout
+    assert number in text.decode() and re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", text.decode())
     assert client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair,
                        json={"secret": DEMO_PASSWORD}).status_code == 409

@@ -39,8 +39,8 @@ def test_item3_without_smtp_host_every_dispatch_lands_in_the_outbox(outbox_app):
     att = re.search(rf'href="(/outbox/{ids[0]}/attachments/0)"', page).group(1)
     pdf = client.get(att)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    # the two chairs' signatures (the B-LTA document timestamp aside)
-    assert len(PdfFileReader(__import__("io").BytesIO(pdf.data)).embedded_regular_signatures) == 2
+    # the two chairs' and the two organisations' signatures (the B-LTA document timestamp aside)
+    assert len(PdfFileReader(__import__("io").BytesIO(pdf.data)).embedded_regular_signatures) == 4
     assert client.get("/outbox/..%2Fsecret_key").status_code == 404
 
     archivist = outbox_app.test_client()

@@ -89,3 +89,42 @@ def test_postgresql_upgrade_keeps_a_referenced_directory(pg):
     _fill_directory(url)
     migrate.upgrade(url)
     _directory_survives(url)
+
+
+def test_existing_numbered_documents_keep_their_numbers(tmp_path):
+    """Numbered at submission under the old flow: the number stays, in the lead's register, and the
+    document needs no seal to be issued (it has no seal fields); a new draft does."""
+    import sqlite3
+
+    path = tmp_path / "legacy.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url, "i13c_copies")
+    con = sqlite3.connect(path)  # the smallest rows the documents refer to
+    con.execute("INSERT INTO org_levels VALUES (1, 'province', 'Cấp tỉnh', 0)")
+    for org_id, name in ((1, "Hội Khuyến học tỉnh Bến Tre"), (2, "Tỉnh đoàn Bến Tre")):
+        con.execute("INSERT INTO organisations (id, level_id, family, name, header_name, parent_header, abbreviation,"
+                    " area, place, email, postal_address, active) VALUES (?, 1, 'x', ?, ?, '', 'X', '', '', '', '', 1)",
+                    (org_id, name, name.upper()))
+    con.execute("INSERT INTO users (id, username, full_name, email, position, password_hash, organisation_id, active)"
+                " VALUES (1, 'vanthu', 'Văn thư', '', '', 'x', 1, 1)")
+    con.execute("INSERT INTO stored_objects (id, key, version_id, sha256, size, content_type, legal_hold)"
+                " VALUES (1, 't.docx', '1', 'x', 1, 'x', 0)")
+    con.execute("INSERT INTO template_versions (id, kind, version, name, filename, placeholders, object_id)"
+                " VALUES (1, 'programme_province', 1, 'm', 'm.docx', '[]', 1)")
+    cols = ("kind, title, status, fields, template_version_id, lead_org_id, partner_org_id, routing, doc_number, "
+            "issue_date, current_version, lock_version, created_by_id, updated_at")
+    con.execute(f"INSERT INTO documents (id, {cols}) VALUES (1, 'programme_province', 'Cũ', 'signed', '{{}}', 1, 1, 2,"
+                " 'any', '05/CTPH-HKH-TĐ', '2026-03-05', 2, 3, 1, '2026-03-05 01:00:00')")
+    con.execute(f"INSERT INTO documents (id, {cols}) VALUES (2, 'programme_province', 'Mới', 'draft', '{{}}', 1, 1, 2,"
+                " 'any', NULL, NULL, 1, 0, 1, '2026-03-05 01:00:00')")
+    con.execute("INSERT INTO register_entries (organisation_id, year, number, doc_number, document_id, issue_date,"
+                " summary, status, void_reason) VALUES (1, 2026, 5, '05/CTPH-HKH-TĐ', 1, '2026-03-05', 'Cũ', 'active', '')")
+    con.commit()
+    con.close()
+    migrate.upgrade(url)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT id, doc_number, seal_required FROM documents ORDER BY id").fetchall() == [
+        (1, "05/CTPH-HKH-TĐ", 0), (2, None, 1)]
+    assert con.execute("SELECT number, role, doc_number FROM register_entries").fetchall() == [
+        (5, "lead", "05/CTPH-HKH-TĐ")]
+    con.close()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from khuyenhoc_docs.models import Document, User
 from tests.conftest import make_app
+from tests.flow import seal_both
 from tests.test_signing_flow import CHAIRS, current_pdf, sign, submitted
 
 
@@ -15,6 +16,7 @@ def _final(client) -> tuple[int, dict, dict]:
     doc_id, h = submitted(client)
     for chair in CHAIRS:
         assert sign(client, doc_id, chair).status_code == 200
+    seal_both(client, doc_id)  # final once both organisations have sealed it
     return doc_id, h, client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()
 
 

@@ -67,12 +67,16 @@ def test_search_page_in_the_ui(search_app):
 
 def test_status_changes_reach_the_index(search_app):
     client = search_app.test_client()
+    from tests.flow import seal_both
     from tests.test_signing_flow import sign, submitted
 
     doc_id, _ = submitted(client)
     for chair in ("chutich.hkh", "phobithu.td"):
         assert sign(client, doc_id, chair).status_code == 200
     h = api_token(client, "luutru")
-    body = client.get("/api/v1/search", headers=h, query_string={"q": "học tập", "status": "signed"}).get_json()
+    assert client.get("/api/v1/search", headers=h, query_string={"q": "học tập", "status": "signed"}
+                      ).get_json()["total"] == 1
+    seal_both(client, doc_id)
+    body = client.get("/api/v1/search", headers=h, query_string={"q": "học tập", "status": "sealed"}).get_json()
     assert body["total"] == 1 and body["items"][0]["doc_number"] == "01/CTPH-HKH-TĐ"
     assert client.get("/api/v1/search", headers=h, query_string={"doc_number": "01/ctph"}).get_json()["total"] == 1

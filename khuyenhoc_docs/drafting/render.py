@@ -21,7 +21,7 @@ from lxml import etree
 from .builder import CELL_MARGIN_MM, STYLES, TEXT_WIDTH_MM
 from .fields import ProgrammeFields
 from .templates import TemplateInvalid, check_container, sandbox_env
-from .vn import format_doc_number_draft, format_place_date, format_place_date_draft, format_short_date, recipient_lines
+from .vn import format_doc_number_blank, format_place_date, format_place_date_blank, format_short_date, recipient_lines
 
 # XML 1.0 cannot hold these; \a and \f are also docxtpl's paragraph/page-break escapes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
@@ -59,10 +59,11 @@ def build_context(fields: ProgrammeFields, *, doc_number: str | None, issue_date
         "header_left_parent": clean(left.parent_org_name), "header_left_name": clean(left.org_name_upper_for_header),
         "header_right_parent": clean(right.parent_org_name),
         "header_right_name": clean(right.org_name_upper_for_header),
-        # An unnumbered draft shows dots where the registry will write the number and the day.
-        "doc_number": clean(doc_number) if doc_number else format_doc_number_draft(fields.type_abbr, fields.org_abbrs),
+        # An unnumbered draft leaves blanks where the clerk's number and date are filled in at sealing
+        # (PDF text fields over the blanks; see signing.form_fields).
+        "doc_number": clean(doc_number) if doc_number else format_doc_number_blank(fields.type_abbr, fields.org_abbrs),
         "place_date": (format_place_date(clean(fields.place), issue_date) if issue_date
-                       else format_place_date_draft(clean(fields.place))),
+                       else format_place_date_blank(clean(fields.place))),
         "issue_date": format_short_date(issue_date) if issue_date else "",
         "is_draft": doc_number is None,
         "doc_type": clean(fields.doc_type), "summary": clean(fields.summary),

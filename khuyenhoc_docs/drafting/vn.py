@@ -38,6 +38,30 @@ def format_place_date_draft(place: str, year: int | None = None) -> str:
     return f"{place.strip()}, ngày … tháng … năm {year_text}"
 
 
+#: Blanks (no-break spaces) left in a submitted draft for the clerk's number and date; the PDF text
+#: fields are created over them (signing.form_fields). 6 = three digits, 45 ≈ "ngày 28 tháng 12 năm 2026"
+#: in 13 pt italic. Their lengths tell the two blanks apart.
+NBSP = "\u00a0"
+NUMBER_BLANK_LEN, DATE_BLANK_LEN = 6, 45
+
+
+def format_doc_number_blank(type_abbr: str, org_abbrs: Sequence[str] | str) -> str:
+    """Symbol of a not-yet-numbered document with the blank for the number: "⍽⍽⍽⍽⍽⍽/CTPH-HKH-TĐ"."""
+    return f"{NBSP * NUMBER_BLANK_LEN}/{_symbol(type_abbr, org_abbrs)}"
+
+
+def format_place_date_blank(place: str) -> str:
+    """Place line with the blank where the issue date is written at sealing: "Bến Tre, ⍽⍽⍽…"."""
+    # A word joiner closes the blank: LibreOffice drops no-break spaces that end a line.
+    return f"{place.strip()}, {NBSP * DATE_BLANK_LEN}\u2060"
+
+
+def format_date_words(d: date) -> str:
+    """ "ngày 05 tháng 3 năm 2018" (the date part of the place/date line)."""
+    day, month = format_day_month(d)
+    return f"ngày {day} tháng {month} năm {d.year}"
+
+
 def format_short_date(d: date) -> str:
     """Date as cited inside running text: "19/9/2017" (no padding, as the reference writes it)."""
     return f"{d.day}/{d.month}/{d.year}"

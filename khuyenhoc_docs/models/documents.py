@@ -11,10 +11,14 @@ from .org import Organisation
 from .users import User
 
 # Document life cycle; see khuyenhoc_docs/workflow for the transitions.
-DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED = (
-    "draft", "awaiting_signatures", "signed", "declined", "withdrawn", "issued",
+# "signed": both chairs have signed; "sealed": both organisations' clerks have applied the
+# organisation's digital signature (the lead's clerk numbers and dates it first).
+DRAFT, AWAITING, SIGNED, SEALED, DECLINED, WITHDRAWN, ISSUED = (
+    "draft", "awaiting_signatures", "signed", "sealed", "declined", "withdrawn", "issued",
 )
-STATUSES = (DRAFT, AWAITING, SIGNED, DECLINED, WITHDRAWN, ISSUED)
+STATUSES = (DRAFT, AWAITING, SIGNED, SEALED, DECLINED, WITHDRAWN, ISSUED)
+LEAD, PARTNER = "lead", "partner"
+SEAL_FIELDS = {LEAD: "seal_lead", PARTNER: "seal_partner"}
 
 # A chair's signature task on one submitted version.
 SIG_PENDING, SIG_SIGNED, SIG_DECLINED, SIG_CANCELLED = "pending", "signed", "declined", "cancelled"
@@ -87,6 +91,9 @@ class Document(Base):
     pdf_object_id: Mapped[int | None] = mapped_column(ForeignKey("stored_objects.id"))
     # Bumped by every state change; its UPDATE is also the cross-process lock (see workflow.locking).
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    # False only for documents numbered and signed before organisation seals existed (migration):
+    # they may be issued once signed.
+    seal_required: Mapped[bool] = mapped_column(default=True)
     validation: Mapped[dict | None] = mapped_column(JSON)
     validated_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -104,6 +111,7 @@ class Document(Base):
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="document", order_by="Signature.id"
     )
+    seals: Mapped[list[Seal]] = relationship(back_populates="document", order_by="Seal.id")
 
 
 class DocumentVersion(Base):
@@ -151,3 +159,25 @@ class Signature(Base):
     document: Mapped[Document] = relationship(back_populates="signatures")
     signer: Mapped[User] = relationship(lazy="joined")
     version: Mapped[DocumentVersion] = relationship()
+
+
+class Seal(Base):
+    """An organisation's digital signature on a document, applied by one of its clerks."""
+
+    __tablename__ = "document_seals"
+    __table_args__ = (UniqueConstraint("document_id", "role"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str40]  # "lead" (numbers and dates the document) | "partner"
+    field_name: Mapped[str40]
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("organisation_credentials.id"))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    sealed_at: Mapped[datetime]
+    pdf_object_id: Mapped[int] = mapped_column(ForeignKey("stored_objects.id"))
+
+    document: Mapped[Document] = relationship(back_populates="seals")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    clerk: Mapped[User] = relationship(lazy="joined")

@@ -36,7 +36,9 @@ class RegisterEntry(Base):
     id: Mapped[intpk]
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     year: Mapped[int]
-    number: Mapped[int]
+    # None on a partner's entry: it records the joint document under the lead's number.
+    number: Mapped[int | None]
+    role: Mapped[str40] = mapped_column(default="lead")  # "lead" | "partner"
     doc_number: Mapped[str] = mapped_column(String(120))
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     issue_date: Mapped[date]

@@ -30,7 +30,7 @@ from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
 from . import SigningError
 
@@ -48,13 +48,15 @@ _UNICODE_RANGES = [
 @dataclass(frozen=True)
 class StampInfo:
     """What the stamp says. ``signed_at`` defaults to now;
-    ``signature_image`` is a transparent PNG of the handwritten signature."""
+    ``signature_image`` is a transparent PNG of the handwritten signature; ``image_only``: the
+    appearance is that image alone (Decree 30 Appendix I), no text and no border."""
 
     full_name: str
     position: str
     organisation: str
     signed_at: datetime | None = None
     signature_image: bytes | None = None
+    image_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,5 +243,49 @@ def build_stamp_style(
     )
 
 
+def style_for(info: StampInfo, at: datetime, box: tuple[float, float],
+              options: AppearanceOptions = AppearanceOptions()) -> StaticStampStyle | TextStampStyle:
+    """The appearance a stamp asks for: its image alone, or the text stamp (with the image beside it)."""
+    if info.image_only and info.signature_image:
+        return image_stamp_style(info.signature_image)
+    return build_stamp_style(info, at, box, options)
+
+
 def signing_moment(info: StampInfo) -> datetime:
     return info.signed_at or datetime.now(UTC)
+
+
+def image_stamp_style(png: bytes) -> StaticStampStyle:
+    """Appearance that is only an image (a chair's handwritten signature, an organisation's seal):
+    no text, no border, fully opaque, scaled to fit the field and centred (Decree 30, Appendix I)."""
+    try:
+        background = PdfImage(_image(png))
+    except Exception as exc:  # PIL raises many types on a bad image
+        raise SigningError("Ảnh chữ ký/con dấu không hợp lệ (cần tệp PNG).", detail=repr(exc)) from exc
+    return StaticStampStyle(
+        background=background, background_opacity=1.0, border_width=0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+def attachment_stamp_style(doc_number: str, at: datetime, box: tuple[float, float],
+                           options: AppearanceOptions = AppearanceOptions()) -> TextStampStyle:
+    """An organisation's signature on a separate attachment: top right of page 1, no image, no
+    border; number/symbol and the signing time in ISO 8601 with +07:00, Times New Roman 10 pt, black."""
+    text = f"{_escape(doc_number)}\n{at.astimezone(VN_TZ).replace(microsecond=0).isoformat()}"
+    font = GlyphAccumulatorFactory(str(stamp_font_path(options)), font_size=10, bcp47_lang_code="vi")
+    return TextStampStyle(
+        stamp_text=text,
+        text_box_style=TextBoxStyle(font=font, font_size=10, leading=12, text_color=(0.0, 0.0, 0.0),
+                                    box_layout_rule=layout.SimpleBoxLayoutRule(
+                                        x_align=layout.AxisAlignment.ALIGN_MAX,
+                                        y_align=layout.AxisAlignment.ALIGN_MID,
+                                        margins=layout.Margins.uniform(1))),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(1), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
+        border_width=0, background=None, background_opacity=1.0,
+    )

@@ -31,7 +31,7 @@ from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from . import SigningError
-from .appearance import StampInfo, build_stamp_style, signing_moment
+from .appearance import StampInfo, signing_moment, style_for
 from .keys import check_certificate
 from .pki import to_asn1_cert, to_crypto_cert
 from .signer import SignOptions, _field_state, _has_signatures
@@ -122,7 +122,7 @@ async def _prepare(pdf, field_name, cert, chain, timestamper, certify, stamp, re
         subfilter=sig_fields.SigSeedSubFilter.PADES,
     )
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper,
-                                   stamp_style=build_stamp_style(stamp, at, box, options.appearance))
+                                   stamp_style=style_for(stamp, at, box, options.appearance))
     try:
         digest, _tbs_doc, output = await pdf_signer.async_digest_doc_for_signing(writer, existing_fields_only=True)
         # The same call the PdfTBSDocument makes later, without a timestamp: captures the signed attributes.

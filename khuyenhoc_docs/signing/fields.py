@@ -192,9 +192,9 @@ def _separate(boxes: list[FieldBox]) -> list[FieldBox]:
     return out
 
 
-def prepare_fields(pdf: bytes, boxes: Sequence[FieldBox]) -> bytes:
-    """Append all (empty) signature fields in one incremental update.
-    Refuses a document that already carries a signature."""
+def prepare_fields(pdf: bytes, boxes: Sequence[FieldBox], text_boxes: Sequence = ()) -> bytes:
+    """Append all (empty) signature fields, then the text fields (``form_fields.TextFieldBox``),
+    in one incremental update. Refuses a document that already carries a signature."""
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as exc:
@@ -209,6 +209,10 @@ def prepare_fields(pdf: bytes, boxes: Sequence[FieldBox]) -> bytes:
         append_signature_field(
             writer, SigFieldSpec(sig_field_name=box.field_name, on_page=box.page_index, box=box.rect())
         )
+    if text_boxes:
+        from .form_fields import add_text_fields
+
+        add_text_fields(writer, list(text_boxes))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -284,3 +288,22 @@ def highlight_field(pdf: bytes, place: FieldPlace, note: str) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def image_box(box: FieldBox, aspect: float) -> FieldBox:
+    """The signature image's own rectangle: the largest of ``aspect`` (width/height) centred in
+    the gap, so the field is exactly the drawn image and the seal can be placed over its left third."""
+    width = min(box.width, box.height * aspect)
+    height = width / aspect
+    cx, cy = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
+    return replace(box, x1=cx - width / 2, x2=cx + width / 2, y1=cy - height / 2, y2=cy + height / 2)
+
+
+def seal_box(signature: FieldBox, field_name: str, diameter_pt: float) -> FieldBox:
+    """The organisation's seal at its real size over about the left third of the signature image
+    (Decree 30, Appendix I), vertically centred on it."""
+    right = signature.x1 + signature.width / 3
+    left = max(0.0, right - diameter_pt)
+    cy = (signature.y1 + signature.y2) / 2
+    return FieldBox(field_name, signature.page_index, left, cy - diameter_pt / 2, left + diameter_pt,
+                    cy + diameter_pt / 2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,10 +16,11 @@ from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko.stamp import BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from . import FieldAlreadySigned, SigningError
-from .appearance import AppearanceOptions, StampInfo, build_stamp_style, signing_moment
+from .appearance import AppearanceOptions, StampInfo, signing_moment, style_for
 from .keys import SigningKey, check_certificate
 from .pki import to_asn1_cert
 
@@ -65,6 +66,8 @@ def sign_document(
     reason: str | None,
     options: SignOptions = SignOptions(),
     validation_context: ValidationContext | None = None,
+    stamp_style: BaseStampStyle | None = None,
+    before_signing: Callable[[IncrementalPdfFileWriter], None] | None = None,
 ) -> bytes:
     """Sign the existing, empty field ``field_name``; return the new PDF.
 
@@ -74,7 +77,11 @@ def sign_document(
     (only allowed with ``options.require_timestamp=False``). With a
     ``validation_context`` (see ``ltv.lt_validation_context``) the signature is
     B-LT: the chains and revocation data of signer and TSA go into the DSS.
-    The original bytes are kept unchanged; the signature is an incremental update."""
+    The original bytes are kept unchanged; the signature is an incremental update.
+
+    ``stamp_style`` replaces the text stamp (e.g. an image-only appearance);
+    ``before_signing`` changes the writer first (e.g. fills text fields), so
+    those changes land in the signature's own revision and are covered by it."""
     pyhanko_signer = signer.signer if isinstance(signer, SigningKey) else signer
     if timestamper is None and options.require_timestamp:
         raise SigningError("Chưa cấu hình máy chủ dấu thời gian (TSA); không thể ký.",
@@ -97,6 +104,8 @@ def sign_document(
     cert = pyhanko_signer.signing_cert
     if options.check_certificate:
         check_certificate(cert, expected_name=stamp.full_name, at=at)
+    if before_signing is not None:
+        before_signing(writer)
     registry = pyhanko_signer.cert_registry
     registry.register_multiple([to_asn1_cert(c) for c in cert_chain])
 
@@ -115,7 +124,7 @@ def sign_document(
         meta,
         signer=pyhanko_signer,
         timestamper=timestamper,
-        stamp_style=build_stamp_style(stamp, at, box, options.appearance),
+        stamp_style=stamp_style or style_for(stamp, at, box, options.appearance),
     )
     try:
         out = pdf_signer.sign_pdf(writer, existing_fields_only=True)

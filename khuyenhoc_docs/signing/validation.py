@@ -59,6 +59,8 @@ class SignatureReport:
     revocation: dict[str, Any] | None = None  # RevocationStatus.to_dict()
     key_usage: tuple[str, ...] = ()  # Vietnamese labels
     level: str | None = None  # PAdES baseline level: B-B, B-T, B-LT, B-LTA
+    # Decree 30 Art. 5.1: "chữ ký của người có thẩm quyền" or "chữ ký số của cơ quan, tổ chức"
+    signer_kind_vi: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -111,6 +113,16 @@ def _name_attr(cert: asn1_x509.Certificate, key: str) -> str | None:
     if isinstance(value, list):  # multi-valued attribute
         value = value[-1] if value else None
     return value
+
+
+PERSON_VI, ORGANISATION_VI = "chữ ký của người có thẩm quyền", "chữ ký số của cơ quan, tổ chức"
+
+
+def signer_kind_vi(cn: str | None, organisation: str | None, position: str | None) -> str:
+    """An organisation's certificate names the organisation itself (CN = O, no title)."""
+    if cn and organisation and cn.strip() == organisation.strip() and not position:
+        return ORGANISATION_VI
+    return PERSON_VI
 
 
 def _kind(emb: EmbeddedPdfSignature) -> tuple[str, str | None]:
@@ -211,6 +223,9 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         serial=format(cert.serial_number, "x") if cert else None,
         key_usage=key_usage_vi(cert) if cert else (),
     )
+    kind_vi = signer_kind_vi(_name_attr(cert, "common_name") if cert else None,
+                             _name_attr(cert, "organization_name") if cert else None,
+                             _name_attr(cert, "title") if cert else None)
     try:
         # First only the moment: the signature timestamp, without the difference analysis of the
         # later revisions (the costly part, and the same at any moment), which the one full
@@ -222,7 +237,8 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time or ctx.at))
     except (SignatureValidationError, ValueError, PdfError) as exc:
         chain = (cert.subject.human_friendly,) if cert else ()
-        return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain)
+        return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain,
+                       signer_kind_vi=kind_vi)
     tsv = st.timestamp_validity
     notes: list[str] = []
     warnings: list[str] = []
@@ -281,6 +297,7 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         cert_valid_at_signing=bool(st.trusted) if signing_time is not None else None,
         revocation=rev.to_dict() if rev is not None else None,
         level=_level(tsv is not None, lt, any(r > emb.signed_revision for r, *_ in ctx.doc_stamps)),
+        signer_kind_vi=kind_vi,
     )
 
 

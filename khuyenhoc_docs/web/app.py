@@ -37,6 +37,7 @@ from . import (
     outbox,
     public_verify,
     remote_views,
+    seal_admin,
     signing_views,
     succession_admin,
     templates_admin,
@@ -128,7 +129,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     )
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
-                   credentials_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
+                   credentials_admin, seal_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
                    exchange, org_import, succession_admin, legacy_views, copies_views):
         app.register_blueprint(module.bp)
     api.register(app)

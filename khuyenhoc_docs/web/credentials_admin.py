@@ -1,15 +1,14 @@
 """Admin page for a chair's signing credential: own PKCS#12, PKCS#11 token, handwritten signature image."""
 from __future__ import annotations
 
-import io
 import os
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from PIL import Image, UnidentifiedImageError
 
 from .. import credentials
 from ..errors import ValidationFailed
+from ..images import check_png
 from ..models import User
 from ..workflow import admin, remote_signing
 from .context import actor, db, require, services
@@ -18,8 +17,6 @@ from .messages import message_for
 
 bp = Blueprint("credentials_admin", __name__, url_prefix="/admin/users")
 
-MAX_IMAGE_BYTES = 512 * 1024
-
 
 def _user(user_id: int) -> User:
     return admin.get_user(db(), user_id)
@@ -27,20 +24,7 @@ def _user(user_id: int) -> User:
 
 def check_signature_image(data: bytes) -> bytes:
     """Accept a PNG with transparency, reasonably sized; anything else is refused."""
-    if not data or len(data) > MAX_IMAGE_BYTES:
-        raise ValidationFailed("Ảnh chữ ký phải là tệp PNG, tối đa 512 KB.")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            fmt, mode, size = img.format, img.mode, img.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed("Tệp không phải ảnh PNG hợp lệ.") from exc
-    if fmt != "PNG":
-        raise ValidationFailed("Ảnh chữ ký phải là PNG (nền trong suốt).")
-    if mode not in ("RGBA", "LA", "P") or max(size) > 2000 or min(size) < 20:
-        raise ValidationFailed("Ảnh chữ ký cần nền trong suốt, kích thước từ 20 đến 2000 điểm ảnh.")
-    return data
+    return check_png(data, "Ảnh chữ ký")
 
 
 @bp.route("/<int:user_id>/credential", methods=["GET", "POST"])

@@ -7,10 +7,10 @@ from flask_login import login_required
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
 from ..legacy import LEGACY_KIND, legacy_status
-from ..models import STATUSES, Organisation
+from ..models import LEAD, STATUSES, Organisation
 from ..orgtree import counterpart
 from ..signing.fields import highlight_field
-from ..workflow import copies, documents, drafting, prefill, submission
+from ..workflow import copies, documents, drafting, prefill, sealing, submission
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
 from .downloads import file_response
@@ -79,13 +79,16 @@ def create():
 @login_required
 def show(doc_id: int):
     session = db()
-    doc = documents.open_document(session, signed_in(), actor(), doc_id)
+    p = signed_in()
+    doc = documents.open_document(session, p, actor(), doc_id)
     info = documents.details(session, services(), doc)
+    seal_role = sealing.pending_role(session, p, doc)
     return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
                            kinds={**KIND_LABELS, LEGACY_KIND: "Hồ sơ có trước hệ thống"}, history=info.history,
                            meta=info.meta, dispatches=info.dispatches, legacy_note=legacy_status(doc),
-                           sign_place=documents.sign_place(services(), signed_in(), doc),
-                           copies=copies.copies_of(session, doc), may_copy=copies.may_copy(signed_in(), doc))
+                           sign_place=documents.sign_place(services(), p, doc), seal_role=seal_role,
+                           seal_preview=sealing.preview(session, doc) if seal_role == LEAD else None,
+                           copies=copies.copies_of(session, doc), may_copy=copies.may_copy(p, doc))
 
 
 @bp.get("/<int:doc_id>/edit")
@@ -126,13 +129,13 @@ def update(doc_id: int):
 def submit(doc_id: int):
     p = signed_in()
     try:
-        doc = submission.submit(db(), services(), p, actor(), doc_id)
+        submission.submit(db(), services(), p, actor(), doc_id)
     except ValidationFailed as exc:
         # The clerk fixes the draft: say what is wrong on the document page, in plain Vietnamese.
         db().rollback()
         flash(message_for(exc), "error")
         return redirect(url_for("documents.show", doc_id=doc_id)), 303
-    flash(f"Đã trình ký văn bản số {doc.doc_number}.", "success")
+    flash("Đã trình ký. Văn bản được cấp số khi văn thư đóng dấu, sau khi hai người có thẩm quyền ký.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
 

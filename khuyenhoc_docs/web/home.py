@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..workflow import documents
+from ..workflow import documents, sealing
 from .context import db, principal
 
 bp = Blueprint("home", __name__)
@@ -22,5 +22,8 @@ def root():
 def index():
     p = principal()
     assert p is not None
-    sections = documents.queues(db(), p)
-    return render_template("home.html", sections=sections)
+    session = db()
+    sections = documents.queues(session, p)
+    seal_queues = sealing.queues(session, p)
+    sections.update(seal_queues.sections)
+    return render_template("home.html", sections=sections, previews=seal_queues.previews)

@@ -5,8 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..errors import DomainError, ValidationFailed
-from ..models import SIGNED
-from ..workflow import remote_signing, signing
+from ..models import SEALED, SIGNED
+from ..workflow import remote_signing, sealing, signing
 from ..workflow.documents import get_document
 from . import remote_views
 from .context import actor, db, require, services, signed_in
@@ -30,9 +30,28 @@ def sign(doc_id: int):
         flash(message_for(exc), "error")
         return redirect(url_for("documents.show", doc_id=doc_id)), 303
     if doc.status == SIGNED:
-        flash("Đã ký. Văn bản đã đủ hai chữ ký số hợp lệ.", "success")
+        flash("Đã ký. Văn bản đã đủ hai chữ ký số hợp lệ; chờ văn thư cấp số và đóng dấu.", "success")
     else:
         flash("Đã ký. Văn bản đang chờ chữ ký còn lại.", "success")
+    return redirect(url_for("documents.show", doc_id=doc_id))
+
+
+@bp.post("/documents/<int:doc_id>/seal")
+@login_required
+def seal(doc_id: int):
+    p = signed_in()
+    try:
+        doc = sealing.seal(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
+    except DomainError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise  # only the clerk's own mistakes (passphrase, state) go back to the page
+        flash(message_for(exc), "error")
+        return redirect(url_for("documents.show", doc_id=doc_id)), 303
+    if doc.status == SEALED:
+        flash(f"Đã đóng dấu. Văn bản số {doc.doc_number} đã đủ chữ ký số của hai cơ quan, sẵn sàng phát hành.",
+              "success")
+    else:
+        flash(f"Đã cấp số {doc.doc_number} và đóng dấu; chờ văn thư bên phối hợp đóng dấu.", "success")
     return redirect(url_for("documents.show", doc_id=doc_id))
 
 

@@ -17,12 +17,14 @@ STATUS_LABELS = {
     "draft": "Dự thảo",
     "awaiting_signatures": "Chờ ký",
     "signed": "Đã ký",
+    "sealed": "Đã đóng dấu",
     "declined": "Bị từ chối ký",
     "withdrawn": "Đã thu hồi",
     "issued": "Đã phát hành",
 }
 ACTION_LABELS = {
-    "create": "tạo dự thảo", "edit": "sửa (phiên bản mới)", "submit": "trình ký, cấp số", "sign": "ký số",
+    "create": "tạo dự thảo", "edit": "sửa (phiên bản mới)", "submit": "trình ký",
+    "seal": "cấp số, đóng dấu (chữ ký số của cơ quan)", "sign": "ký số",
     "decline": "từ chối ký", "withdraw": "thu hồi", "issue": "phát hành", "resend": "gửi lại",
     "acknowledge": "nơi nhận xác nhận", "recipient_download": "nơi nhận tải về", "view": "xem",
     "download": "tải tệp", "export": "xuất", "verify": "kiểm tra chữ ký", "login": "đăng nhập",

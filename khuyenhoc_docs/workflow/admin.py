@@ -1,4 +1,4 @@
-"""The administration room: organisations, user accounts, signing credentials, template versions.
+"""The administration room: organisations, user accounts, signing credentials and seals, template versions.
 
 Each change is audited and committed here; the admin pages only parse forms and show results.
 """
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from .. import audit, credentials
 from ..accounts import NewUser, UserChanges, create_user, set_password, update_user
 from ..audit import Actor
+from ..credentials import Credential, Owner
 from ..errors import NotFound, ValidationFailed
-from ..models import Organisation, SigningCredential, TemplateVersion, User
+from ..models import Organisation, TemplateVersion, User
 from ..organisations import NewOrganisation, create_organisation
 from ..services import Services
 from . import objects, template_store
@@ -86,24 +87,49 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str,
     return user, actor.user is not None and actor.user.id == user.id
 
 
-def update_credential(session: Session, actor: Actor, user: User, action: str, *, p12: bytes = b"",
+def get_organisation(session: Session, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("Không tìm thấy tổ chức.")
+    return org
+
+
+SEAL_MM = (20, 60)  # real seals of these organisations are 30–42 mm across
+
+
+def update_credential(session: Session, actor: Actor, owner: Owner, action: str, *, p12: bytes = b"",
                       passphrase: str = "", module: str = "", token: str = "", key_label: str = "",
-                      image: bytes | None = None) -> SigningCredential | None:
-    """Set a user's PKCS#12 file, PKCS#11 token or (already checked) signature image. Commits."""
+                      image: bytes | None = None, seal_size_mm: int | None = None) -> Credential | None:
+    """Set a chair's or an organisation's PKCS#12 file or PKCS#11 token, or its (already checked)
+    image: the chair's handwritten signature, the organisation's seal; or the seal's real diameter.
+    Commits; nothing is written on bad input."""
     try:
+        cred: Credential | None = None
         if action == "pkcs12":
-            cred: SigningCredential | None = credentials.upload_pkcs12(session, user, p12, passphrase)
+            cred = credentials.upload_pkcs12(session, owner, p12, passphrase)
         elif action == "pkcs11":
-            cred = credentials.register_pkcs11(session, user, module=module, token=token, key_label=key_label)
+            cred = credentials.register_pkcs11(session, owner, module=module, token=token, key_label=key_label)
         elif action == "image" and image is not None:
-            user.signature_image, cred = image, None
+            if isinstance(owner, User):
+                owner.signature_image = image
+            else:
+                owner.seal_image = image
+        elif action == "size" and isinstance(owner, Organisation):
+            if seal_size_mm is None or not SEAL_MM[0] <= seal_size_mm <= SEAL_MM[1]:
+                raise ValidationFailed(f"Đường kính con dấu phải từ {SEAL_MM[0]} đến {SEAL_MM[1]} mm.",
+                                       fields={"seal_size_mm": "Không hợp lệ."})
+            owner.seal_size_mm = seal_size_mm
         else:
             raise ValidationFailed("Thao tác không hợp lệ.")
     except ValidationFailed:
         session.rollback()
         raise
-    audit.record(session, actor, "credential_update", "user", user.id, change=action,
-                 kind=cred.kind if cred else "image")
+    if isinstance(owner, User):
+        audit.record(session, actor, "credential_update", "user", owner.id, change=action,
+                     kind=cred.kind if cred else "image")
+    else:
+        audit.record(session, actor, "seal_update", "organisation", owner.id, change=action,
+                     kind=cred.kind if cred else action)
     session.commit()
     return cred
 

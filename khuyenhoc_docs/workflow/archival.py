@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..db import utcnow
-from ..models import ISSUED, SIGNED, Document, StoredObject
+from ..models import ISSUED, SEALED, SIGNED, Document, StoredObject
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.ltv import add_document_timestamp, timestamp_chain
@@ -26,12 +26,14 @@ from .documents import lock_document
 log = logging.getLogger(__name__)
 
 
-def is_final(status: str) -> bool:
+def is_final(doc: Document, status: str | None = None) -> bool:
     """The one place that decides when a record is final and gets its document timestamp.
 
-    Today the chairs' last signature makes it final (``signed``, later ``issued``); once the
-    organisation's seal step exists (issue 12, status ``sealed``) only that step will."""
-    return status in (SIGNED, ISSUED)
+    The organisations' seals make it final (``sealed``, later ``issued``); a document signed
+    before seals existed (``seal_required`` false, see migration i12_sealing) was final once signed.
+    ``status``: judge the status the document is about to take instead of its current one."""
+    status = status or doc.status
+    return status in (SEALED, ISSUED) or (status == SIGNED and not doc.seal_required)
 
 
 def _retain_until(svc: Services) -> datetime:
@@ -99,7 +101,7 @@ def refresh(session: Session, svc: Services, actor: Actor, *, horizon_days: int,
                                .order_by(Document.id)))
     for doc_id in ids:
         doc = session.get(Document, doc_id)
-        if doc is None or not is_final(doc.status) or doc.pdf_object is None:
+        if doc is None or not is_final(doc) or doc.pdf_object is None:
             continue
         result.checked += 1
         pdf = objects.read(svc.store, doc.pdf_object)

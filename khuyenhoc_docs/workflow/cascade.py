@@ -24,6 +24,7 @@ from ..models import (
     JOB_DONE,
     JOB_FAILED,
     JOB_RUNNING,
+    SEALED,
     SIGNED,
     BackgroundJob,
     CascadeChild,
@@ -60,8 +61,9 @@ def start_cascade(session: Session, p: Principal, actor: Actor, doc_id: int,
                   unit_ids: list[int] | None = None) -> BackgroundJob:
     """Record a cascade job for the chosen (default: all) units; the caller enqueues it. Commits."""
     doc = get_document(session, p, doc_id, "document.cascade")
-    if doc.status not in (SIGNED, ISSUED):
-        raise Conflict("Chỉ triển khai xuống cấp dưới từ chương trình đã ký.")
+    # the units cite the programme's number: it exists once sealed (or numbered under the old flow)
+    if doc.status not in (SEALED, ISSUED) and not (doc.status == SIGNED and doc.doc_number):
+        raise Conflict("Chỉ triển khai xuống cấp dưới từ chương trình đã ký, cấp số và đóng dấu.")
     available = {u.id for u in units_for(session, doc)}
     if not available:
         raise ValidationFailed("Tổ chức chủ trì không có đơn vị cấp dưới.")

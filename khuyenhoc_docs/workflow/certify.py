@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .. import audit, search_sync
 from ..access import Principal, ensure
 from ..audit import Actor
-from ..credentials import active_org_credential, org_key_source
+from ..credentials import active_credential, key_source
 from ..db import utcnow
 from ..errors import Conflict, ValidationFailed
 from ..legacy import DIGITISED
@@ -40,14 +40,14 @@ def certify_digitised(session: Session, svc: Services, p: Principal, actor: Acto
     if (doc.fields or {}).get("legacy", {}).get("certified"):
         raise Conflict("Bản số hóa này đã được tổ chức ký số xác nhận.")
     check_secret(secret)
-    cred = active_org_credential(session, doc.lead_org)
+    cred = active_credential(session, doc.lead_org)
     if cred is None:
         raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.")
     assert doc.pdf_object is not None  # a digitised record always has its PDF/A
     pdf = objects.read(svc.store, doc.pdf_object)
     now = utcnow()
     try:
-        with org_key_source(cred, secret, svc.trust_roots).open() as key:
+        with key_source(cred, secret, svc.trust_roots).open() as key:
             signed = sign_copy(pdf, key=key, cert_chain=svc.trust_roots, form=COPY_FORM,
                                organisation=doc.lead_org.header_name or doc.lead_org.name.upper(), at=now,
                                timestamper=svc.timestamper, validation_context=svc.lt_context(),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from .. import audit, search_sync
 from ..access import Principal, can, ensure
 from ..audit import Actor
-from ..credentials import active_org_credential, org_key_source
+from ..credentials import active_credential, key_source
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import COPY_KINDS, COPY_SAO_Y, CopyCounter, Document, DocumentCopy, Organisation
@@ -89,7 +89,7 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
     assert org is not None
     ensure_can_sign(org)  # a merged or dissolved organisation copies nothing more (409, saying why)
     check_secret(secret)
-    cred = active_org_credential(session, org)
+    cred = active_credential(session, org)
     if cred is None:
         raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.",
                                code="copy_no_credential")
@@ -98,7 +98,7 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
     source = original if kind == COPY_SAO_Y else extract_pages(original, chosen)
     now = utcnow()
     try:
-        with org_key_source(cred, secret, svc.trust_roots).open() as key:
+        with key_source(cred, secret, svc.trust_roots).open() as key:
             signed = sign_copy(source, key=key, cert_chain=svc.trust_roots, form=FORMS[kind],
                                organisation=org.header_name or org.name.upper(), at=now,
                                timestamper=svc.timestamper, validation_context=svc.lt_context(),

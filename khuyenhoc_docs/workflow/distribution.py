@@ -21,6 +21,7 @@ from ..models import (
     FAILED,
     ISSUED,
     QUEUED,
+    SEALED,
     SENT,
     SIGNED,
     Dispatch,
@@ -53,8 +54,10 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     signed with the lead organisation's key, opened with ``secret`` (its clerk's passphrase).
     """
     doc = get_document(session, p, doc_id, "document.issue")
-    if doc.status not in (SIGNED, ISSUED):
-        raise Conflict("Chỉ phát hành được văn bản đã đủ chữ ký số.")
+    legacy = doc.status == SIGNED and not doc.seal_required  # numbered and signed before seals existed
+    if doc.status not in (SEALED, ISSUED) and not legacy:
+        raise Conflict("Chỉ phát hành được văn bản đã có đủ chữ ký của người có thẩm quyền và chữ ký số "
+                       "(con dấu) của hai cơ quan, tổ chức.")
     if not (doc.validation and doc.validation.get("ok") and doc.pdf_object
             and doc.validation.get("sha256") == doc.pdf_object.sha256):
         raise Conflict("Kết quả kiểm tra chữ ký chưa đạt hoặc đã cũ; hãy kiểm tra lại chữ ký trước khi phát hành.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, defer
 
 from .. import audit
@@ -22,6 +22,7 @@ from ..models import (
     AWAITING,
     DECLINED,
     DRAFT,
+    SEALED,
     SIG_CANCELLED,
     SIG_PENDING,
     SIGNED,
@@ -115,7 +116,8 @@ def sign_place(svc: Services, p: Principal, doc: Document, pdf: bytes | None = N
 
 
 def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
-    """The home page's work queues: to sign (chairs); drafts, awaiting, to issue (clerks)."""
+    """The home page's work queues: to sign (chairs); drafts, awaiting, to issue (clerks).
+    The clerks' sealing queues come from ``sealing.queues``."""
     out: dict[str, list[Document]] = {}
     if can(p, "home.to_sign"):
         out["to_sign"] = list(session.scalars(
@@ -127,10 +129,12 @@ def queues(session: Session, p: Principal) -> dict[str, list[Document]]:
         out["to_sign"] = [d for d in pending if is_my_turn(p, d)]
         out["upcoming"] = [d for d in pending if not is_my_turn(p, d)]
     if can(p, "home.drafting"):
-        for name, statuses in (("drafts", (DRAFT, DECLINED)), ("awaiting", (AWAITING,)), ("to_issue", (SIGNED,))):
+        # documents signed before seals existed (seal_required false) may still be issued once signed
+        ready = or_(Document.status == SEALED, and_(Document.status == SIGNED, Document.seal_required.is_(False)))
+        for name, where in (("drafts", Document.status.in_((DRAFT, DECLINED))), ("awaiting", Document.status == AWAITING),
+                            ("to_issue", ready)):
             out[name] = list(session.scalars(
-                select(Document).where(in_scope_clause(p), Document.status.in_(statuses))
-                .order_by(Document.updated_at.desc()).limit(50)))
+                select(Document).where(in_scope_clause(p), where).order_by(Document.updated_at.desc()).limit(50)))
     return out
 
 

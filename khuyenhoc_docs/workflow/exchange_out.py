@@ -70,11 +70,11 @@ def header_for(doc: Document, recipients: list[edxml.Organ], pages: int) -> edxm
 
 def open_org_key(session: Session, p: Principal, org: Organisation, secret: str) -> edxml.identity.Identity:
     """The organisation's own key (PKCS#12), opened with the passphrase its clerk typed."""
-    from ..credentials import active_org_credential
+    from ..credentials import active_credential
     from ..edxml.identity import Identity
 
     ensure(p, "organisation.seal", org)
-    cred = active_org_credential(session, org)
+    cred = active_credential(session, org)
     if cred is None or cred.kind != "pkcs12" or cred.pkcs12 is None:
         raise ValidationFailed(f"{org.name} chưa có chứng thư số dạng tệp PKCS#12 để ký gói tin edXML.")
     if not secret:

@@ -24,7 +24,7 @@ def record_by_code(session: Session, code: str) -> Document:
     """A final record by its public code; anything else is "not found" (no hint either way)."""
     canonical = normalise_code(code or "")
     doc = session.scalar(select(Document).where(Document.record_code == canonical)) if canonical else None
-    if doc is None or not is_final(doc.status):
+    if doc is None or not is_final(doc):
         raise NotFound("Không tìm thấy văn bản với mã tra cứu này.")
     return doc
 

@@ -87,7 +87,9 @@ def pem_bundle(certs: list[x509.Certificate]) -> str:
 def _description(items: list[SigningRequestItem]) -> str:
     numbers = ", ".join(i.document.doc_number or f"#{i.document_id}" for i in items[:10])
     if len(items) == 1:
-        return f"Ký văn bản số {numbers}: {items[0].document.title}"[:500]
+        doc = items[0].document
+        # chairs sign before the clerk numbers the document (at sealing): usually no number yet
+        return (f"Ký văn bản số {doc.doc_number}: {doc.title}" if doc.doc_number else f"Ký văn bản: {doc.title}")[:500]
     return f"Ký {len(items)} văn bản: {numbers}{'…' if len(items) > 10 else ''}"[:500]
 
 
@@ -156,7 +158,7 @@ def _prepare_item(session: Session, svc: Services, p: Principal, req: SigningReq
         prep = prepare_external(objects.read(svc.store, locked.pdf_object), field_name=mine.field_name,
                                 cert=certs[0], chain=[*certs[1:], *svc.trust_roots],
                                 timestamper=svc.timestamper, certify=certify, stamp=stamp_for(p, now),
-                                reason=f"Ký ban hành văn bản số {locked.doc_number}")
+                                reason="Ký văn bản (người có thẩm quyền)")
     except SignatureCoreError as exc:
         session.rollback()
         raise SigningRefused(exc.reason_vi) from exc

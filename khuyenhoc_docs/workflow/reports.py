@@ -21,10 +21,11 @@ from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..filenames import safe_filename
-from ..models import ISSUED, SIGNED, Document, ReportObligation
+from ..models import ISSUED, SEALED, SIGNED, Document, ReportObligation
 from ..services import Services
 from ..signing import InvalidPdf
 from ..signing.active_content import active_content
+from ..signing.appearance import attachment_stamp_style
 from ..signing.fields import FieldBox, prepare_fields
 from ..signing.validation import _open as open_pdf
 from ..storage.keys import report_key
@@ -108,7 +109,7 @@ def programmes_with_reports(session: Session, p: Principal) -> list[tuple[Docume
     """
     mine = own_report_units(session, p)
     out: list[tuple[Document, set[int] | None]] = []
-    for d in session.scalars(select(Document).where(Document.status.in_([SIGNED, ISSUED]),
+    for d in session.scalars(select(Document).where(Document.status.in_([SIGNED, SEALED, ISSUED]),
                                                     Document.kind == TemplateKind.PROGRAMME_PROVINCE.value)):
         if can(p, "report.follow", d):
             out.append((d, None))
@@ -233,7 +234,11 @@ def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obl
         pdf = objects.read(svc.store, locked.object)
         x1, y1, x2, y2 = _page_one_box(pdf)
         prepared = prepare_fields(pdf, [FieldBox("sig_report", 0, x1, y1, x2, y2)])
-        return Placement(prepared, "sig_report", f"Ký báo cáo năm {locked.year}", certify=True)
+        programme = session.get(Document, locked.programme_id)
+        # Appendix I, attachments: number/symbol + ISO 8601 time as 10 pt text, no image
+        style = attachment_stamp_style(programme.doc_number or "" if programme else "", utcnow(),
+                                       (x2 - x1, y2 - y1))
+        return Placement(prepared, "sig_report", f"Ký báo cáo năm {locked.year}", certify=True, style=style)
 
     signed, now = apply_signature(session, svc, p, secret, lock)
     row = objects.put(session, svc.store, report_key("yearly-signed", o.id, "pdf"), signed,

@@ -16,6 +16,7 @@ from ..audit import Actor
 from ..credentials import LOCAL_KINDS, active_credential, key_source
 from ..db import utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..images import signature_png
 from ..models import (
     AWAITING,
     DECLINED,
@@ -92,6 +93,8 @@ class Placement:
     field_name: str
     reason: str
     certify: bool
+    #: the appearance; None: the signer's handwritten-signature image only (Decree 30 Appendix I)
+    style: Any = None
 
 
 def check_secret(secret: str) -> None:
@@ -115,8 +118,10 @@ def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -
 
 
 def stamp_for(p: Principal, now: datetime) -> StampInfo:
+    """Decree 30 Appendix I: the chair's handwritten-signature image only (uploaded, else the demo one);
+    name, position and time live in the signature and its validation report, not on the page."""
     return StampInfo(full_name=p.user.full_name, position=p.user.position, organisation=p.user.organisation.name,
-                     signed_at=now, signature_image=p.user.signature_image)
+                     signed_at=now, signature_image=signature_png(p.user), image_only=True)
 
 
 def sign_placement(session: Session, svc: Services, p: Principal, key: SigningKey,
@@ -129,7 +134,7 @@ def sign_placement(session: Session, svc: Services, p: Principal, key: SigningKe
         signed = sign_document(
             placement.pdf, field_name=placement.field_name, signer=key, cert_chain=svc.trust_roots,
             timestamper=svc.timestamper, certify=placement.certify, stamp=stamp_for(p, now),
-            reason=placement.reason,
+            stamp_style=placement.style, reason=placement.reason,
             # checked when the key was opened, before the lock was taken
             options=SignOptions(check_certificate=False),
             validation_context=svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
@@ -187,7 +192,7 @@ def _document_lock(session: Session, svc: Services, doc_id: int, user_id: int,
         assert locked.pdf_object is not None
         state.update(locked=locked, sigs=sigs, mine=mine)
         return Placement(objects.read(svc.store, locked.pdf_object), mine.field_name,
-                         f"Ký ban hành văn bản số {locked.doc_number}",
+                         "Ký văn bản (người có thẩm quyền)",
                          certify=not any(s.status == SIG_SIGNED for s in sigs))
     return lock
 
@@ -241,7 +246,7 @@ def _finalise(session: Session, svc: Services, doc: Document, row, pdf: bytes):
     timestamp is added first and the stamped PDF validated once: its report judges the chairs'
     signatures as well (validating before and after stamping cost a second full validation).
     Should the stamped PDF not pass, the stamp is dropped and the signed PDF judged alone."""
-    stamped = archival.document_timestamp(svc, doc, pdf) if archival.is_final(SIGNED) else None
+    stamped = archival.document_timestamp(svc, doc, pdf) if archival.is_final(doc, SIGNED) else None
     report = svc.validate(stamped if stamped is not None else pdf)
     if stamped is not None and not _passes(report):
         stamped, report = None, svc.validate(pdf)

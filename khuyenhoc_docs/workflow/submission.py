@@ -1,10 +1,12 @@
-"""Submission for signature (number + date + signature fields) and withdrawal."""
+"""Submission for signature (every signature field and the number/date fields) and withdrawal."""
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,18 +14,23 @@ from .. import audit, register, search_sync
 from ..access import Principal
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
+from ..drafting.vn import DATE_BLANK_LEN, NUMBER_BLANK_LEN
 from ..errors import Conflict, ValidationFailed
+from ..images import signature_png
 from ..models import (
     AWAITING,
     DECLINED,
     DRAFT,
-    ENTRY_ACTIVE,
+    LEAD,
+    PARTNER,
+    SEAL_FIELDS,
+    SEALED,
     SIG_CANCELLED,
     SIG_PENDING,
     SIGNED,
     WITHDRAWN,
     Document,
-    RegisterEntry,
+    DocumentVersion,
     Signature,
     User,
     UserRole,
@@ -31,9 +38,10 @@ from ..models import (
 from ..services import Services
 from ..signing import SignatureBlockNotFound
 from ..signing.copy_stamp import copy_field_box
-from ..signing.fields import SignatureBlock, locate_signature_boxes, prepare_fields
+from ..signing.fields import SignatureBlock, image_box, locate_signature_boxes, prepare_fields, seal_box
+from ..signing.form_fields import locate_blanks
 from ..signing.record_code import new_record_code, public_url, stamp_record_code
-from . import drafting
+from . import drafting, objects
 from .documents import get_document, lock_document, store_version
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -69,12 +77,69 @@ def signature_blocks(fields: ProgrammeFields) -> list[SignatureBlock]:
     ]
 
 
-def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-           *, on: date | None = None) -> Document:
-    """Number the document, render the final PDF with both empty signature fields, route to chairs.
+def _aspect(png: bytes) -> float:
+    with Image.open(io.BytesIO(png)) as img:
+        return img.width / img.height
 
-    The register counter and the document row stay locked until commit, so the number is
-    gap-free and unique across processes; any failure rolls back and consumes nothing.
+
+def _layout(session: Session, doc: Document, pdf: bytes, fields: ProgrammeFields,
+            chairs: tuple[User, User], record_code: str, url: str) -> bytes:
+    """Every field the document will ever need, before the first signature: the chairs' signature
+    images, the two seals over their left thirds, and the number and date text fields.
+
+    The record code and its QR go on page 1 first, so every signature covers them."""
+    pdf = stamp_record_code(pdf, record_code, url)
+    try:
+        gaps = locate_signature_boxes(pdf, signature_blocks(fields))
+        blanks = locate_blanks(pdf, number_len=NUMBER_BLANK_LEN, date_len=DATE_BLANK_LEN)
+    except SignatureBlockNotFound as exc:
+        raise ValidationFailed(exc.reason_vi) from exc
+    boxes = [image_box(gap, _aspect(signature_png(chair))) for gap, chair in zip(gaps, chairs, strict=True)]
+    # each organisation's seal goes over its own chair's signature (by account), else by column
+    by_org = {chair.organisation_id: box for chair, box in zip(chairs, boxes[:2], strict=True)}
+    for role, org in ((LEAD, doc.lead_org), (PARTNER, doc.partner_org)):
+        under = by_org.get(org.id, boxes[0] if role == LEAD else boxes[1])
+        boxes.append(seal_box(under, SEAL_FIELDS[role], org.seal_size_mm * 72 / 25.4))
+    boxes.append(copy_field_box(pdf))  # the empty copy field: see copy_field_box
+    return prepare_fields(pdf, boxes, blanks)
+
+
+def _submitted_pdf(session: Session, svc: Services, p: Principal, doc: Document, fields: ProgrammeFields,
+                   chairs: tuple[User, User]) -> DocumentVersion:
+    """The version the chairs sign: the stored draft PDF (no new conversion) with every field added.
+
+    A document sent back after a refusal and not edited since is signed again on the same version.
+    """
+    latest = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
+                            .order_by(DocumentVersion.number.desc()).limit(1))
+    if latest is not None and latest.stage == "submitted":
+        return latest
+    assert doc.template_version is not None  # only records from before the system have none, and they are final
+    if latest is None:
+        rendered = drafting.render(svc, doc.template_version, fields)
+    else:
+        rendered = drafting.Rendered(fields, objects.read(svc.store, latest.docx_object),
+                                     objects.read(svc.store, latest.pdf_object), latest.text)
+    if doc.record_code is None:
+        doc.record_code = new_record_code()
+    url = public_url(svc.settings.base_url, doc.record_code)
+    try:
+        prepared = _layout(session, doc, rendered.pdf, fields, chairs, doc.record_code, url)
+    except ValidationFailed:
+        if latest is None:
+            raise
+        # a draft rendered before blanks existed (dots instead): render it once more
+        rendered = drafting.render(svc, doc.template_version, fields)
+        prepared = _layout(session, doc, rendered.pdf, fields, chairs, doc.record_code, url)
+    return store_version(session, svc, doc, replace(rendered, pdf=prepared), user_id=p.user.id,
+                                  stage="submitted", note="Trình ký")
+
+
+def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int) -> Document:
+    """Route the document to both chairs. It takes no number: the lead's clerk numbers it at sealing.
+
+    The stored draft PDF gets every signature field and the number/date text fields; any failure
+    rolls back and leaves the document as it was.
     """
     doc = get_document(session, p, doc_id, "document.submit")
     if doc.status not in (DRAFT, DECLINED):
@@ -87,62 +152,39 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
         raise ValidationFailed("Hai người ký phải là hai người khác nhau.")
     if not fields.org_abbrs:
         fields = replace(fields, org_abbrs=(doc.lead_org.abbreviation, doc.partner_org.abbreviation))
-    issue_date = on or today_vn()
 
     locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (DRAFT, DECLINED):
         session.rollback()
         raise Conflict("Văn bản vừa được trình ký bởi người khác.")
-    existing = session.scalar(select(RegisterEntry).where(RegisterEntry.document_id == doc_id,
-                                                          RegisterEntry.status == ENTRY_ACTIVE))
-    if existing is not None:
-        # A declined document keeps its number when it is submitted again.
-        doc_number, alloc = existing.doc_number, None
-    else:
-        alloc = register.allocate(session, organisation_id=locked.lead_org_id, year=issue_date.year,
-                                  type_abbr=fields.type_abbr, org_abbrs=fields.org_abbrs, on=issue_date)
-        doc_number = alloc.doc_number
-    assert locked.template_version is not None  # only records from before the system have none, and they are final
-    rendered = drafting.render(svc, locked.template_version, fields, doc_number=doc_number, issue_date=issue_date)
     try:
-        boxes = locate_signature_boxes(rendered.pdf, signature_blocks(fields))
-    except SignatureBlockNotFound as exc:
+        version = _submitted_pdf(session, svc, p, locked, fields, (chair_a, chair_b))
+    except ValidationFailed:
         session.rollback()
-        raise ValidationFailed(exc.reason_vi) from exc
-    if locked.record_code is None:
-        locked.record_code = new_record_code()
-    # the record code and its QR go on page 1 before the fields, so every signature covers them
-    coded = stamp_record_code(rendered.pdf, locked.record_code, public_url(svc.settings.base_url, locked.record_code))
-    prepared = prepare_fields(coded, [*boxes, copy_field_box(coded)])  # the copy field: see copy_field_box
-    rendered = replace(rendered, pdf=prepared)
-    version = store_version(session, svc, locked, rendered, user_id=p.user.id, stage="submitted",
-                                     note="Trình ký", metadata={"doc-number": doc_number})
-    if alloc is not None:
-        register.record(session, alloc, document_id=locked.id, issue_date=issue_date, summary=fields.summary)
+        raise
+    locked.pdf_object_id = version.pdf_object_id
     for sig in session.scalars(select(Signature).where(Signature.document_id == locked.id,
                                                        Signature.status == SIG_PENDING)):
         sig.status = SIG_CANCELLED
     for order, (chair, field) in enumerate(((chair_a, FIELD_A), (chair_b, FIELD_B)), start=1):
         session.add(Signature(document_id=locked.id, version_id=version.id, signer_id=chair.id,
                               field_name=field, order=order))
-    locked.doc_number = doc_number
-    locked.issue_date = issue_date
     locked.status = AWAITING
     search_sync.index(session, locked)
-    audit.record(session, actor, "submit", "document", locked.id, doc_number=doc_number,
-                 version=version.number, signers=[chair_a.username, chair_b.username])
+    audit.record(session, actor, "submit", "document", locked.id, version=version.number,
+                 signers=[chair_a.username, chair_b.username])
     session.commit()
     return locked
 
 
 def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
-    """Withdraw a submitted or signed (not yet issued) document; its number becomes void."""
+    """Withdraw a submitted, signed or sealed (not yet issued) document; a number it took becomes void."""
     doc = get_document(session, p, doc_id, "document.withdraw")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         raise ValidationFailed("Cần nhập lý do thu hồi (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
     locked = lock_document(session, doc_id)
-    if locked is None or locked.status not in (AWAITING, SIGNED, DECLINED):
+    if locked is None or locked.status not in (AWAITING, SIGNED, SEALED, DECLINED):
         session.rollback()
         raise Conflict("Chỉ thu hồi được văn bản đang chờ ký, bị từ chối hoặc đã ký nhưng chưa phát hành.")
     voided = register.void(session, doc.id, reason)

@@ -110,10 +110,8 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
     clerk.click("#draft-form button[type=submit]")
     clerk.wait_for_selector("text=Đã tạo dự thảo")
     story.shot(clerk, "draft-created")
-    clerk.click("text=Trình ký (cấp số)")
-    clerk.wait_for_selector("text=Đã trình ký văn bản số")
-    number = re.search(r"Đã trình ký văn bản số (\S+)\.", clerk.content()).group(1)
-    assert re.fullmatch(r"\d\d/CTPH-HKH-TĐ", number)
+    clerk.click("button:text-is('Trình ký')")
+    clerk.wait_for_selector("text=Đã trình ký.")
     doc_url = clerk.url
     story.shot(clerk, "submitted")
 
@@ -128,8 +126,25 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
         page.wait_for_selector("text=Đã ký.")
         story.shot(page, f"signed-{chair}")
         page.context.close()
+    # the lead's clerk numbers, dates and seals from the home page; the partner's clerk seals
+    clerk.goto(live + "/home")
+    lead_list = clerk.inner_text("#to-seal-lead")
+    assert "Chờ cấp số, đóng dấu" in lead_list and "Số: 01/CTPH-HKH-TĐ" in lead_list
+    clerk.fill("#to-seal-lead input[name=secret]", DEMO_PASSWORD)
+    story.shot(clerk, "seal-lead")
+    clerk.click("#to-seal-lead button[type=submit]")
+    clerk.wait_for_selector("text=và đóng dấu; chờ văn thư bên phối hợp")
+    number = re.search(r"Đã cấp số (\S+) và đóng dấu", clerk.content()).group(1)
+    assert re.fullmatch(r"\d\d/CTPH-HKH-TĐ", number)
+    partner = story.as_user("vanthu.td")
+    assert number in partner.inner_text("#to-seal-partner")
+    partner.fill("#to-seal-partner input[name=secret]", DEMO_PASSWORD)
+    partner.click("#to-seal-partner button[type=submit]")
+    partner.wait_for_selector("text=Đã đóng dấu. Văn bản số")
+    story.shot(partner, "sealed-partner")
+    partner.context.close()
     clerk.goto(doc_url)
-    assert "Đã ký" in clerk.inner_text(".status")
+    assert "Đã đóng dấu" in clerk.inner_text(".status")
 
     clerk.click("text=Phát hành")
     clerk.click("form[action$='/issue'] button[type=submit]")
@@ -158,7 +173,8 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
     archivist.click(f"text={number}")
     archivist.click("text=Báo cáo kiểm tra chữ ký")
     report = archivist.inner_text("main")
-    assert report.count("Hợp lệ") >= 2 and "Đặng Thị Hoa" in report and "Lâm Như Quỳnh" in report
+    assert report.count("Hợp lệ") >= 4 and "Đặng Thị Hoa" in report and "Lâm Như Quỳnh" in report
+    assert report.count("chữ ký số của cơ quan, tổ chức") == 2 and "Tỉnh đoàn Bến Tre" in report
     story.shot(archivist, "validation-report")
     archivist.go_back()
     # Fetched with the archivist's browser session (headless Chromium's download events are unreliable here).

@@ -17,6 +17,7 @@ from docx.shared import Cm, Mm, Pt
 from khuyenhoc_docs.drafting.reference import REFERENCE_DATE, REFERENCE_NUMBER, demo_district_fields, reference_fields
 from khuyenhoc_docs.drafting.render import build_context, extract_text, render_docx
 from khuyenhoc_docs.drafting.templates import CONTEXT_KEYS, TemplateKind
+from khuyenhoc_docs.drafting.vn import DATE_BLANK_LEN, NUMBER_BLANK_LEN
 
 from .conftest import REFERENCE_TXT, assert_in_order, norm, reference_lines
 
@@ -176,11 +177,14 @@ def test_deadline_is_bold_and_the_rest_is_not(province_doc) -> None:
     assert "".join(plain).startswith("- Hàng năm, xây dựng báo cáo")
 
 
-def test_unnumbered_draft_shows_dots(template_bytes) -> None:
+def test_unnumbered_draft_leaves_blanks_for_the_clerk(template_bytes) -> None:
+    """No-break-space blanks where the number and date are filled in at sealing (PDF text fields)."""
     doc = Document(io.BytesIO(render_docx(template_bytes(PROVINCE), reference_fields(), doc_number=None,
                                           issue_date=None)))
-    _para(doc, "Số: ……/CTPH-HKH-TĐ")
-    _para(doc, "Bến Tre, ngày … tháng … năm …")
+    number = _para(doc, "Số: /CTPH-HKH-TĐ")
+    assert "\u00a0" * NUMBER_BLANK_LEN + "/CTPH" in number.text
+    place = _para(doc, "Bến Tre, \u2060")  # a word joiner keeps LibreOffice from dropping the trailing blank
+    assert "\u00a0" * DATE_BLANK_LEN in place.text
 
 
 @pytest.mark.parametrize("count", [0, 1, 7])
@@ -239,7 +243,7 @@ def test_grassroots_and_agreement_templates(template_bytes) -> None:
     fields = replace(reference_fields(), doc_type="THỎA THUẬN HỢP TÁC", type_abbr="TTHT")
     agreement = extract_text(render_docx(template_bytes(TemplateKind.AGREEMENT), fields, doc_number=None,
                                          issue_date=None))
-    assert_in_order(agreement, ["Số: ……/TTHT-HKH-TĐ", "THỎA THUẬN HỢP TÁC", "Căn cứ chương trình phối hợp số 40",
+    assert_in_order(agreement, ["/TTHT-HKH-TĐ", "THỎA THUẬN HỢP TÁC", "Căn cứ chương trình phối hợp số 40",
                                 "Điều 1. Mục đích, yêu cầu", "Điều 2. Nội dung hợp tác",
                                 "Điều 3. Trách nhiệm của mỗi bên", "Điều 4. Điều khoản thi hành", "Trên đây là"])
 

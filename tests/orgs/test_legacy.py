@@ -198,7 +198,7 @@ def test_certified_copies_of_a_record_by_its_keeper_and_after_a_merger_by_the_su
     from datetime import date
 
     from khuyenhoc_docs.audit import Actor
-    from khuyenhoc_docs.credentials import issue_demo_org_credential
+    from khuyenhoc_docs.credentials import issue_demo_credential
     from khuyenhoc_docs.models import User
     from khuyenhoc_docs.succession import NewSuccession, record_succession
     from tests.test_followup import issued_programme
@@ -226,7 +226,7 @@ def test_certified_copies_of_a_record_by_its_keeper_and_after_a_merger_by_the_su
     with app.extensions["khd.sessions"]() as s:
         old = s.scalar(select(Organisation).where(Organisation.name == "Hội Khuyến học tỉnh Bến Tre"))
         new = s.scalar(select(Organisation).where(Organisation.name == "Hội Khuyến học tỉnh Kế Thừa"))
-        issue_demo_org_credential(s, svc.demo_pki.ca, new, DEMO_PASSWORD)
+        issue_demo_credential(s, svc.demo_pki.ca, new, DEMO_PASSWORD)
         admin = s.scalar(select(User).where(User.username == "admin"))
         record_succession(s, Actor(admin, "test"), NewSuccession("merger", (old.id,), new.id, date.today(), "QĐ thử"))
         s.commit()

@@ -128,28 +128,28 @@ def test_successor_cannot_be_inside_what_it_absorbs(app):
 
 
 def test_merged_organisations_seal_stops(app):
-    from khuyenhoc_docs.credentials import active_org_credential, issue_demo_org_credential, org_key_source
+    from khuyenhoc_docs.credentials import active_credential, issue_demo_credential, key_source
 
     svc = app.extensions["khd.services"]
     with app.extensions["khd.sessions"]() as s:
         old = s.scalar(select(Organisation).where(Organisation.name == "Huyện đoàn Ba Tri"))
         later = s.scalar(select(Organisation).where(Organisation.name == "Huyện đoàn Chợ Lách"))
         new = s.scalar(select(Organisation).where(Organisation.name == "Huyện đoàn Châu Thành"))
-        cred_now = issue_demo_org_credential(s, svc.demo_pki.ca, old, DEMO_PASSWORD)
-        cred_later = issue_demo_org_credential(s, svc.demo_pki.ca, later, DEMO_PASSWORD)
+        cred_now = issue_demo_credential(s, svc.demo_pki.ca, old, DEMO_PASSWORD)
+        cred_later = issue_demo_credential(s, svc.demo_pki.ca, later, DEMO_PASSWORD)
         s.flush()
-        with org_key_source(cred_later, DEMO_PASSWORD, svc.trust_roots).open():
+        with key_source(cred_later, DEMO_PASSWORD, svc.trust_roots).open():
             pass  # usable before any merger
         row = record_succession(s, Actor(None, "t"), NewSuccession("merger", (old.id,), new.id, date.today(), "QĐ 1"))
         record_succession(s, Actor(None, "t"), NewSuccession("merger", (later.id,), new.id,
                                                              date.today() + timedelta(days=30), "QĐ 2"))
         s.flush()
-        assert active_org_credential(s, old) is None and not cred_now.active  # stopped at once
-        assert active_org_credential(s, later) is cred_later  # still usable until its date
+        assert active_credential(s, old) is None and not cred_now.active  # stopped at once
+        assert active_credential(s, later) is cred_later  # still usable until its date
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "org_succession",
                                                   AuditEvent.details["succession"].as_integer() == row.id))
         assert event.details["organisation_credentials_stopped"] == 1
         later.dissolved_on = date.today()  # the date arrives
         with pytest.raises(Conflict):
-            org_key_source(cred_later, DEMO_PASSWORD, svc.trust_roots)
+            key_source(cred_later, DEMO_PASSWORD, svc.trust_roots)
         s.rollback()

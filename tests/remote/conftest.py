@@ -133,11 +133,25 @@ def doc_status(app, doc_id: int) -> str:
         return s.get(Document, doc_id).status
 
 
-def assert_valid_both(app, client, doc_id: int, h, nss_dir: Path) -> None:
-    """pyHanko (the verification endpoint) and poppler's pdfsig both accept two signatures."""
+def assert_valid_both(app, client, doc_id: int, h, nss_dir: Path, *, then_seal: bool = False) -> None:
+    """pyHanko (the verification endpoint) and poppler's pdfsig both accept two signatures.
+
+    ``then_seal``: the remotely signed document is ready to seal; both clerks seal it and all four
+    signatures (plus the B-LTA timestamp) are accepted too."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from tests.flow import seal_both
     from tests.services.nss import NssDb
+
+    if then_seal:
+        assert seal_both(client, doc_id)["status"] == "sealed"
+        report = client.get(f"/api/v1/documents/{doc_id}/verification?rerun=true", headers=h).get_json()
+        assert report["ok"] and len(report["signatures"]) == 4, report
+        roots = [c.public_bytes(Encoding.PEM) for c in app.extensions["khd.services"].trust_roots]
+        sigs = NssDb.create(nss_dir, roots).pdfsig(pdf(client, doc_id, h))
+        people = [s for s in sigs if not s.field_name.startswith("LTA_timestamp")]
+        assert len(people) == 4 and len(sigs) == 5 and all(s.valid and s.trusted for s in people)
+        return
 
     report = client.get(f"/api/v1/documents/{doc_id}/verification?rerun=true", headers=h).get_json()
     assert report["ok"] and len(report["signatures"]) == 2, report

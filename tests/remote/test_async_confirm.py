@@ -26,7 +26,7 @@ def test_remote_first_the_other_chair_waits_visibly_then_both_signatures_are_val
     req = status(client, started["signing_request_id"])
     assert req["status"] == "pending" and req["tran_code"] and req["tran_code"] == started["tran_code"]
     [tx] = async_server.control("transactions")
-    assert tx["tran_code"] == req["tran_code"] and "01/CTPH-HKH-TĐ" in tx["desc"]  # what the phone shows
+    assert tx["tran_code"] == req["tran_code"] and "Ký văn bản: Phối hợp hoạt động" in tx["desc"]  # what the phone shows
     assert worker_tick(async_app, req["signing_request_id"]) == "pending"  # nobody confirmed yet
     from tests.conftest import login
 
@@ -52,6 +52,7 @@ def test_local_first_then_remote(async_app, async_server, tmp_path):
     assert worker_tick(async_app, req["signing_request_id"]) == "signed"
     assert doc_status(async_app, doc_id) == "signed"
     assert_valid_both(async_app, client, doc_id, h, tmp_path / "nss")
+    assert_valid_both(async_app, client, doc_id, h, tmp_path / "nss-sealed", then_seal=True)
 
 
 def test_rejected_on_the_phone(async_app, async_server):

@@ -37,6 +37,7 @@ def test_csc_signature_answers_202_then_the_worker_embeds_it(csc_app, tmp_path):
         {"document_id": doc_id, "status": "signed", "message": "Đã ký."}]
     assert sign(client, doc_id, TD, DEMO_PASSWORD).get_json()["status"] == "signed"
     assert_valid_both(csc_app, client, doc_id, h, tmp_path / "nss")
+    assert_valid_both(csc_app, client, doc_id, h, tmp_path / "nss-sealed", then_seal=True)
     with csc_app.extensions["khd.sessions"]() as s:
         req = s.get(SigningRequest, request_id)
         assert req.sad_enc is None and all(i.prepared_pdf is None for i in req.items)  # nothing left over

@@ -27,6 +27,8 @@ SCOPED_CLERK = frozenset({CLERK})
 COPIERS = frozenset({CLERK, ARCH})
 #: document.sign/decline: a chair with a pending signature (both chairs on the awaiting document)
 SIGNERS = frozenset({HKH, TD})
+#: document.seal: a clerk of the lead or the partner organisation itself (the world's TĐ has no clerk role)
+SEALERS = frozenset({CLERK})
 ONLY_ADMIN = frozenset({ADMIN})
 
 REASON = "Kiểm tra phân quyền: lý do hợp lệ."
@@ -101,6 +103,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
                                                                                  "password_confirm": "y"}),
     ("credentials_admin.manage", "GET"): Expect(ONLY_ADMIN),
     ("credentials_admin.manage", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"action": "image"}),
+    ("seal_admin.manage", "GET"): Expect(ONLY_ADMIN),
+    ("seal_admin.manage", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"action": "size", "seal_size_mm": "5"}),
+    ("seal_admin.seal_image", "GET"): Expect(ONLY_ADMIN),
     ("templates_admin.index", "GET"): Expect(ONLY_ADMIN),
     ("templates_admin.upload", "POST"): Expect(ONLY_ADMIN, body=lambda w, r: {"kind": w.document_kind}),
     ("templates_admin.download", "GET"): Expect(CLERKS | ONLY_ADMIN),
@@ -116,6 +121,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("documents.evidence", "GET"): Expect(EXPORTERS),
     ("signing.sign", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"secret": DEMO_PASSWORD}),
     ("signing.decline", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"reason": REASON}),
+    ("signing.seal", "POST"): Expect(SEALERS, body=lambda w, r: {"secret": DEMO_PASSWORD}),
     ("signing.verification", "GET"): Expect(VIEWERS),  # document.verify: same people here
     # document.sign_batch: any chair; each listed document is then checked with document.sign.
     ("batch.page", "GET"): Expect(SIGNERS),
@@ -194,6 +200,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.cancel_signing_request", "DELETE"): Expect(frozenset({HKH})),
     ("api.sign_batch", "POST"): Expect(SIGNERS, body=lambda w, r: {"document_ids": [999999], "secret": "x"}),
     ("api.decline_document", "POST"): Expect(SIGNERS, doc="awaiting", body=lambda w, r: {"reason": REASON}),
+    ("api.seal_document", "POST"): Expect(SEALERS, body=lambda w, r: {"secret": DEMO_PASSWORD}),
     ("api.document_verification", "GET"): Expect(VIEWERS),
     ("api.verify_pdf", "POST"): Expect(SIGNED_IN, files=True, stateless=True),
     ("api.issue_document", "POST"): Expect(SCOPED_CLERK, body=_paper_json),

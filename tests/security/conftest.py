@@ -32,6 +32,7 @@ from khuyenhoc_docs.models import (
 from khuyenhoc_docs.recipients import document_recipients
 from khuyenhoc_docs.workflow.reports import ensure_obligations
 from tests.conftest import DEMO_PASSWORD, api_token, make_app
+from tests.flow import seal_both
 
 OTHER_ORG = "Huyện đoàn Châu Thành"
 OTHER_CLERK = "vanthu.chauthanh"
@@ -93,6 +94,7 @@ class World:
     document_kind: str
     document_fields: dict
     signing_request_id: int = 0  #: an (expired) remote signing request of chutich.hkh
+    lead_org_id: int = 0  #: the demo documents' lead organisation (Hội Khuyến học tỉnh Bến Tre)
 
 
 def _create_copy(client, headers, kind: str, fields: dict) -> int:
@@ -127,6 +129,7 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
             s.commit()
             other_id = other.id
             chair_id = s.scalar(select(User.id).where(User.username == "chutich.hkh"))
+            lead_org_id = s.scalar(select(Organisation.id).where(Organisation.name == "Hội Khuyến học tỉnh Bến Tre"))
             tv_id = s.scalar(select(func.min(TemplateVersion.id)))
         client = app.test_client()
         h = api_token(client, "vanthu")
@@ -148,6 +151,7 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
         issued_id = _create_copy(client, h, kind, fields)
         _submit(client, h, issued_id)
         _sign_both(client, issued_id)
+        seal_both(client, issued_id)
         assert client.get(f"/api/v1/documents/{issued_id}/verification", headers=h).get_json()["ok"] is True
         with app.extensions["khd.sessions"]() as s:
             rids = [r.id for r in document_recipients(s, issued_id)]
@@ -185,8 +189,8 @@ def security_world(seeded_template_dir, tmp_path_factory) -> World:
     return World(path=path, draft_id=draft_id, awaiting_id=awaiting_id, signed_id=signed_id, issued_id=issued_id,
                  dispatch_id=dispatch_id, template_version_id=tv_id, chair_hkh_id=chair_id, other_clerk_id=other_id,
                  recipient_ids=tuple(rids), obligation_id=obligation_id, job_id=job_id, document_kind=kind,
-                  document_fields=fields,
-                 signing_request_id=signing_request_id, incoming_id=incoming_id)
+                 document_fields=fields, signing_request_id=signing_request_id, incoming_id=incoming_id,
+                 lead_org_id=lead_org_id)
 
 
 def copy_world(world: World, target: Path) -> Path:

@@ -114,6 +114,8 @@ def build_path(app, world: World, endpoint: str, rule: str, expect: Expect) -> s
             values[arg] = world.chair_hkh_id
         elif arg == "job_id":
             values[arg] = world.job_id
+        elif arg == "org_id":
+            values[arg] = world.lead_org_id
         elif arg == "obligation_id":
             values[arg] = world.obligation_id
         elif arg == "request_id":

@@ -511,3 +511,38 @@ def test_zip_bomb_report_is_refused(world_app, security_world: World, bomb):
                        data={"file": (io.BytesIO(bomb), "bao-cao.docx")}, content_type="multipart/form-data")
     assert_vietnamese_refusal(resp, "zip bomb report")
     snap.assert_unchanged("zip bomb report")
+
+
+def _seal_state(app, org_id: int):
+    from khuyenhoc_docs.models import Organisation
+
+    with app.extensions["khd.sessions"]() as s:
+        org = s.get(Organisation, org_id)
+        return org.seal_image, org.seal_size_mm
+
+
+@pytest.mark.parametrize("attack", sorted(IMAGE_ATTACKS))
+def test_non_png_seal_image_is_refused(world_app, admin, security_world: World, attack):
+    org_id = security_world.lead_org_id
+    before, snap = _seal_state(world_app, org_id), Snapshot(world_app)
+    path = f"/admin/organisations/{org_id}/seal"
+    resp = admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "image",
+                                  "image": (io.BytesIO(IMAGE_ATTACKS[attack]()), "con-dau.png")},
+                      content_type="multipart/form-data")
+    assert_vietnamese_refusal(resp, attack, statuses=(422,))
+    assert _seal_state(world_app, org_id) == before
+    snap.assert_unchanged(attack)
+
+
+def test_seal_image_and_size_are_accepted_and_checked(world_app, admin, security_world: World):
+    org_id = security_world.lead_org_id
+    path = f"/admin/organisations/{org_id}/seal"
+    ok = admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "image",
+                                "image": (io.BytesIO(png("RGBA", (300, 300))), "dau.png")},
+                    content_type="multipart/form-data")
+    assert ok.status_code == 302
+    assert admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "size",
+                                  "seal_size_mm": "90"}).status_code == 422
+    assert admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "size",
+                                  "seal_size_mm": "40"}).status_code == 302
+    assert _seal_state(world_app, org_id) == (png("RGBA", (300, 300)), 40)

@@ -35,10 +35,10 @@ def test_every_demo_organisation_has_its_own_certificate(app):
         orgs = s.scalars(select(Organisation)).all()
         assert len(orgs) > 2
         for org in orgs:
-            cred = credentials.active_org_credential(s, org)
+            cred = credentials.active_credential(s, org)
             assert cred is not None and cred.kind == "pkcs12", org.name
         td = _org(s, "Tỉnh đoàn Bến Tre")
-        source = credentials.org_key_source(credentials.active_org_credential(s, td), DEMO_PASSWORD,
+        source = credentials.key_source(credentials.active_credential(s, td), DEMO_PASSWORD,
                                             svc.trust_roots)
         with source.open() as key:
             cert = to_crypto_cert(key.cert)
@@ -48,7 +48,7 @@ def test_every_demo_organisation_has_its_own_certificate(app):
             from datetime import datetime
             check_certificate(cert, expected_name=td.name, at=datetime.now(UTC))
         with pytest.raises(WrongPassphrase):
-            credentials.org_key_source(credentials.active_org_credential(s, td), "sai", svc.trust_roots)
+            credentials.key_source(credentials.active_credential(s, td), "sai", svc.trust_roots)
 
 
 def test_only_the_organisations_own_clerks_may_use_its_key(app):
@@ -73,18 +73,18 @@ def test_upload_replace_and_deactivate(app):
         hkh = _org(s, "Hội Khuyến học tỉnh Bến Tre")
         own = to_pkcs12(issue_organisation_cert(ca, name=hkh.name), [ca.cert], "mật-khẩu-tổ-chức")
         with pytest.raises(ValidationFailed):
-            credentials.upload_org_pkcs12(s, hkh, own, "sai")
+            credentials.upload_pkcs12(s, hkh, own, "sai")
         with pytest.raises(ValidationFailed):
-            credentials.upload_org_pkcs12(s, hkh, b"not a p12", "x")
-        cred = credentials.upload_org_pkcs12(s, hkh, own, "mật-khẩu-tổ-chức")
+            credentials.upload_pkcs12(s, hkh, b"not a p12", "x")
+        cred = credentials.upload_pkcs12(s, hkh, own, "mật-khẩu-tổ-chức")
         rows = s.scalars(select(OrganisationCredential).where(OrganisationCredential.organisation_id == hkh.id)).all()
         assert [r.active for r in rows].count(True) == 1 and cred.active
         assert b"m\xe1\xba\xadt" not in (cred.pkcs12 or b"")  # the passphrase is not stored
-        assert credentials.org_key_source(cred, "mật-khẩu-tổ-chức", svc.trust_roots)
-        assert credentials.deactivate_org_credentials(s, hkh) == 1
-        assert credentials.active_org_credential(s, hkh) is None
+        assert credentials.key_source(cred, "mật-khẩu-tổ-chức", svc.trust_roots)
+        assert credentials.deactivate_credentials(s, hkh) == 1
+        assert credentials.active_credential(s, hkh) is None
         with pytest.raises(ValidationFailed):
-            credentials.org_key_source(cred, "mật-khẩu-tổ-chức", svc.trust_roots)
+            credentials.key_source(cred, "mật-khẩu-tổ-chức", svc.trust_roots)
 
 
 def test_organisation_key_on_a_pkcs11_token(app, softhsm):
@@ -94,10 +94,10 @@ def test_organisation_key_on_a_pkcs11_token(app, softhsm):
         td = _org(s, "Tỉnh đoàn Bến Tre")
         ck = issue_organisation_cert(ca, name=td.name)
         softhsm.import_key("td-seal", ck.key_pem(), ck.cert.public_bytes(Encoding.DER), key_id="0d")
-        cred = credentials.register_org_pkcs11(s, td, module=softhsm.module_path, token=softhsm.label,
+        cred = credentials.register_pkcs11(s, td, module=softhsm.module_path, token=softhsm.label,
                                                key_label="td-seal", cert_pem=ck.cert_pem().decode())
         assert "Tỉnh đoàn" in cred.subject
-        with credentials.org_key_source(cred, softhsm.pin, svc.trust_roots).open() as key:
+        with credentials.key_source(cred, softhsm.pin, svc.trust_roots).open() as key:
             assert to_crypto_cert(key.cert) == ck.cert
-        with pytest.raises(SignatureCoreError), credentials.org_key_source(cred, "000000", svc.trust_roots).open():
+        with pytest.raises(SignatureCoreError), credentials.key_source(cred, "000000", svc.trust_roots).open():
             pass

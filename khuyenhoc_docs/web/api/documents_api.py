@@ -9,7 +9,7 @@ from flask import Response
 
 from ...drafting.templates import TemplateKind
 from ...models import STATUSES
-from ...workflow import documents, drafting, remote_signing, signing, submission, template_store
+from ...workflow import documents, drafting, remote_signing, sealing, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
 from . import bp, file_answer, signing_api
@@ -39,6 +39,14 @@ class SignatureOut(Schema):
     reason = String()
 
 
+class SealOut(Schema):
+    organisation = String(attribute="organisation.name")
+    role = String()
+    clerk = String(attribute="clerk.username")
+    subject = String()
+    sealed_at = DateTime()
+
+
 class DocumentOut(Schema):
     id = Integer()
     kind = String()
@@ -60,6 +68,7 @@ class DocumentOut(Schema):
 class DocumentDetailOut(DocumentOut):
     fields = Dict()  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
     signatures = List(Nested(SignatureOut))
+    seals = List(Nested(SealOut))
 
 
 class DocumentListOut(Schema):
@@ -205,7 +214,7 @@ def document_file(doc_id: int, query):
 
 @bp.post("/documents/<int:doc_id>/submit")
 @bp.output(DocumentDetailOut)
-@bp.doc(summary="Trình ký: cấp số, ngày ban hành, tạo ô chữ ký", security=SECURITY)
+@bp.doc(summary="Trình ký: tạo mọi ô chữ ký và ô số, ngày (chưa cấp số)", security=SECURITY)
 def submit_document(doc_id: int):
     p = signed_in()
     return submission.submit(db(), services(), p, actor(), doc_id)
@@ -232,6 +241,16 @@ def sign_document(doc_id: int, body):
         signing.signable(db(), p, doc_id)
         return signing_api.start_remote_single(doc_id, body["secret"], body["otp"])
     return signing.sign(db(), services(), p, actor(), doc_id, body["secret"])
+
+
+@bp.post("/documents/<int:doc_id>/seal")
+@bp.input(SecretIn, arg_name="body")
+@bp.output(DocumentDetailOut)
+@bp.doc(summary="Văn thư đóng dấu (chữ ký số của cơ quan, tổ chức); cơ quan chủ trì cấp số và ngày ban hành",
+        security=SECURITY)
+def seal_document(doc_id: int, body):
+    p = signed_in()
+    return sealing.seal(db(), services(), p, actor(), doc_id, body["secret"])
 
 
 @bp.post("/documents/<int:doc_id>/decline")
