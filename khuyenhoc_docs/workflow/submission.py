@@ -115,7 +115,7 @@ def _submitted_pdf(session: Session, svc: Services, p: Principal, doc: Document,
     if latest is not None and latest.stage == "submitted":
         return latest
     assert doc.template_version is not None  # only records from before the system have none, and they are final
-    if latest is None:
+    if latest is None or latest.docx_object is None:  # nothing stored to reuse (a scanned original has no DOCX)
         rendered = drafting.render(svc, doc.template_version, fields)
     else:
         rendered = drafting.Rendered(fields, objects.read(svc.store, latest.docx_object),
