@@ -41,6 +41,7 @@ from ..signing.copy_stamp import copy_field_box
 from ..signing.fields import SignatureBlock, image_box, locate_signature_boxes, prepare_fields, seal_box
 from ..signing.form_fields import locate_blanks
 from ..signing.record_code import new_record_code, public_url, stamp_record_code
+from ..succession import ensure_can_number
 from . import drafting, objects
 from .documents import get_document, lock_document, store_version
 
@@ -144,6 +145,8 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     doc = get_document(session, p, doc_id, "document.submit")
     if doc.status not in (DRAFT, DECLINED):
         raise Conflict("Chỉ trình ký được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
+    # numbered at sealing by the lead's register: a merged or dissolved one could never number it
+    ensure_can_number(doc.lead_org)
     fields = drafting.parse_fields(doc.kind, doc.fields, strict=True)
     orgs = (doc.lead_org_id, doc.partner_org_id)
     chair_a = _chair_for(session, orgs, fields.party_a.signer_name)

@@ -18,6 +18,7 @@ from tests.conftest import DEMO_PASSWORD, api_token, make_app
 VINH_LONG = Path(__file__).resolve().parents[2] / "examples" / "vinh-long-2025-organisations.csv"
 PEOPLE = ("username,full_name,position,organisation,role,email\n"
           "vanthu.vl,Phạm Văn Lưu,Văn thư,Hội Khuyến học tỉnh Vĩnh Long,clerk,vanthu@vinhlong.local\n"
+          "vanthu.tdvl,Võ Thị Thư,Văn thư,Tỉnh đoàn Vĩnh Long,clerk,vanthu.td@vinhlong.local\n"
           "chutich.vl,Nguyễn Thị Hội,CHỦ TỊCH,Hội Khuyến học tỉnh Vĩnh Long,chair,chutich@vinhlong.local\n"
           "bithu.vl,Trần Văn Đoàn,BÍ THƯ,Tỉnh đoàn Vĩnh Long,chair,bithu@vinhlong.local\n"
           "luutru.vl,Lê Thị Lưu,Lưu trữ viên,Hội Khuyến học tỉnh Vĩnh Long,archivist,luutru@vinhlong.local\n")
@@ -40,7 +41,8 @@ class Province:
 
 
 def load_province(app, tmp_path) -> Province:
-    """Import the shipped tree and the people through the CLI; chairs get demo certificates."""
+    """Import the shipped tree and the people through the CLI; chairs and both province organisations
+    (their seals, opened with DEMO_PASSWORD) get demo certificates."""
     runner = app.test_cli_runner()
     (tmp_path / "orgs.csv").write_bytes(VINH_LONG.read_bytes())
     (tmp_path / "people.csv").write_text(PEOPLE)
@@ -54,12 +56,15 @@ def load_province(app, tmp_path) -> Province:
         for username in ("chutich.vl", "bithu.vl"):
             user = s.scalar(select(User).where(User.username == username))
             issue_demo_credential(s, svc.demo_pki.ca, user, passwords[username])
+        for name in (VL_HKH, VL_TD):
+            issue_demo_credential(s, svc.demo_pki.ca, org_named(s, name), DEMO_PASSWORD)
         s.commit()
     return Province(app, passwords)
 
 
 def signed_province_programme(province: Province, client) -> tuple[int, str, dict[str, str]]:
-    """A province programme of the merged Vĩnh Long, drafted, numbered and signed by both chairs."""
+    """A province programme of the merged Vĩnh Long, drafted, signed by both chairs, then numbered and
+    sealed by both organisations' clerks."""
     h = province.token(client, "vanthu.vl")
     with province.app.extensions["khd.sessions"]() as s:
         hkh, td = org_named(s, VL_HKH), org_named(s, VL_TD)
@@ -76,7 +81,12 @@ def signed_province_programme(province: Province, client) -> tuple[int, str, dic
         signed = client.post(f"/api/v1/documents/{doc_id}/sign", headers=province.token(client, chair),
                              json={"secret": province.passwords[chair]})
         assert signed.status_code == 200, signed.get_json()
-    return doc_id, submitted.get_json()["doc_number"], h
+    for clerk in ("vanthu.vl", "vanthu.tdvl"):
+        sealed = client.post(f"/api/v1/documents/{doc_id}/seal", headers=province.token(client, clerk),
+                             json={"secret": DEMO_PASSWORD})
+        assert sealed.status_code == 200, sealed.get_json()
+    assert sealed.get_json()["status"] == "sealed"
+    return doc_id, sealed.get_json()["doc_number"], h
 
 
 @pytest.fixture
