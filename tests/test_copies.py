@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from khuyenhoc_docs.models import AuditEvent, DocumentCopy
 from khuyenhoc_docs.web.messages import CODE_MESSAGES
-from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
+from tests.conftest import DEMO_PASSWORD, csrf_token, login
 from tests.factories import make_user
+from tests.flow import api_token, seal_both  # tokens reused: whole flows would hit the sign-in limit
 from tests.services.nss import NssDb
 from tests.test_signing_flow import CHAIRS, current_pdf, sign, submitted
 
@@ -31,6 +32,7 @@ def _final(client) -> tuple[int, dict]:
     doc_id, h = submitted(client)
     for chair in CHAIRS:
         assert sign(client, doc_id, chair).status_code == 200
+    seal_both(client, doc_id)  # final once both organisations have sealed it
     return doc_id, h
 
 
@@ -66,11 +68,11 @@ def test_sao_y_keeps_the_original_signatures_and_adds_the_organisations(app, cli
     pdf = client.get(copy["download_url"], headers=h).data
     assert pdf.startswith(original)  # an incremental update: the record's bytes are untouched
 
-    # pyHanko: the chairs' signatures, the document timestamp and the copy signature all valid
+    # pyHanko: the chairs' and the seals' signatures, the document timestamp and the copy signature all valid
     report = client.post("/api/v1/verify", headers=h, data={"file": (io.BytesIO(pdf), "sao-y.pdf")},
                          content_type="multipart/form-data").get_json()
     assert report["ok"] is True, report["summary"]
-    assert len(report["signatures"]) == 3 and all(s["intact"] and s["trusted"] for s in report["signatures"])
+    assert len(report["signatures"]) == 5 and all(s["intact"] and s["trusted"] for s in report["signatures"])
     copy_sig = next(s for s in report["signatures"] if s["field_name"] == "KHD_BanSao")
     assert copy_sig["signer_cn"] != "" and copy_sig["signer_cn"] not in ("Đặng Thị Hoa", "Lâm Như Quỳnh")
     assert report["copy_of"] == {"document_id": doc_id, "doc_number": record["doc_number"],
@@ -80,7 +82,7 @@ def test_sao_y_keeps_the_original_signatures_and_adds_the_organisations(app, cli
 
     # poppler's pdfsig, an independent verifier: every signature valid and trusted
     sigs = [s for s in nssdb.pdfsig(pdf) if not s.field_name.startswith("LTA_timestamp")]
-    assert len(sigs) == 3 and all(s.valid and s.trusted for s in sigs), nssdb.pdfsig_text(pdf)
+    assert len(sigs) == 5 and all(s.valid and s.trusted for s in sigs), nssdb.pdfsig_text(pdf)
     assert any(s.field_name == "KHD_BanSao" for s in sigs)
 
     # the copy text, top right of page 1: form, copying organisation, ISO 8601 time with +07:00
@@ -133,6 +135,9 @@ def test_copy_refusals(app, client):
     assert not_final.status_code == 409 and _msg(not_final) == CODE_MESSAGES["copy_not_final"]
     for chair in CHAIRS:
         assert sign(client, doc_id, chair).status_code == 200
+    signed_only = _copy(client, doc_id, "vanthu", kind="sao_y")  # signed, not sealed: not final yet
+    assert signed_only.status_code == 409 and _msg(signed_only) == CODE_MESSAGES["copy_not_final"]
+    seal_both(client, doc_id)
 
     assert _copy(client, doc_id, "chutich.hkh", kind="sao_y").status_code == 403
     make_user(app, "vanthu.ct", "Hội Khuyến học huyện Châu Thành", "clerk")  # an organisation not holding it

@@ -83,7 +83,7 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
     if kind not in COPY_KINDS:
         raise ValidationFailed("Hình thức sao phải là sao y hoặc trích sao.", fields={"kind": "sao_y | trich_sao"},
                                code="copy_kind")
-    if not is_final(doc.status) or doc.pdf_object is None:
+    if not is_final(doc) or doc.pdf_object is None:
         raise Conflict("Chỉ văn bản đã hoàn tất (đã ký số đầy đủ) mới được sao.", code="copy_not_final")
     org = session.get(Organisation, p.user.organisation_id)
     assert org is not None
@@ -172,7 +172,7 @@ def copy_sentence(copy: DocumentCopy) -> str:
 
 def may_copy(p: Principal, doc: Document) -> bool:
     """Show the "Tạo bản sao" form: the record is final and the principal may copy it."""
-    if not (is_final(doc.status) and doc.pdf_object_id is not None and can(p, "document.copy", doc)):
+    if not (is_final(doc) and doc.pdf_object_id is not None and can(p, "document.copy", doc)):
         return False
     try:
         ensure_can_sign(p.user.organisation)  # a merged organisation's clerk gets no form
