@@ -96,6 +96,11 @@ class _InMemoryFontFactory(GlyphAccumulatorFactory):
                                 bcp47_lang_code=self.bcp47_lang_code, obj_stream=obj_stream)
 
 
+def font_factory(path: Path, size: int) -> GlyphAccumulatorFactory:
+    """A font factory for ``path`` at ``size`` points that leaks no file handle."""
+    return _InMemoryFontFactory(str(path), font_size=size, bcp47_lang_code="vi")
+
+
 @functools.lru_cache(maxsize=8)
 def _font_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
@@ -276,7 +281,7 @@ def attachment_stamp_style(doc_number: str, at: datetime, box: tuple[float, floa
     """An organisation's signature on a separate attachment: top right of page 1, no image, no
     border; number/symbol and the signing time in ISO 8601 with +07:00, Times New Roman 10 pt, black."""
     text = f"{_escape(doc_number)}\n{at.astimezone(VN_TZ).replace(microsecond=0).isoformat()}"
-    font = GlyphAccumulatorFactory(str(stamp_font_path(options)), font_size=10, bcp47_lang_code="vi")
+    font = font_factory(stamp_font_path(options), 10)
     return TextStampStyle(
         stamp_text=text,
         text_box_style=TextBoxStyle(font=font, font_size=10, leading=12, text_color=(0.0, 0.0, 0.0),

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import pdfplumber
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from . import SignatureBlockNotFound, SigningError
-from .appearance import AppearanceOptions, stamp_font_path
+from .appearance import AppearanceOptions, font_factory, stamp_font_path
 
 NBSP = "\u00a0"
 NUMBER_FIELD, DATE_FIELD = "doc_number", "issue_date"
@@ -142,7 +141,7 @@ def fill_text_field(writer: IncrementalPdfFileWriter, name: str, value: str,
     italic = name == DATE_FIELD
     source = LIBERATION_SERIF_ITALIC if italic else options.font_path
     font_path = stamp_font_path(AppearanceOptions(font_path=source, font_cache_dir=options.font_cache_dir))
-    engine = GlyphAccumulatorFactory(str(font_path), font_size=round(size), bcp47_lang_code="vi") \
+    engine = font_factory(font_path, round(size)) \
         .create_font_engine(writer)
     shaped = engine.shape(value)
     width = shaped.x_advance * size
