@@ -101,8 +101,8 @@ class CscClient:
     async def _login(self, session: aiohttp.ClientSession) -> CSCServiceSessionInfo:
         ep = self.endpoint
         base = CSCServiceSessionInfo(service_url=ep.url.rstrip("/"), credential_id=ep.account)
-        auth = aiohttp.BasicAuth(ep.client_id, ep.client_secret)
-        async with session.post(base.endpoint_url("auth/login"), json={"rememberMe": False}, auth=auth,
+        headers = {"Authorization": aiohttp.encode_basic_auth(ep.client_id, ep.client_secret)}
+        async with session.post(base.endpoint_url("auth/login"), json={"rememberMe": False}, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=ep.timeout)) as resp:
             if resp.status in (401, 403):
                 raise ProviderRefused("Dịch vụ ký số từ xa từ chối mã ứng dụng (client id/secret) đã cấu hình.",

@@ -24,8 +24,6 @@ from schemathesis.config import SchemathesisConfig
 from tests.conftest import api_token
 from tests.security.conftest import throwaway_app
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*has already been added to the spec:UserWarning")
-
 MAX_EXAMPLES = 25
 SPEC = "/api/v1/openapi.json"
 

@@ -21,8 +21,6 @@ from khuyenhoc_docs.models import SigningCredential, User
 from tests.conftest import api_token, csrf_token, login
 from tests.security.conftest import OTHER_CLERK, World, object_files, table_counts
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*has already been added to the spec:UserWarning")
-
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MB = 1024 * 1024
 VIETNAMESE = re.compile(r"[ạảãàáâầấậẩẫăằắặẳẵđĐêềếệểễôồốộổỗơờớợởỡưừứựửữỳýỵỷỹíìỉĩịúùủũụóòỏõọéèẻẽẹ]")

@@ -42,8 +42,13 @@ class DispatchOut(Schema):
     exchange_status = String(metadata={"description": "mã trạng thái edXML nơi nhận báo về gần nhất"})
 
 
+class DispatchItem(DispatchOut):
+    """DispatchOut inside a list: its own spec entry (apispec warns when a response schema is also
+    registered through a Nested field first)."""
+
+
 class DispatchesOut(Schema):
-    items = List(Nested(DispatchOut))
+    items = List(Nested(DispatchItem))
 
 
 class RegisterQuery(Schema):
