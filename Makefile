@@ -15,7 +15,7 @@ run: deps-runtime venv
 test: deps-test venv
 	@scripts/test.sh
 
-lint: venv
+lint: deps-runtime venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
