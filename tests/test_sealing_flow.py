@@ -225,6 +225,7 @@ def test_clerks_seal_from_their_home_pages(app, client):
     done = lead.post(f"/documents/{doc_id}/seal", data={"csrf_token": token, "secret": DEMO_PASSWORD},
                      follow_redirects=True).get_data(as_text=True)
     assert "Đã cấp số 01/CTPH-HKH-TĐ và đóng dấu" in done
+    assert "Đã cấp số, chờ đóng dấu bên phối hợp" in lead.get(f"/documents/{doc_id}").get_data(as_text=True)
     page = partner.get("/home").get_data(as_text=True)
     assert "Chờ đóng dấu (bên phối hợp)" in page and f'action="/documents/{doc_id}/seal"' in page
     token = csrf_token(partner, "/home")

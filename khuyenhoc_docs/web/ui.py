@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -57,6 +58,13 @@ def vn_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def document_status_label(doc: Any) -> str:
+    """One document's status; between the two organisations' seals it says whose seal is awaited."""
+    if doc.status == "signed" and doc.seal_required and len(doc.seals) == 1:
+        return "Đã cấp số, chờ đóng dấu bên phối hợp"
+    return STATUS_LABELS.get(doc.status, doc.status)
+
+
 def register_ui(app: Flask) -> None:
     """Install filters and globals."""
     app.add_template_filter(vn_datetime, "vn_datetime")
@@ -64,6 +72,7 @@ def register_ui(app: Flask) -> None:
     app.add_template_filter(vn_iso, "vn_iso")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "status_label")
+    app.add_template_global(document_status_label, "document_status_label")
     app.add_template_filter(lambda a: ACTION_LABELS.get(a, a), "action_label")
     app.add_template_global(lambda action, obj=None: can(principal(), action, obj), "can")
     app.add_template_filter(labels_vi.field_label, "field_label")
