@@ -31,6 +31,7 @@ from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 
 from . import DistributionError
+from .addresses import CONTROL_RE, InvalidRecipient, parse_sender, validate_address
 
 __all__ = [
     "Attachment",
@@ -43,27 +44,12 @@ __all__ = [
     "validate_address",
 ]
 
-MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit minus the angle brackets
-MAX_LOCAL_LENGTH = 64
-
-# Control characters, including the Unicode line/paragraph separators some mail clients honour.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LOCAL_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*\Z")
-_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
 _TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
 _CONTENT_TYPE_RE = re.compile(rf"({_TOKEN})/({_TOKEN})\Z")
-_NAMED_ADDR_RE = re.compile(r"\s*(.*?)\s*<([^<>]*)>\s*\Z", re.S)
 _MESSAGE_ID_RE = re.compile(r"<[\x21-\x3d\x3f-\x7e]+@[\x21-\x3d\x3f-\x7e]+>\Z")
 _WINDOWS_BAD_RE = re.compile(r'[<>:"/\\|?*]')
 _MAX_WORD_BYTES = 45  # 60 base64 characters: a 72-character encoded word (RFC 2047 limit 75)
 _LINE = 78  # RFC 5322 recommended line length
-
-
-class InvalidRecipient(DistributionError):
-    """The recipient address cannot be used; nothing was sent."""
-
-    default_reason_vi = "Địa chỉ thư điện tử của người nhận không hợp lệ."
 
 
 class MailDeliveryFailed(DistributionError):
@@ -102,7 +88,7 @@ class MailOptions:
 
     def __post_init__(self) -> None:
         # Configuration mistakes are programming errors: fail at construction, in English.
-        if not self.host or _CONTROL_RE.search(self.host) or " " in self.host:
+        if not self.host or CONTROL_RE.search(self.host) or " " in self.host:
             raise ValueError(f"invalid SMTP host: {self.host!r}")
         if not 0 < self.port < 65536:
             raise ValueError(f"invalid SMTP port: {self.port!r}")
@@ -111,7 +97,7 @@ class MailOptions:
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together")
         try:
-            _parse_sender(self.mail_from)
+            parse_sender(self.mail_from)
         except InvalidRecipient as exc:
             raise ValueError(f"invalid mail_from {self.mail_from!r}: {exc.detail}") from None
 
@@ -137,79 +123,12 @@ class OutgoingMail:
     attachments: tuple[Attachment, ...] = ()
 
 
-def validate_address(address: str) -> str:
-    """Check that ``address`` is exactly one usable e-mail address and return it normalised.
-
-    Surrounding spaces are dropped, the domain is lower-cased and an internationalised domain
-    is converted to its ASCII (punycode) form. Raises ``InvalidRecipient``.
-    """
-    if not isinstance(address, str) or not address.strip():
-        raise InvalidRecipient("Chưa có địa chỉ thư điện tử của người nhận.", detail="empty address")
-    if _CONTROL_RE.search(address):
-        # Never echo it back: this is what a header injection attempt looks like.
-        raise InvalidRecipient(
-            "Địa chỉ thư điện tử chứa ký tự xuống dòng hoặc ký tự điều khiển.", detail="control characters in address"
-        )
-    candidate = address.strip()
-    if len(candidate) > MAX_ADDRESS_LENGTH:
-        raise InvalidRecipient("Địa chỉ thư điện tử quá dài.", detail=f"{len(candidate)} characters")
-    shown = f"Địa chỉ thư điện tử không hợp lệ: {candidate}."
-    if any(sep in candidate for sep in ",;") or candidate.count("@") > 1 or any(c.isspace() for c in candidate):
-        raise InvalidRecipient(
-            f"Mỗi người nhận chỉ được có một địa chỉ thư điện tử (đã nhập: {candidate}).",
-            detail="several addresses or spaces",
-        )
-    local, at, domain = candidate.rpartition("@")
-    if not at or not local or not domain:
-        raise InvalidRecipient(shown, detail="missing @, local part or domain")
-    if not local.isascii():
-        # Non-ASCII mailbox names need SMTPUTF8 end to end, which few Vietnamese hosts offer.
-        raise InvalidRecipient(
-            f"Phần trước dấu @ không được có dấu tiếng Việt: {candidate}.", detail="non-ASCII local part"
-        )
-    if len(local) > MAX_LOCAL_LENGTH or not _LOCAL_RE.match(local):
-        raise InvalidRecipient(shown, detail="malformed local part")
-    ascii_domain = _ascii_domain(domain)
-    if ascii_domain is None:
-        raise InvalidRecipient(shown, detail="malformed domain")
-    if len(local) + 1 + len(ascii_domain) > MAX_ADDRESS_LENGTH:
-        raise InvalidRecipient("Địa chỉ thư điện tử quá dài.", detail="too long after IDNA encoding")
-    return f"{local}@{ascii_domain}"
-
-
-def _ascii_domain(domain: str) -> str | None:
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            return None
-    domain = domain.lower()
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels):
-        return None
-    if labels[-1].isdigit():  # "a@1.2.3.4" is not a domain name
-        return None
-    return domain
-
-
-def _parse_sender(mail_from: str) -> tuple[str, str]:
-    """``(display name, address)`` from ``"addr"`` or ``"Name <addr>"``."""
-    if _CONTROL_RE.search(mail_from):
-        raise InvalidRecipient(detail="control characters in sender")
-    match = _NAMED_ADDR_RE.match(mail_from)
-    if match:
-        name, addr = match.group(1).strip().strip('"').strip(), match.group(2)
-    else:
-        name, addr = "", mail_from
-    return name, validate_address(addr)
-
-
 def _one_line(value: str) -> str:
     """Header text on one line: control characters and whitespace runs become one space.
 
     Also NFC: Vietnamese text pasted from macOS is often decomposed, which some clients show badly.
     """
-    return unicodedata.normalize("NFC", " ".join(_CONTROL_RE.sub(" ", value).split()))
+    return unicodedata.normalize("NFC", " ".join(CONTROL_RE.sub(" ", value).split()))
 
 
 def _safe_filename(filename: str) -> str:
@@ -310,7 +229,7 @@ def _body_cte(text: str) -> str | None:
 def build_message(options: MailOptions, mail: OutgoingMail, *, message_id: str | None = None) -> EmailMessage:
     """The ``EmailMessage`` that ``send_mail`` would send (raises ``InvalidRecipient``)."""
     to_addr = validate_address(mail.to)
-    from_name, from_addr = _parse_sender(options.mail_from)
+    from_name, from_addr = parse_sender(options.mail_from)
     if message_id is None:
         message_id = make_msgid(domain=from_addr.rpartition("@")[2])
     elif not _MESSAGE_ID_RE.match(message_id):
@@ -349,7 +268,7 @@ def send_mail(options: MailOptions, mail: OutgoingMail, *, message_id: str | Non
     """
     msg = build_message(options, mail, message_id=message_id)
     to_addr = validate_address(mail.to)
-    from_addr = _parse_sender(options.mail_from)[1]
+    from_addr = parse_sender(options.mail_from)[1]
     # local_hostname always given: smtplib's default calls socket.getfqdn(), which can block on DNS
     # outside our timeout.
     smtp = smtplib.SMTP(timeout=options.timeout, local_hostname=options.local_hostname or socket.gethostname())
