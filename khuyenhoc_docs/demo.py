@@ -151,6 +151,12 @@ REFERENCE_RECIPIENTS = (
     ("Ban Thường vụ các Huyện, Thành đoàn", "huyendoan@bentre.local"),
 )
 REFERENCE_LIST = "Nơi nhận chương trình phối hợp cấp tỉnh (Bến Tre 2018 – 2020)"
+# Bodies with document systems of their own, reached over edXML (Liên thông). The codes are made-up
+# demo values in the right form (Circular 10/2023), not these bodies' real codes.
+EXCHANGE_RECIPIENTS = (
+    ("Ủy ban nhân dân tỉnh Bến Tre", "000.00.91.H05"),
+    ("Sở Lao động - Thương binh và Xã hội tỉnh Bến Tre", "000.00.92.H05"),
+)
 
 
 def seed_recipients(session: Session, orgs: dict[str, Organisation]) -> None:
@@ -159,6 +165,8 @@ def seed_recipients(session: Session, orgs: dict[str, Organisation]) -> None:
     rows = [create_recipient(session, NewRecipient(name=name, email=email), owner)
             for name, email in REFERENCE_RECIPIENTS]
     create_list(session, REFERENCE_LIST, [r.id for r in rows], owner)
+    for name, code in EXCHANGE_RECIPIENTS:
+        create_recipient(session, NewRecipient(name=name, code=code), owner)
 
 
 def seed_reference_draft(session: Session, services: Services, clerk: User) -> Document:
