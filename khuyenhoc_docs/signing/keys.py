@@ -31,7 +31,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from ..config import DEFAULT_PKCS11_MODULES
 from . import CertificateRefused, SigningError, WrongPin
-from .pki import PrivateKey, load_pkcs12, to_asn1_cert, to_crypto_cert
+from .pki import PrivateKey, load_pkcs12, parsed, to_asn1_cert, to_crypto_cert
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -253,7 +253,7 @@ class Pkcs11KeySource:
                     ca_chain=list(self._chain),  # default: pull no other certs from the token
                 )
                 signer.module_lock = module.lock
-                cert = signer.signing_cert  # loads key + cert handles now, under the lock
+                cert = parsed(signer.signing_cert)  # loads key + cert handles now, under the lock
         except Exception as exc:  # pyHanko/python-pkcs11 raise assorted types
             self._release(module, login, work)
             raise SigningError(

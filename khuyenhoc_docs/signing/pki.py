@@ -109,8 +109,15 @@ class CertKey:
 def to_asn1_cert(cert: x509.Certificate | asn1_x509.Certificate) -> asn1_x509.Certificate:
     """Accept either certificate flavour; return asn1crypto's."""
     if isinstance(cert, asn1_x509.Certificate):
-        return cert
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+        return parsed(cert)
+    return parsed(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+
+
+def parsed(cert: asn1_x509.Certificate) -> asn1_x509.Certificate:
+    """``cert`` parsed to the leaves now: asn1crypto parses lazily and its parsing is not thread-safe,
+    and key sources hand one certificate object to concurrent signers."""
+    _ = cert.native
+    return cert
 
 
 def to_crypto_cert(cert: x509.Certificate | asn1_x509.Certificate) -> x509.Certificate:
