@@ -19,6 +19,7 @@ from ..models import ISSUED, SEALED, SIGNED, Document, StoredObject
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.ltv import add_document_timestamp, timestamp_chain
+from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
 from . import objects
 from .documents import lock_document
@@ -62,6 +63,32 @@ def store_final(session: Session, svc: Services, doc: Document, stamped: bytes) 
     """Store a timestamped final PDF (retention-locked) as the record's current PDF."""
     row = _store(session, svc, doc, stamped)
     doc.pdf_object_id = row.id
+    return row
+
+
+def finalise(session: Session, svc: Services, doc: Document, row: StoredObject, pdf: bytes, *,
+             status: str, signatures: int) -> StoredObject:
+    """Validate a PDF that completes a stage; only a passing report (valid, exactly ``signatures``
+    signatures) moves the document to ``status`` and retention-locks ``row``.
+
+    A final record also gets its document timestamp (B-LTA), stored as the current PDF. The timestamp
+    is added first and the stamped PDF validated once (its report judges the earlier signatures too);
+    should the stamped PDF not pass, the stamp is dropped and the unstamped PDF judged alone."""
+    def passes(report: ValidationReport) -> bool:
+        return report.ok and len(report.signatures) == signatures
+
+    stamped = document_timestamp(svc, doc, pdf) if is_final(doc, status) else None
+    report = svc.validate(stamped if stamped is not None else pdf)
+    if stamped is not None and not passes(report):
+        stamped, report = None, svc.validate(pdf)
+    if passes(report):
+        doc.status = status
+        until = _retain_until(svc)
+        svc.store.set_retention(row.key, row.version_id, until)
+        row.retain_until = until
+        if stamped is not None:
+            row = store_final(session, svc, doc, stamped)
+    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
     return row
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -24,14 +24,13 @@ from ..db import utcnow
 from ..drafting.vn import format_date_words, format_doc_number
 from ..errors import Conflict, ValidationFailed
 from ..images import seal_png
-from ..models import LEAD, PARTNER, SEAL_FIELDS, SEALED, SIGNED, Document, Organisation, Seal, StoredObject
+from ..models import LEAD, PARTNER, SEAL_FIELDS, SEALED, SIGNED, Document, Organisation, Seal
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.appearance import StampInfo, image_stamp_style
 from ..signing.form_fields import DATE_FIELD, NUMBER_FIELD, fill_text_field
 from ..signing.keys import check_certificate
 from ..signing.signer import SignOptions, sign_document
-from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
 from . import archival, drafting, objects
 from .documents import get_document, lock_document
@@ -164,7 +163,7 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
                      pdf_object_id=row.id))
     locked.pdf_object_id = row.id
     if role == PARTNER:
-        row = _finalise(session, svc, locked, row, signed_pdf)
+        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SEALED, signatures=4)
         if locked.status != SEALED:
             session.rollback()
             raise SigningRefused("Chữ ký số của văn bản sau khi đóng dấu không hợp lệ; chưa lưu.",
@@ -175,31 +174,6 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
                  status=locked.status)
     session.commit()
     return locked
-
-
-def _passes(report: ValidationReport) -> bool:
-    return report.ok and len(report.signatures) == 4
-
-
-def _finalise(session: Session, svc: Services, doc: Document, row: StoredObject, pdf: bytes) -> StoredObject:
-    """Validate the four signatures; only a passing report makes the document sealed: final, so it is
-    retention-locked and gets its document timestamp (B-LTA), stored as the current PDF.
-
-    As for the chairs' last signature (``signing._finalise``) the timestamp is added first and the
-    stamped PDF validated once; should it not pass, the stamp is dropped and the sealed PDF judged alone."""
-    stamped = archival.document_timestamp(svc, doc, pdf) if archival.is_final(doc, SEALED) else None
-    report = svc.validate(stamped if stamped is not None else pdf)
-    if stamped is not None and not _passes(report):
-        stamped, report = None, svc.validate(pdf)
-    if _passes(report):
-        doc.status = SEALED
-        until = utcnow() + timedelta(days=365 * svc.retention.years)
-        svc.store.set_retention(row.key, row.version_id, until)
-        row.retain_until = until
-        if stamped is not None:
-            row = archival.store_final(session, svc, doc, stamped)
-    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
-    return row
 
 
 def awaiting_seal(session: Session, p: Principal, role: str) -> list[Document]:

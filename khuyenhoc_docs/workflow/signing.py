@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -227,38 +227,12 @@ def record_signature(session: Session, svc: Services, actor: Actor, locked: Docu
     mine.certification = certify
     locked.pdf_object_id = row.id
     if all(s.status == SIG_SIGNED for s in sigs):
-        row = _finalise(session, svc, locked, row, signed_pdf)
+        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SIGNED, signatures=2)
     search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
                  sha256=row.sha256, status=locked.status, **audit_extra)
     session.commit()
     return locked
-
-
-def _passes(report: ValidationReport) -> bool:
-    return report.ok and len(report.signatures) == 2
-
-
-def _finalise(session: Session, svc: Services, doc: Document, row, pdf: bytes):
-    """Validate the fully signed PDF; only a passing report makes the document signed and locked.
-
-    A final record also gets its document timestamp (B-LTA), stored as the current PDF. The
-    timestamp is added first and the stamped PDF validated once: its report judges the chairs'
-    signatures as well (validating before and after stamping cost a second full validation).
-    Should the stamped PDF not pass, the stamp is dropped and the signed PDF judged alone."""
-    stamped = archival.document_timestamp(svc, doc, pdf) if archival.is_final(doc, SIGNED) else None
-    report = svc.validate(stamped if stamped is not None else pdf)
-    if stamped is not None and not _passes(report):
-        stamped, report = None, svc.validate(pdf)
-    if _passes(report):
-        doc.status = SIGNED
-        until = utcnow() + timedelta(days=365 * svc.retention.years)
-        svc.store.set_retention(row.key, row.version_id, until)
-        row.retain_until = until
-        if stamped is not None:
-            row = archival.store_final(session, svc, doc, stamped)
-    doc.validation, doc.validated_at = {**report.to_dict(), "sha256": row.sha256}, utcnow()
-    return row
 
 
 def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int, reason: str) -> Document:
