@@ -77,6 +77,12 @@ def incoming_scope(p: Principal) -> frozenset[int] | None:
     return None if p.has("admin") else p.scope
 
 
+def incoming_search_scope(p: Principal) -> frozenset[int] | None:
+    """Organisations whose incoming documents the archive search shows the principal: those of
+    their incoming register (None: all, for admins); none for anyone else (e.g. chairs)."""
+    return incoming_scope(p) if can(p, "incoming.list") else frozenset()
+
+
 def recipient_directory_owner(p: Principal) -> tuple[int | None, bool]:
     """Whose recipient directory the principal writes to, and whether they read every directory: an
     admin keeps the shared list (None; read-only to clerks) and sees all; a clerk writes and reads

@@ -11,6 +11,8 @@ The schema is created by the migration through :mod:`khuyenhoc_docs.search.schem
 from __future__ import annotations
 
 from .base import (
+    DOCUMENT,
+    INCOMING,
     SearchEntry,
     SearchFilters,
     SearchHit,
@@ -21,6 +23,8 @@ from .base import (
 from .text import SearchQueryInvalid, fold, tokenize
 
 __all__ = [
+    "DOCUMENT",
+    "INCOMING",
     "SearchEntry",
     "SearchFilters",
     "SearchHit",

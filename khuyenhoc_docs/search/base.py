@@ -46,11 +46,17 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 MAX_FILTER_CHARS = 200
 _INT_MAX = 2**31 - 1  # the columns are 32-bit on PostgreSQL
+DOCUMENT, INCOMING = "document", "incoming"
+KINDS = (DOCUMENT, INCOMING)
 
 
 @dataclass(frozen=True)
 class SearchEntry:
-    """What the index knows about one document (its latest extracted text)."""
+    """What the index knows about one document (its latest extracted text).
+
+    ``kind`` says what ``document_id`` numbers: a record ("document") or a row of the
+    incoming register ("incoming"); each kind has its own id space.
+    """
 
     document_id: int
     doc_number: str | None
@@ -62,11 +68,14 @@ class SearchEntry:
     signer_names: tuple[str, ...]
     status: str
     issue_date: date | None
+    kind: str = DOCUMENT
 
     def __post_init__(self) -> None:
         # Programming errors, not user input: fail loudly before touching the database.
         if not isinstance(self.document_id, int) or not 0 < self.document_id <= _INT_MAX:
             raise ValueError(f"SearchEntry.document_id must be a positive int, got {self.document_id!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"SearchEntry.kind must be one of {KINDS}, got {self.kind!r}")
         for name in ("level_code", "status"):
             if len(getattr(self, name)) > 40:
                 raise ValueError(f"SearchEntry.{name} is longer than 40 characters")
@@ -84,7 +93,9 @@ class SearchFilters:
     organisation are returned (an empty set returns nothing). ``doc_number`` and
     ``signer`` match case-, diacritic- and punctuation-insensitively:
     "40/ctph" finds "40/CTPH-HKVN", "nguyen van" finds "Nguyễn Văn An".
-    Invalid values raise :class:`SearchQueryInvalid`.
+    ``incoming_organisation_ids`` is the scope of incoming documents (entries of kind
+    "incoming"); None means the same as ``organisation_ids``, an empty set leaves them
+    out. ``kind`` keeps one kind only. Invalid values raise :class:`SearchQueryInvalid`.
     """
 
     doc_number: str | None = None
@@ -95,8 +106,12 @@ class SearchFilters:
     status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    incoming_organisation_ids: frozenset[int] | None = None
+    kind: str | None = None
 
     def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in KINDS:
+            raise SearchQueryInvalid("Loại văn bản không hợp lệ.")
         for name in ("doc_number", "level_code", "signer", "status"):
             value = getattr(self, name)
             if value is None:
@@ -115,11 +130,12 @@ class SearchFilters:
             isinstance(self.year, bool) or not isinstance(self.year, int) or not 1 <= self.year <= 9999
         ):
             raise SearchQueryInvalid("Năm không hợp lệ.")
-        if self.organisation_ids is not None:
-            ids = frozenset(self.organisation_ids)
-            if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= _INT_MAX for i in ids):
-                raise SearchQueryInvalid("Mã tổ chức không hợp lệ.")
-            object.__setattr__(self, "organisation_ids", ids)
+        for name in ("organisation_ids", "incoming_organisation_ids"):
+            if getattr(self, name) is not None:
+                ids = frozenset(getattr(self, name))
+                if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= _INT_MAX for i in ids):
+                    raise SearchQueryInvalid("Mã tổ chức không hợp lệ.")
+                object.__setattr__(self, name, ids)
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, date):
@@ -143,6 +159,7 @@ class SearchHit:
     title: str
     snippet_html: str
     score: float
+    kind: str = DOCUMENT
 
 
 @dataclass(frozen=True)
@@ -177,7 +194,7 @@ class SearchIndex(Protocol):
     def index_document(self, session: Session, entry: SearchEntry) -> None:
         """Insert or replace the record of ``entry.document_id``."""
 
-    def remove(self, session: Session, document_id: int) -> None:
+    def remove(self, session: Session, document_id: int, kind: str = DOCUMENT) -> None:
         """Forget a document (no error if it was never indexed)."""
 
     def search(
@@ -193,6 +210,7 @@ def entry_values(entry: SearchEntry) -> dict[str, Any]:
     doc_number = clean(entry.doc_number) if entry.doc_number is not None else None
     signers = [clean(name).replace("\n", " ") for name in entry.signer_names]
     return {
+        "kind": entry.kind,
         "document_id": entry.document_id,
         "doc_number": doc_number,
         "doc_number_key": key_text(doc_number or ""),
@@ -219,10 +237,31 @@ def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
     return column.like(f"%{escaped}%", escape="\\")
 
 
+def _in_organisations(ids: frozenset[int]) -> ColumnElement[bool]:
+    if not ids:
+        return false()
+    c = search_entries.c
+    return or_(*(c.organisation_ids.like(f"%,{i},%") for i in sorted(ids)))
+
+
+def _scope(filters: SearchFilters) -> ColumnElement[bool] | None:
+    """The access scope; records alone keep their old plain condition (and query plans)."""
+    records, incoming = filters.organisation_ids, filters.incoming_organisation_ids
+    if incoming is None or incoming == records:
+        return None if records is None else _in_organisations(records)
+    kind = search_entries.c.kind
+    return or_(
+        and_(kind == DOCUMENT, true() if records is None else _in_organisations(records)),
+        and_(kind == INCOMING, _in_organisations(incoming)),
+    )
+
+
 def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     """WHERE conditions for ``filters`` on ``search_entries``."""
     c = search_entries.c
     conditions: list[ColumnElement[bool]] = []
+    if filters.kind is not None:
+        conditions.append(c.kind == filters.kind)
     if filters.doc_number is not None:
         # Starts at a word of the number: "40/CTPH" matches " 40 ctph hkvn ", not " 140 ctph ".
         conditions.append(_contains(c.doc_number_key, " " + " ".join(words(filters.doc_number))))
@@ -238,11 +277,9 @@ def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions.append(c.issue_date >= filters.date_from)
     if filters.date_to is not None:
         conditions.append(c.issue_date <= filters.date_to)
-    if filters.organisation_ids is not None:
-        if not filters.organisation_ids:
-            conditions.append(false())
-        else:
-            conditions.append(or_(*(c.organisation_ids.like(f"%,{i},%") for i in sorted(filters.organisation_ids))))
+    scope = _scope(filters)
+    if scope is not None:
+        conditions.append(scope)
     return conditions
 
 
@@ -293,7 +330,7 @@ class SqlSearchIndex:
     def _write(self, session: Session, values: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def _delete(self, session: Session, document_id: int) -> None:
+    def _delete(self, session: Session, document_id: int, kind: str) -> None:
         raise NotImplementedError
 
     # -- public API -----------------------------------------------------------------
@@ -302,10 +339,10 @@ class SqlSearchIndex:
         self._check_session(session)
         self._write(session, entry_values(entry))
 
-    def remove(self, session: Session, document_id: int) -> None:
+    def remove(self, session: Session, document_id: int, kind: str = DOCUMENT) -> None:
         """Forget a document (no error if it was never indexed)."""
         self._check_session(session)
-        self._delete(session, document_id)
+        self._delete(session, document_id, kind)
 
     def search(
         self, session: Session, query: str, filters: SearchFilters | None = None,
@@ -350,7 +387,7 @@ class SqlSearchIndex:
             return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)
         # Phase 2: the page's rows by primary key.
         rows = session.execute(
-            select(c.id, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
+            select(c.id, c.kind, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
         ).all()
         by_id = {row.id: row for row in rows}
         hits = tuple(
@@ -360,6 +397,7 @@ class SqlSearchIndex:
                 title=row.title,
                 snippet_html=snippet_html(row.body, terms, self.snippet_words),
                 score=scores.get(row.id, 0.0),
+                kind=row.kind,
             )
             for row in (by_id[i] for i in ids if i in by_id)
         )

@@ -42,17 +42,18 @@ def _upsert() -> TextClause:
     # Plain SQL on purpose: SQLAlchemy cannot cache the compiled form of the dialect's
     # insert().on_conflict_do_update() ("no key"); compiling it was ~30% of each write.
     names = [c.name for c in search_entries.c if c.name != "id"]
-    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n != "document_id")
+    updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names if n not in ("kind", "document_id"))
     return text(
         f"INSERT INTO search_entries ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
-        f"ON CONFLICT (document_id) DO UPDATE SET {updates}"
+        f"ON CONFLICT (kind, document_id) DO UPDATE SET {updates}"
     )
 
 
 _UPSERT = _upsert()
 _SEQSCAN_CURRENT = text("SELECT current_setting('enable_seqscan')")
 _SEQSCAN_SET = text("SELECT set_config('enable_seqscan', :value, true)")
-_DELETE = search_entries.delete().where(search_entries.c.document_id == bindparam("document_id"))
+_DELETE = search_entries.delete().where(search_entries.c.kind == bindparam("kind"),
+                                       search_entries.c.document_id == bindparam("document_id"))
 
 
 def tsquery_text(terms: Sequence[str]) -> str:
@@ -120,5 +121,5 @@ class PostgresSearchIndex(SqlSearchIndex):
         # One prebuilt statement on the session's connection: compiled once.
         session.connection().execute(_UPSERT, values)
 
-    def _delete(self, session: Session, document_id: int) -> None:
-        session.connection().execute(_DELETE, {"document_id": document_id})
+    def _delete(self, session: Session, document_id: int, kind: str) -> None:
+        session.connection().execute(_DELETE, {"document_id": document_id, "kind": kind})

@@ -29,7 +29,9 @@ search_entries = Table(
     "search_entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("document_id", Integer, nullable=False, unique=True),
+    # What document_id refers to: "document" (a record) or "incoming" (incoming register row).
+    Column("kind", String(20), nullable=False, server_default="document"),
+    Column("document_id", Integer, nullable=False),
     Column("year", Integer),
     Column("issue_date", Date),
     Column("level_code", String(40), nullable=False),
@@ -55,6 +57,7 @@ FTS_TABLE = "search_fts"
 def _columns(id_type: str, timestamp_type: str) -> str:
     return f"""
     id {id_type},
+    kind VARCHAR(20) DEFAULT 'document' NOT NULL,
     document_id INTEGER NOT NULL,
     year INTEGER,
     issue_date DATE,
@@ -71,8 +74,11 @@ def _columns(id_type: str, timestamp_type: str) -> str:
     folded TEXT NOT NULL"""
 
 
+# One entry per (kind, id): a record and an incoming document may share a number.
+KIND_INDEX = "uq_search_entries_kind_document"
+_KIND_INDEX = f"CREATE UNIQUE INDEX {KIND_INDEX} ON search_entries (kind, document_id)"
 _INDEXES = [
-    "CREATE UNIQUE INDEX uq_search_entries_document_id ON search_entries (document_id)",
+    _KIND_INDEX,
     "CREATE INDEX ix_search_entries_year ON search_entries (year)",
 ]
 # Newest first (listings, and searches matching too much to rank) reads this index in
@@ -159,6 +165,30 @@ def filter_index_statements(dialect: str) -> list[str]:
 
 def drop_filter_index_statements(dialect: str) -> list[str]:
     return list(_statements(dialect, [f"DROP INDEX IF EXISTS {FILTER_INDEX}"], []))
+
+
+def kind_statements(dialect: str, has_kind: bool) -> list[str]:
+    """DDL of the migration that let incoming documents into the index (``kind``), for a
+    table made before it (``has_kind`` False); nothing for one ``create`` made already."""
+    _statements(dialect, [], [])  # rejects unknown dialects
+    if has_kind:
+        return []
+    return [
+        "ALTER TABLE search_entries ADD COLUMN kind VARCHAR(20) DEFAULT 'document' NOT NULL",
+        "DROP INDEX IF EXISTS uq_search_entries_document_id",
+        _KIND_INDEX,
+    ]
+
+
+def drop_kind_statements(dialect: str) -> list[str]:
+    """Back to one entry per record: incoming entries go, then the column (``rebuild`` after on SQLite)."""
+    _statements(dialect, [], [])
+    return [
+        "DELETE FROM search_entries WHERE kind <> 'document'",
+        f"DROP INDEX IF EXISTS {KIND_INDEX}",
+        "CREATE UNIQUE INDEX uq_search_entries_document_id ON search_entries (document_id)",
+        "ALTER TABLE search_entries DROP COLUMN kind",
+    ]
 
 
 def create(execute: Execute, dialect: str) -> None:

@@ -41,7 +41,7 @@ _fts_name: ColumnClause[Any] = literal_column(FTS_TABLE)
 _FTS_DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES ('delete', :rowid, :folded)")
 _FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (:rowid, :folded)")
 _c = search_entries.c
-_SELECT_OLD = select(_c.id, _c.folded).where(_c.document_id == bindparam("document_id"))
+_SELECT_OLD = select(_c.id, _c.folded).where(_c.kind == bindparam("kind"), _c.document_id == bindparam("document_id"))
 _INSERT = insert(search_entries).returning(_c.id)
 _UPDATE = update(search_entries).where(_c.id == bindparam("old_id"))
 _DELETE = search_entries.delete().where(_c.id == bindparam("old_id"))
@@ -110,14 +110,14 @@ class SqliteSearchIndex(SqlSearchIndex):
             c.id.in_(self._matching_rowids(terms)), *conditions
         )
 
-    def _old(self, session: Session, document_id: int) -> Any:
-        return session.connection().execute(_SELECT_OLD, {"document_id": document_id}).first()
+    def _old(self, session: Session, document_id: int, kind: str) -> Any:
+        return session.connection().execute(_SELECT_OLD, {"document_id": document_id, "kind": kind}).first()
 
     def _write(self, session: Session, values: dict[str, Any]) -> None:
         # Prebuilt statements on the session's connection: compiled once and cached,
         # which matters when a whole archive is (re)indexed.
         conn = session.connection()
-        old = self._old(session, values["document_id"])
+        old = self._old(session, values["document_id"], values["kind"])
         if old is None:
             rowid = conn.execute(_INSERT, values).scalar_one()
         else:
@@ -126,8 +126,8 @@ class SqliteSearchIndex(SqlSearchIndex):
             rowid = old.id
         conn.execute(_FTS_INSERT, {"rowid": rowid, "folded": values["folded"]})
 
-    def _delete(self, session: Session, document_id: int) -> None:
-        old = self._old(session, document_id)
+    def _delete(self, session: Session, document_id: int, kind: str) -> None:
+        old = self._old(session, document_id, kind)
         if old is not None:
             conn = session.connection()
             conn.execute(_FTS_DELETE, {"rowid": old.id, "folded": old.folded})

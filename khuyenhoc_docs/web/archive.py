@@ -11,6 +11,7 @@ from .context import db, require
 from .messages import message_for
 
 bp = Blueprint("archive", __name__)
+KINDS = {"document": "Hồ sơ của hệ thống", "incoming": "Văn bản đến"}
 LEVELS = {"province": "Cấp tỉnh", "district": "Cấp huyện, thành phố", "grassroots": "Cấp cơ sở"}
 
 
@@ -24,4 +25,4 @@ def search():
     except ValidationFailed as exc:
         query, result, error = request.args.get("q", "")[:200], None, message_for(exc)
     return render_template("archive/search.html", q=query, args=request.args, result=result, error=error,
-                           levels=LEVELS, statuses=STATUSES), 422 if error else 200
+                           levels=LEVELS, statuses=STATUSES, kinds=KINDS), 422 if error else 200

@@ -1,4 +1,4 @@
-"""The archive room: full-text search over the records the principal may see."""
+"""The archive room: full-text search over the records and incoming documents the principal may see."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -6,10 +6,12 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from ..access import Principal, ensure, search_scope
-from ..models import STATUSES
+from ..access import Principal, ensure, incoming_search_scope, search_scope
+from ..models import RECALL_REQUESTED, RECALLED, RECEIVED, REPLACED, STATUSES
 from ..search import SearchFilters, SearchPage, search_index_for
 from ..search.text import SearchQueryInvalid
+
+INCOMING_STATES = (RECEIVED, RECALL_REQUESTED, RECALLED, REPLACED)
 
 
 def _date(value: str | None, label: str) -> date | None:
@@ -34,13 +36,14 @@ def search(session: Session, p: Principal, args: Mapping[str, str]) -> tuple[str
     ensure(p, "archive.search")
     query = (args.get("q") or "")[:2000]
     status = args.get("status") or None
-    if status is not None and status not in STATUSES:
+    if status is not None and status not in STATUSES and status not in INCOMING_STATES:
         raise SearchQueryInvalid("Trạng thái không hợp lệ.")
     filters = SearchFilters(
         doc_number=args.get("doc_number") or None, year=_int(args.get("year"), "Năm"),
         level_code=args.get("level") or None, signer=args.get("signer") or None, status=status,
         date_from=_date(args.get("date_from"), "Từ ngày"), date_to=_date(args.get("date_to"), "Đến ngày"),
-        organisation_ids=search_scope(p),
+        organisation_ids=search_scope(p), incoming_organisation_ids=incoming_search_scope(p),
+        kind=args.get("kind") or None,
     )
     page = _int(args.get("page"), "Trang") or 1
     per_page = min(_int(args.get("per_page"), "Số dòng") or 20, 100)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .. import audit, edxml
+from .. import audit, edxml, search_sync
 from ..access import Principal, can, ensure, incoming_scope
 from ..audit import Actor
 from ..db import utcnow
@@ -166,6 +166,7 @@ def _register(session: Session, svc: Services, actor: Actor, org: Organisation, 
         validation=validation, status=RECEIVED)
     session.add(row)
     session.flush()
+    search_sync.index_incoming(session, row)
     audit.record(session, actor, "edxml_receive", "incoming", row.id, organisation=org.id,
                  document_id=h.document_id, arrival=number)
     return row
@@ -187,6 +188,7 @@ def _business(session: Session, svc: Services, actor: Actor, org: Organisation, 
     row.pending_package_object_id = objects.put(session, svc.store, key, package, content_type=exchange_out.XML).id
     row.business_reason = pkg.business.reason[:2000]
     row.status = RECALL_REQUESTED
+    search_sync.index_incoming(session, row)
     audit.record(session, actor, "edxml_business_in", "incoming", row.id, business=pkg.business.doc_type,
                  reason=pkg.business.reason[:500])
     session.commit()
@@ -265,6 +267,7 @@ def answer_business(session: Session, svc: Services, p: Principal, actor: Actor,
     else:
         row.status = RECEIVED
     row.pending_business, row.pending_package_object_id = "", None
+    search_sync.index_incoming(session, row)
     audit.record(session, actor, "edxml_business_answer", "incoming", row.id, business=kind, agree=agree)
     session.commit()
     send_status(session, svc, actor, row.id, "15" if agree else "16",

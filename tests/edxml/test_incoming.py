@@ -4,35 +4,16 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from khuyenhoc_docs import edxml
 from khuyenhoc_docs.models import ExchangeStatus, IncomingDocument
 from khuyenhoc_docs.pki_store import ensure_demo_pki
 from khuyenhoc_docs.signing.pki import create_demo_ca, issue_signing_cert
-from khuyenhoc_docs.signing.validation import validate_pdf
-from tests.conftest import api_token, csrf_token, login, make_app
-from tests.test_distribution_flow import signed_doc
+from tests.conftest import api_token, csrf_token, login
 
 OUTSIDE = edxml.Organ(organ_id="000.00.00.G22", organ_name="Hội Khuyến học Việt Nam")
 HKH_CODE = "000.00.31.H05"
-
-
-@pytest.fixture
-def exchange_app(data_dir):
-    app = make_app(data_dir, jobs_immediate=True)
-    yield app
-    app.extensions["khd.engine"].dispose()
-
-
-@pytest.fixture
-def signed_pdf(exchange_app) -> bytes:
-    client = exchange_app.test_client()
-    doc_id, h = signed_doc(client)
-    pdf = client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
-    assert validate_pdf(pdf, trust_roots=[ensure_demo_pki(exchange_app.config["KHD_SETTINGS"].pki_dir).ca.cert]).ok
-    return pdf
 
 
 def sender_key(app, trusted: bool = True):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Date, Float, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 from flask import request
 
 from ...workflow import archive
@@ -18,6 +18,7 @@ class SearchQuery(Schema):
     level = String(validate=Length(max=40))
     signer = String(validate=Length(max=200))
     status = String(validate=Length(max=40))
+    kind = String(validate=OneOf(["document", "incoming"]))
     date_from = Date()
     date_to = Date()
     page = Integer(load_default=1, validate=Range(1, 100_000))
@@ -25,6 +26,8 @@ class SearchQuery(Schema):
 
 
 class HitOut(Schema):
+    kind = String(metadata={"description": "document: a record (/documents/{id}); incoming: an incoming "
+                                           "document (/incoming/{id}), document_id is then its id"})
     document_id = Integer()
     doc_number = String(allow_none=True)
     title = String()
@@ -42,7 +45,8 @@ class SearchOut(Schema):
 @bp.get("/search")
 @bp.input(SearchQuery, location="query", arg_name="query")
 @bp.output(SearchOut)
-@bp.doc(summary="Tra cứu toàn văn (có dấu hoặc không dấu) và lọc theo số, năm, cấp, người ký, trạng thái, ngày",
+@bp.doc(summary="Tra cứu toàn văn (có dấu hoặc không dấu) hồ sơ và văn bản đến; lọc theo loại, số, năm, cấp, "
+                "người ký, trạng thái, ngày",
         security="BearerAuth")
 def search(query):
     p = require("archive.search")
