@@ -88,9 +88,12 @@ from .pki import (  # noqa: E402
     load_pkcs12,
     to_pkcs12,
 )
+from .hexstrings import install as _install_hex_reader  # noqa: E402
 from .signer import SignOptions, sign_document  # noqa: E402
 from .tsa import DemoTimeStamper, http_timestamper  # noqa: E402
 from .validation import SignatureReport, ValidationReport, validate_pdf  # noqa: E402
+
+_install_hex_reader()  # every pyHanko parse in the process reads hex strings the fast way
 
 __all__ = [
     "AppearanceOptions",

@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from . import SigningError
 from .pki import to_asn1_cert
+from .sessions import fetcher_backend
 
 DOC_TS_FIELD = "LTA_timestamp"
 
@@ -40,7 +41,8 @@ def lt_validation_context(trust_roots: Sequence[x509.Certificate | asn1_x509.Cer
     warns) rather than blocking a signing ceremony; a *revoked* certificate still fails."""
     return ValidationContext(trust_roots=[to_asn1_cert(c) for c in trust_roots],
                              other_certs=[to_asn1_cert(c) for c in other_certs],
-                             allow_fetching=True, revocation_mode="soft-fail")
+                             allow_fetching=True, revocation_mode="soft-fail",
+                             fetcher_backend=fetcher_backend())
 
 
 def _reader(pdf: bytes) -> PdfFileReader:

@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.sign import general
 from pyhanko.sign.general import simple_cms_attribute
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from . import SigningError
 from .pki import CertKey, to_asn1_cert
+from .sessions import SharedTlsTimeStamper
 
 DEMO_LABEL = "DEMO TSA - không dùng cho văn bản thật"
 
@@ -90,4 +91,4 @@ def http_timestamper(
     e.g. a national CA's TSA; ``auth`` is HTTP basic (user, password)."""
     if not url.startswith(("http://", "https://")):
         raise SigningError("Địa chỉ máy chủ dấu thời gian (TSA) không hợp lệ.", detail=url)
-    return HTTPTimeStamper(url, https=https_only, timeout=timeout, auth=auth)
+    return SharedTlsTimeStamper(url, https=https_only, timeout=timeout, auth=auth)
