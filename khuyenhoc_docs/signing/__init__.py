@@ -71,6 +71,7 @@ from .fields import (  # noqa: E402
     locate_signature_boxes,
     prepare_fields,
 )
+from .hexstrings import install as _install_hex_reader  # noqa: E402
 from .keys import (  # noqa: E402
     KeySource,
     Pkcs11KeySource,
@@ -88,7 +89,6 @@ from .pki import (  # noqa: E402
     load_pkcs12,
     to_pkcs12,
 )
-from .hexstrings import install as _install_hex_reader  # noqa: E402
 from .signer import SignOptions, sign_document  # noqa: E402
 from .tsa import DemoTimeStamper, http_timestamper  # noqa: E402
 from .validation import SignatureReport, ValidationReport, validate_pdf  # noqa: E402

@@ -40,13 +40,14 @@ class SharedTlsSession(LazySession):
     def get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls_context()))
-        return self._session  # type: ignore[no-any-return]
+        return self._session
 
 
 def fetcher_backend() -> OwnedFetcherBackend:
     """A fetcher backend the validation context owns: pyHanko closes its session when the
     signing operation ends, inside the event loop that opened it."""
-    return OwnedFetcherBackend(AIOHttpFetcherBackend(session=SharedTlsSession()))
+    # typed ClientSession only, but the backend takes a LazySession as its own default is one
+    return OwnedFetcherBackend(AIOHttpFetcherBackend(session=SharedTlsSession()))  # type: ignore[arg-type]
 
 
 class SharedTlsTimeStamper(HTTPTimeStamper):
