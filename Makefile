@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME_APT := libreoffice-writer-nogui python3-uno python3-venv fonts-liberation2 poppler-utils postgresql-client \
 	ocrmypdf tesseract-ocr tesseract-ocr-vie ghostscript
-TEST_APT := $(RUNTIME_APT) qpdf softhsm2 opensc libnss3-tools postgresql chromium
+TEST_APT := $(RUNTIME_APT) qpdf softhsm2 opensc libnss3-tools postgresql chromium wrk
 
 .PHONY: run test lint setup setup-test deps-runtime deps-test venv bench templates clean-venv
 

@@ -1,24 +1,16 @@
-"""Application benchmarks used by ``run_all.py``: issuance vs its bare floor, rendering, cascade,
-the document list under gunicorn and the memory of its workers.
+"""Application benchmarks used by ``run_all.py``: issuance vs its bare floor, rendering, cascade
+(the document list under gunicorn and its workers' memory: ``list_bench.py``).
 
 Each function takes an app (or a data dir) built by ``common.bench_app`` and returns raw samples;
 ``run_all.py`` turns them into the table and the JSON object.
 """
 from __future__ import annotations
 
-import http.client
 import io
-import json
-import os
-import subprocess
-import sys
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from common import PASSWORD, ROOT, children_of, free_port, p99, rss_mb, token
+from common import PASSWORD, ROOT, token
 
 ISSUERS = ("chutich.hkh", "phobithu.td")  # the two chairs, in signing order
 SEALERS = ("vanthu", "vanthu.td")  # each organisation's clerk, lead first (issue 12's sealing step)
@@ -175,68 +167,3 @@ def bench_cascade(app: Any, units: int) -> float:
         assert job.status == "done", job.error
         assert len(job.result["created"]) == units, job.result
         return elapsed
-
-
-@dataclass(frozen=True)
-class ListResult:
-    rps: float
-    median_ms: float
-    p99_ms: float
-    workers_rss_mb: list[float]  # each gunicorn worker after the run
-    master_rss_mb: float
-
-
-def _get_token(port: int) -> str:
-    for _ in range(150):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("POST", "/api/v1/auth/token", body=json.dumps({"username": "vanthu", "password": PASSWORD}),
-                         headers={"Content-Type": "application/json"})
-            return str(json.loads(conn.getresponse().read())["token"])
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer")
-
-
-def bench_list(data_dir: Path, config: dict[str, str], seconds: float, clients: int) -> ListResult:
-    """GET /api/v1/documents?per_page=20 under gunicorn (2 workers × 4 threads) with ``clients``
-    keep-alive clients; every answer is checked (200, 20 items)."""
-    port = free_port()
-    env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "bench",
-           "KHD_LOGIN_LIMIT": "100000 per minute", **{f"KHD_{k.upper()}": v for k, v in config.items()}}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--threads", "4",
-                             "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        auth = {"Authorization": f"Bearer {_get_token(port)}"}
-        latencies: list[float] = []
-        lock = threading.Lock()
-        stop = time.monotonic() + seconds
-
-        def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            local = []
-            while time.monotonic() < stop:
-                t = time.perf_counter()
-                conn.request("GET", "/api/v1/documents?per_page=20", headers=auth)
-                r = conn.getresponse()
-                body = r.read()
-                local.append(time.perf_counter() - t)
-                assert r.status == 200 and len(json.loads(body)["items"]) == 20, (r.status, body[:200])
-            with lock:
-                latencies.extend(local)
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - start
-        workers = [rss_mb(c) for c in children_of(proc.pid)]
-        return ListResult(rps=len(latencies) / wall, median_ms=sorted(latencies)[len(latencies) // 2] * 1000,
-                          p99_ms=p99(latencies) * 1000, workers_rss_mb=sorted(workers, reverse=True),
-                          master_rss_mb=rss_mb(proc.pid))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .db import utcnow
 from .errors import ValidationFailed
@@ -131,7 +131,10 @@ def user_for_token(session: Session, token: str, now: datetime | None = None) ->
     """The active user owning an unexpired, unrevoked token."""
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    # One query on every API request: the token with its user, the user's organisation and roles
+    # joined (the roles would otherwise be a second, select-in query).
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))
+                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
     if row is None or row.revoked or row.expires_at <= (now or utcnow()) or not row.user.active:
         return None
     return row.user
@@ -164,11 +167,11 @@ def browser_session_user(session: Session, user_id: int, token: str) -> User | N
     """The active user of a live browser session, or None (ended, expired, disabled or forged)."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(select(BrowserSession).where(BrowserSession.token_hash == _token_digest(token),
-                                                      BrowserSession.user_id == user_id))
-    if row is None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, user_id)
+    # One query on every page: the user of the live session row, with organisation and roles joined.
+    user = session.scalars(select(User).join(BrowserSession, BrowserSession.user_id == User.id)
+                           .where(BrowserSession.token_hash == _token_digest(token), BrowserSession.user_id == user_id,
+                                  BrowserSession.expires_at > utcnow())
+                           .options(joinedload(User.role_rows))).unique().first()
     if user is None or not user.active:
         return None
     user.session_token = token

@@ -17,15 +17,14 @@ def descendant_ids(session: Session, org_id: int) -> set[int]:
 
 def scope_ids(session: Session, org_id: int) -> set[int]:
     """What a member of ``org_id`` may see: its subtree, plus every organisation merged into anything
-    in it (and their subtrees), whatever the date: a successor holds its predecessors' records."""
-    scope = descendant_ids(session, org_id)
-    while True:
-        merged = set(session.scalars(select(Organisation.id).where(Organisation.successor_id.in_(scope))))
-        new = merged - scope
-        if not new:
-            return scope
-        for org in new:
-            scope |= descendant_ids(session, org)
+    in it (and their subtrees), whatever the date: a successor holds its predecessors' records.
+
+    One recursive query (it runs on every request that asks for a principal): from the unit, add
+    every unit whose parent or successor is already in the scope, until nothing new comes."""
+    scope = select(Organisation.id).where(Organisation.id == org_id).cte("scope", recursive=True)
+    scope = scope.union(select(Organisation.id).join(
+        scope, or_(Organisation.parent_id == scope.c.id, Organisation.successor_id == scope.c.id)))
+    return {org_id, *session.scalars(select(scope.c.id))}
 
 
 _OTHER_FAMILY = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}
