@@ -227,6 +227,11 @@ RULES: dict[str, Rule] = {
     "incoming.list": lambda p, _: p.has("admin", "clerk", "archivist"),
     "incoming.view": lambda p, r: p.has("admin") or (p.has("clerk", "archivist") and r.organisation_id in p.scope),
     "incoming.process": lambda p, r: p.has("clerk") and r.organisation_id in p.scope,
+    # Acting on a received document by drafting: programmes implementing it ("Triển khai") for the
+    # receiving organisation and its units, or a reply to its sender ("Trả lời"); each draft is still
+    # checked with "document.create" and "organisation.draft_for".
+    "incoming.cascade": lambda p, r: p.has("clerk") and r.organisation_id in p.scope,
+    "incoming.reply": lambda p, r: p.has("clerk") and r.organisation_id in p.scope,
 }
 
 

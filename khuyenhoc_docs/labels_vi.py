@@ -20,7 +20,7 @@ FIELD_LABELS: dict[str, str] = {
     "org_name": "Tên tổ chức", "org_name_upper_for_header": "Tên in ở tiêu đề",
     "parent_org_name": "Cơ quan cấp trên", "authority_prefix": "Thẩm quyền ký", "position": "Chức vụ người ký",
     "signer_name": "Họ tên người ký", "number": "Số, ký hiệu", "date": "Ngày ban hành", "parties": "Giữa (các bên)",
-    "subject": "Về việc", "doc_kind": "Loại văn bản cấp trên",
+    "subject": "Về việc", "doc_kind": "Loại văn bản cấp trên", "relation": "Quan hệ",
     "partner_org_id": "Tổ chức phối hợp", "routing": "Thứ tự ký", "kind": "Mẫu văn bản",
     "secret": "Mật khẩu chứng thư số hoặc mã PIN", "reason": "Lý do", "file": "Tệp",
     "name": "Tên", "email": "Thư điện tử", "postal_address": "Địa chỉ bưu chính", "channels": "Hình thức gửi",

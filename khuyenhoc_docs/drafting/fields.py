@@ -116,6 +116,9 @@ class Party:
                     limit=MAX_SHORT, upper=True)
 
 
+RELATIONS = ("", "giữa", "của")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ParentProgramme:
     """The higher-level document this one implements ("Thực hiện chương trình phối hợp số …")."""
@@ -125,16 +128,21 @@ class ParentProgramme:
     parties: str  # "Hội Khuyến học Việt Nam và Trung ương Đoàn TNCS Hồ Chí Minh"
     subject: str = ""  # "phối hợp hoạt động … giai đoạn 2017 – 2020" (after "về việc")
     doc_kind: str = "chương trình phối hợp"
+    # "giữa" the parties of a joint programme, "của" the one body that issued it (a received document)
+    relation: str = "giữa"
 
     def citation(self) -> str:
         """ "chương trình phối hợp số 40/…, ngày 19/9/2017 giữa … về việc …" as the reference cites it."""
-        text = f"{self.doc_kind} số {self.number}, ngày {format_short_date(self.date)} giữa {self.parties}"
+        text = (f"{self.doc_kind} số {self.number}, ngày {format_short_date(self.date)} "
+                f"{self.relation or 'giữa'} {self.parties}")
         return f"{text} về việc {self.subject}" if self.subject else text
 
     def validate(self, errors: Errors, path: str) -> None:
         for name in ("number", "parties", "doc_kind"):
             _check_text(errors, f"{path}.{name}", getattr(self, name), required=True, limit=MAX_SHORT)
         _check_text(errors, f"{path}.subject", self.subject, required=False, limit=MAX_TEXT)
+        if self.relation not in RELATIONS:
+            _add(errors, f"{path}.relation", "phải là “giữa” (các bên) hoặc “của” (cơ quan ban hành).")
 
 
 @dataclass(frozen=True, kw_only=True)

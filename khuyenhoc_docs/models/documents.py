@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, created_ts, intpk, str40, str255, utcnow
 from .org import Organisation
 from .users import User
+
+if TYPE_CHECKING:  # exchange.py imports this module
+    from .exchange import IncomingDocument
 
 # Document life cycle; see khuyenhoc_docs/workflow for the transitions.
 # "signed": both chairs have signed; "sealed": both organisations' clerks have applied the
@@ -82,6 +86,9 @@ class Document(Base):
     lead_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     partner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # Received documents it answers to: implements ("Triển khai") or replies to ("Trả lời").
+    basis_incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
+    answers_incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_documents.id"), index=True)
     routing: Mapped[str40] = mapped_column(default="any")  # "any" | "sequential"
     doc_number: Mapped[str | None] = mapped_column(String(120))
     # short public code printed with a QR on page 1 (public verification page /v/<code>)
@@ -112,6 +119,8 @@ class Document(Base):
         back_populates="document", order_by="Signature.id"
     )
     seals: Mapped[list[Seal]] = relationship(back_populates="document", order_by="Seal.id")
+    basis_incoming: Mapped[IncomingDocument | None] = relationship(foreign_keys=[basis_incoming_id])
+    answers_incoming: Mapped[IncomingDocument | None] = relationship(foreign_keys=[answers_incoming_id])
 
 
 class DocumentVersion(Base):

@@ -9,7 +9,7 @@ SCALARS = ("doc_type", "summary", "period", "place", "preamble", "closing", "arc
            "report_to", "type_abbr")
 PARTY_FIELDS = ("org_name", "org_name_upper_for_header", "parent_org_name", "authority_prefix", "position",
                 "signer_name")
-PARENT_FIELDS = ("number", "date", "parties", "subject", "doc_kind")
+PARENT_FIELDS = ("number", "date", "parties", "subject", "doc_kind", "relation")
 LISTS = ("purposes", "requirements", "contents", "recipients")
 LIMIT = 20_000  # anything longer is cut one past the field limit so validation still reports it
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import edxml
-from ..workflow import exchange_in
+from .. import edxml, jobs
+from ..workflow import cascade as cascades
+from ..workflow import exchange_in, incoming_actions
 from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
 from .downloads import file_response
-from .forms import form_int, form_str
+from .forms import form_int, form_str, is_id
 
 bp = Blueprint("exchange", __name__)
 
@@ -30,10 +31,23 @@ def register():
 @bp.get("/incoming/<int:incoming_id>")
 @login_required
 def show(incoming_id: int):
-    row = exchange_in.get_incoming(db(), signed_in(), incoming_id)
-    return render_template("exchange/show.html", row=row, statuses=exchange_in.statuses(db(), row.id),
+    p, session = signed_in(), db()
+    row = exchange_in.get_incoming(session, p, incoming_id)
+    return render_template("exchange/show.html", row=row, statuses=exchange_in.statuses(session, row.id),
                            states=STATES, codes=edxml.STATUS_CODES, business=edxml.BUSINESS_TYPES,
-                           clerk_codes=exchange_in.CLERK_CODES)
+                           clerk_codes=exchange_in.CLERK_CODES, units=incoming_actions.cascade_units(session, row),
+                           implementing=incoming_actions.implementing(session, p, row.id),
+                           replies=incoming_actions.replies(session, p, row.id))
+
+
+@bp.post("/incoming/<int:incoming_id>/cascade")
+@login_required
+def cascade(incoming_id: int):
+    unit_ids = [int(v) for v in request.form.getlist("unit_ids") if is_id(v)]
+    own = request.form.get("own") == "1"
+    job = cascades.start_incoming_cascade(db(), signed_in(), actor(), incoming_id, unit_ids or None, own=own)
+    jobs.enqueue_cascade(job.id)
+    return redirect(url_for("followup.job", job_id=job.id))
 
 
 @bp.get("/incoming/<int:incoming_id>/file")

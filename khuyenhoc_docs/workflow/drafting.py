@@ -125,7 +125,8 @@ def link_recipients(session: Session, doc: Document, fields: ProgrammeFields,
 
 def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *, kind: str, data: Any,
                  lead_org_id: int | None = None, partner_org_id: int | None = None,
-                 parent_id: int | None = None, routing: str = "any",
+                 parent_id: int | None = None, routing: str = "any", basis_incoming_id: int | None = None,
+                 answers_incoming_id: int | None = None,
                  recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None,
                  keep_printed: bool = False, pre_rendered: Rendered | None = None) -> Document:
     """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
@@ -143,7 +144,8 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
         svc, template, fields)
     doc = Document(kind=kind, title=fields.summary[:2000], status=DRAFT, fields=fields.to_dict(),
                    template_version_id=template.id, lead_org_id=lead.id, partner_org_id=partner.id,
-                   parent_id=parent_id, routing=routing, created_by_id=p.user.id)
+                   parent_id=parent_id, routing=routing, created_by_id=p.user.id,
+                   basis_incoming_id=basis_incoming_id, answers_incoming_id=answers_incoming_id)
     session.add(doc)
     session.flush()
     store_version(session, svc, doc, rendered, user_id=p.user.id, stage="draft", note="Tạo dự thảo")

@@ -64,6 +64,8 @@ class DocumentOut(Schema):
     lead_org = String(attribute="lead_org.name")
     partner_org = String(attribute="partner_org.name")
     parent_id = Integer(allow_none=True)
+    basis_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này triển khai"})
+    answers_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này trả lời"})
     origin = String()  # "system" | "imported" | "digitised"
     created_at = DateTime()
     updated_at = DateTime()

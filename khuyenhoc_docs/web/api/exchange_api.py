@@ -7,7 +7,8 @@ from apiflask.validators import Length, OneOf, Range
 from flask import request
 
 from ... import jobs
-from ...workflow import exchange_in, exchange_out
+from ...workflow import cascade as cascades
+from ...workflow import exchange_in, exchange_out, incoming_actions
 from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
@@ -58,8 +59,31 @@ class IncomingOut(Schema):
     signatures_ok = Boolean(attribute="validation.ok")
 
 
+class LinkedDocumentOut(Schema):
+    id = Integer()
+    doc_number = String(allow_none=True)
+    title = String()
+    status = String()
+    lead_org_id = Integer()
+
+
 class IncomingDetailOut(IncomingOut):
     statuses = List(Nested(StatusOut))
+    documents = List(Nested(LinkedDocumentOut), metadata={"description": "Văn bản triển khai (Triển khai)"})
+    replies = List(Nested(LinkedDocumentOut), metadata={"description": "Văn bản trả lời (Trả lời)"})
+
+
+class IncomingCascadeIn(Schema):
+    unit_ids = List(Integer(), load_default=None,
+                    metadata={"description": "Đơn vị cấp dưới của nơi nhận; mặc định: mọi đơn vị (khi own là false)"})
+    own = Boolean(load_default=False, metadata={"description": "Kèm chương trình của chính tổ chức nhận văn bản"})
+
+
+class IncomingCascadeOut(Schema):
+    job_id = Integer()
+    status = String()
+    document_ids = List(Integer(), metadata={"description": "Dự thảo đã tạo (đủ khi công việc đã xong; "
+                                                          "nếu chưa, theo dõi GET /api/v1/jobs/{job_id})"})
 
 
 class IncomingItem(IncomingOut):
@@ -122,8 +146,25 @@ def incoming_register(query):
 @bp.doc(summary="Một văn bản đến và các trạng thái đã gửi lại", security=SECURITY,
         responses={200: "Văn bản đến, kèm các trạng thái (IncomingDetailOut)"})
 def incoming_detail(incoming_id: int):
-    row = exchange_in.get_incoming(db(), signed_in(), incoming_id)
-    return {**IncomingOut().dump(row), "statuses": StatusOut(many=True).dump(exchange_in.statuses(db(), row.id))}
+    p, session = signed_in(), db()
+    row = exchange_in.get_incoming(session, p, incoming_id)
+    linked = LinkedDocumentOut(many=True)
+    return {**IncomingOut().dump(row), "statuses": StatusOut(many=True).dump(exchange_in.statuses(session, row.id)),
+            "documents": linked.dump(incoming_actions.implementing(session, p, row.id)),
+            "replies": linked.dump(incoming_actions.replies(session, p, row.id))}
+
+
+@bp.post("/incoming/<int:incoming_id>/cascade")
+@bp.input(IncomingCascadeIn, arg_name="body")
+@bp.output(IncomingCascadeOut, status_code=202)
+@bp.doc(summary="Triển khai văn bản đến: dự thảo chương trình cho đơn vị cấp dưới và/hoặc của chính nơi nhận, "
+                "trích dẫn văn bản đến (chạy nền)", security=SECURITY)
+def incoming_cascade(incoming_id: int, body):
+    job = cascades.start_incoming_cascade(db(), signed_in(), actor(), incoming_id, body.get("unit_ids"),
+                                          own=body["own"])
+    jobs.enqueue_cascade(job.id)
+    db().expire_all()  # the job may have run meanwhile (its own session): reload on access
+    return {"job_id": job.id, "status": job.status, "document_ids": (job.result or {}).get("created", [])}
 
 
 @bp.get("/incoming/<int:incoming_id>/file")
