@@ -64,8 +64,6 @@ class DocumentOut(Schema):
     lead_org = String(attribute="lead_org.name")
     partner_org = String(attribute="partner_org.name")
     parent_id = Integer(allow_none=True)
-    basis_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này triển khai"})
-    answers_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này trả lời"})
     origin = String()  # "system" | "imported" | "digitised"
     created_at = DateTime()
     updated_at = DateTime()
@@ -88,6 +86,8 @@ def document_item(row: Row[Any]) -> dict[str, Any]:
 
 class DocumentDetailOut(DocumentOut):
     fields = Dict()  # type: ignore[assignment]  # the JSON name; marshmallow keeps its own .fields
+    basis_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này triển khai"})
+    answers_incoming_id = Integer(allow_none=True, metadata={"description": "Văn bản đến mà văn bản này trả lời"})
     signatures = List(Nested(SignatureOut))
     seals = List(Nested(SealOut))
 
