@@ -40,6 +40,14 @@ def show(incoming_id: int):
                            replies=incoming_actions.replies(session, p, row.id))
 
 
+@bp.post("/incoming/<int:incoming_id>/reply")
+@login_required
+def reply(incoming_id: int):
+    doc = incoming_actions.reply(db(), services(), signed_in(), actor(), incoming_id)
+    flash("Đã tạo dự thảo văn bản trả lời; nơi gửi có trong Nơi nhận (gửi lại qua Liên thông edXML).", "success")
+    return redirect(url_for("documents.edit", doc_id=doc.id))
+
+
 @bp.post("/incoming/<int:incoming_id>/cascade")
 @login_required
 def cascade(incoming_id: int):

@@ -65,7 +65,16 @@ def header_for(doc: Document, recipients: list[edxml.Organ], pages: int) -> edxm
         signer=edxml.Signer(_competence(str(party.get("authority_prefix", ""))), str(party.get("position", "")),
                             str(party.get("signer_name", ""))),
         to_places=tuple(str(r) for r in fields.get("recipients", [])),
-        other=edxml.OtherInfo(page_amount=pages, promulgation_amount=len(fields.get("recipients", [])) + 1))
+        other=edxml.OtherInfo(page_amount=pages, promulgation_amount=len(fields.get("recipients", [])) + 1),
+        response_for=_answered(doc))
+
+
+def _answered(doc: Document) -> edxml.ResponseFor | None:
+    """A reply ("Trả lời" on an incoming document) names the document it answers (MessageHeader ResponseFor)."""
+    row = doc.answers_incoming
+    if row is None:
+        return None
+    return edxml.ResponseFor(row.sender_code, row.doc_number, row.promulgation_date, row.edxml_document_id)
 
 
 def open_org_key(session: Session, p: Principal, org: Organisation, secret: str) -> edxml.identity.Identity:

@@ -179,6 +179,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("exchange.answer", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"agree": "1"}),  # 409: nothing pending
     # "Triển khai" from a received document: its organisation's clerk; an unknown unit then answers 422.
     ("exchange.cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": "999999"}),
+    # "Trả lời" makes a draft: the clerk of the receiving organisation (a new draft for the allowed role)
+    ("exchange.reply", "POST"): Expect(SCOPED_CLERK),
     # The unit's clerks and chairs withdraw a report signature: the world has the unit's clerk only.
     ("followup.withdraw_report_signature", "POST"): Expect(frozenset({OTHER}), body=lambda w, r: {"reason": REASON}),
     # --- JSON API (Bearer tokens only) --------------------------------------------------------
@@ -230,6 +232,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("api.incoming_status", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"code": "04"}),
     ("api.incoming_answer", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"agree": True}),  # 409
     ("api.incoming_cascade", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"unit_ids": [999999]}),  # 422
+    ("api.incoming_reply", "POST"): Expect(SCOPED_CLERK, body=lambda w, r: {"recipient_ids": [999999]}),  # 422
     # The world's dispatch went on paper: viewers are let through to a 404 (no package).
     ("api.dispatch_package", "GET"): Expect(VIEWERS, doc="issued", ok_status=404),
     ("api.dispatch_statuses", "GET"): Expect(VIEWERS, doc="issued"),

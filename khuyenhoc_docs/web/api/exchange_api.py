@@ -79,6 +79,15 @@ class IncomingCascadeIn(Schema):
     own = Boolean(load_default=False, metadata={"description": "Kèm chương trình của chính tổ chức nhận văn bản"})
 
 
+class IncomingReplyIn(Schema):
+    recipient_ids = List(Integer(), load_default=None,
+                         metadata={"description": "Nơi nhận khác trong danh bạ, sau nơi gửi (luôn có)"})
+
+
+class IncomingReplyOut(Schema):
+    document_ids = List(Integer(), metadata={"description": "Dự thảo văn bản trả lời vừa tạo"})
+
+
 class IncomingCascadeOut(Schema):
     job_id = Integer()
     status = String()
@@ -152,6 +161,16 @@ def incoming_detail(incoming_id: int):
     return {**IncomingOut().dump(row), "statuses": StatusOut(many=True).dump(exchange_in.statuses(session, row.id)),
             "documents": linked.dump(incoming_actions.implementing(session, p, row.id)),
             "replies": linked.dump(incoming_actions.replies(session, p, row.id))}
+
+
+@bp.post("/incoming/<int:incoming_id>/reply")
+@bp.input(IncomingReplyIn, arg_name="body")
+@bp.output(IncomingReplyOut, status_code=201)
+@bp.doc(summary="Trả lời văn bản đến: dự thảo phúc đáp gửi lại nơi gửi (Nơi nhận có nơi gửi và mã định danh)",
+        security=SECURITY)
+def incoming_reply(incoming_id: int, body):
+    doc = incoming_actions.reply(db(), services(), signed_in(), actor(), incoming_id, body.get("recipient_ids"))
+    return {"document_ids": [doc.id]}
 
 
 @bp.post("/incoming/<int:incoming_id>/cascade")
