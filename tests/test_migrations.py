@@ -128,3 +128,31 @@ def test_existing_numbered_documents_keep_their_numbers(tmp_path):
     assert con.execute("SELECT number, role, doc_number FROM register_entries").fetchall() == [
         (5, "lead", "05/CTPH-HKH-TĐ")]
     con.close()
+
+
+@pytest.mark.slow
+def test_postgresql_existing_search_records_move_their_text_out_of_line(pg):
+    """The narrow-heap migration rewrites the records indexed before it; the search finds the same."""
+    from sqlalchemy.orm import Session
+
+    from khuyenhoc_docs.search import search_index_for
+    from tests.search.conftest import live_heap_pages, long_entry
+
+    url = pg.create_database()
+    migrate.upgrade(url, "i18b_incoming_links")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # as created before the change (0004 now creates it narrow)
+        conn.execute(text("ALTER TABLE search_entries RESET (toast_tuple_target)"))
+    index = search_index_for(engine)
+    with Session(engine) as session:
+        for i in range(1, 121):
+            index.index_document(session, long_entry(i))
+        session.commit()
+        before = [h.document_id for h in index.search(session, "khuyen hoc hoc", per_page=100).hits]
+    wide = live_heap_pages(engine)
+    migrate.upgrade(url)
+    assert wide > 20 and live_heap_pages(engine) <= wide // 3
+    with Session(engine) as session:
+        assert [h.document_id for h in index.search(session, "khuyen hoc hoc", per_page=100).hits] == before
+    engine.dispose()
+    migrate.downgrade(url, "i18b_incoming_links")

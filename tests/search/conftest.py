@@ -89,3 +89,26 @@ def add(session: Session, index: SearchIndex, *entries: SearchEntry) -> None:
     for entry in entries:
         index.index_document(session, entry)
     session.commit()
+
+
+_VOCABULARY = ("khuyến học khuyến tài gia đình dòng họ cộng đồng học tập xã hội thanh niên đoàn viên "
+               "hội viên học bổng vượt khó tỉnh huyện xã phường ấp Bến Tre Trà Vinh Vĩnh Long năm "
+               "chương trình phối hợp kế hoạch báo cáo sơ kết tổng kết tuyên dương")
+
+
+def long_entry(document_id: int) -> SearchEntry:
+    """An entry with ~3 KB of varied text, like a programme: it compresses to ~1.5 KB, small
+    enough that PostgreSQL would by default keep part of it in the row."""
+    import random
+
+    rng = random.Random(document_id)
+    vocabulary = _VOCABULARY.split()
+    body = " ".join(rng.choice(vocabulary) + str(rng.randint(0, 99)) for _ in range(350))
+    return make_entry(document_id, body=body, title=f"Chương trình phối hợp số {document_id}")
+
+
+def live_heap_pages(engine: Engine) -> int:
+    """PostgreSQL: pages holding the live rows of search_entries (what a bitmap scan over all reads)."""
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT count(DISTINCT (ctid::text::point)[0]) FROM search_entries")).scalar_one()
