@@ -12,6 +12,7 @@ from typing import Any
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from . import jobs_setup
 from .config import Settings, load_settings
 from .db import make_engine, make_session_factory
 from .services import Services
@@ -150,3 +151,6 @@ def enqueue_deliveries(dispatch_ids: list[int]) -> None:
             deliver_dispatch(dispatch_id)
         except Exception as exc:  # noqa: BLE001 - inline mode raises what a worker would retry
             log.warning("delivery of dispatch %s failed: %s", dispatch_id, exc)
+
+
+jobs_setup.attach(configure)  # the app factory's settings, when it ran before this import

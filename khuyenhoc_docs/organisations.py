@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .edxml.model import valid_organ_code
 from .errors import ValidationFailed
 from .models import Organisation, OrgLevel
 
@@ -79,6 +78,8 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
     if data.email and "@" not in data.email:
         errors["email"] = "Địa chỉ email không hợp lệ."
     code = data.code.strip()
+    from .edxml.model import valid_organ_code  # edxml (lxml, cryptography) only where a code is checked
+
     if code and not valid_organ_code(code):
         errors["code"] = CODE_FORMAT_ERROR
     elif code and session.scalar(select(Organisation.id).where(Organisation.code == code)):

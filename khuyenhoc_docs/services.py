@@ -9,21 +9,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-from pyhanko.sign.timestamps import TimeStamper
-from pyhanko_certvalidator import ValidationContext
-
 from .config import Settings, ensure_secret_key
 from .conversion.base import Converter, OneShotOptions, UnoserverOptions
 from .distribution.mailer import MailOptions, OutgoingMail
-from .pki_store import DemoPki, ensure_demo_pki, load_roots
-from .signing.keys import allow_pkcs11_modules
+from .pkcs11_allow import allow_pkcs11_modules
 from .storage import open_store
 from .storage.base import LocalStoreOptions, ObjectStore, S3StoreOptions, StoreError
 
 if TYPE_CHECKING:
+    # The signing stack (pyHanko, cryptography) is imported by the members that use it, so a
+    # web worker that never signs or validates does not carry it (issue 16).
+    from cryptography import x509
+    from pyhanko.sign.timestamps import TimeStamper
+    from pyhanko_certvalidator import ValidationContext
+
     from .edxml.identity import Identity
     from .edxml.transport import TransportOptions
+    from .pki_store import DemoPki
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +85,16 @@ class Services:
 
     @cached_property
     def demo_pki(self) -> DemoPki:
+        from .pki_store import ensure_demo_pki
+
         return ensure_demo_pki(self.settings.pki_dir, self.settings.pki_url)
 
     @cached_property
     def trust_roots(self) -> list[x509.Certificate]:
         """Configured roots, or both demo hierarchies when none are configured."""
         if self.settings.trust_roots:
+            from .pki_store import load_roots
+
             return load_roots(self.settings.trust_roots)
         return self.demo_pki.roots
 

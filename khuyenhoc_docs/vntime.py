@@ -21,3 +21,8 @@ def vn_day(moment: datetime | None) -> date | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VN_TZ).date()
+
+
+def today_vn() -> date:
+    """The calendar date in Vietnam (the default year of the registers and reports)."""
+    return datetime.now(VN_TZ).date()

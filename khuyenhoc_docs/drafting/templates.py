@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
-from lxml import etree
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  #: total of all parts once decompressed
 MAX_MEMBERS = 1_000
@@ -224,7 +222,12 @@ def check_container(data: bytes, *, parse_xml: bool = True) -> int:
     return total
 
 
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+@cache
+def _xml_parser() -> Any:
+    """The parser for uploaded XML parts (created at first use: lxml stays out of processes that never check a template)."""
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<")
 
@@ -235,6 +238,8 @@ def _looks_like_xml(name: str, blob: bytes) -> bool:
 
 
 def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    from lxml import etree
+
     for info in infos:
         if info.is_dir():
             continue
@@ -248,7 +253,7 @@ def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
         # Office XML never carries a DTD; one here is an entity-expansion or XXE attempt. The parser
         # decides (a byte search misses a UTF-16 "<!DOCTYPE"), with entities and the network off.
         try:
-            root = etree.fromstring(blob, _XML_PARSER)
+            root = etree.fromstring(blob, _xml_parser())
         except etree.XMLSyntaxError as exc:
             raise TemplateInvalid(f"Tệp .docx bị hỏng: phần {info.filename} không phải XML hợp lệ "
                                   f"(dòng {exc.lineno}).", code="corrupt") from exc
@@ -261,6 +266,8 @@ def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
 # -- placeholders -------------------------------------------------------------------------------
 def _sources(data: bytes) -> Iterator[tuple[str, str]]:
     """(part name, Jinja source) of every place docxtpl.render evaluates, patched as docxtpl does."""
+    from docxtpl import DocxTemplate  # at first use: docxtpl (python-docx, lxml) stays out of list-only workers
+
     tpl = DocxTemplate(io.BytesIO(data))
     tpl.init_docx()
     # Newline before each paragraph, as docxtpl's renderer does, so error line numbers point

@@ -8,7 +8,7 @@ import hmac
 import os
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +29,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from ..config import DEFAULT_PKCS11_MODULES
+from ..pkcs11_allow import allow_pkcs11_modules, pkcs11_module_allowed  # noqa: F401 (re-exported)
 from . import CertificateRefused, SigningError, WrongPin
 from .pki import PrivateKey, load_pkcs12, parsed, to_asn1_cert, to_crypto_cert
 
@@ -142,20 +142,7 @@ class _Login:
 
 _MODULES: dict[str, _Module] = {}
 _MODULES_LOCK = threading.Lock()
-# Loading a module runs its code in this process: only libraries on the allow-list are ever loaded
-# (set from settings by Services; the same list for every credential of the process).
-_ALLOWED_MODULES: frozenset[str] = frozenset(os.path.realpath(p) for p in DEFAULT_PKCS11_MODULES)
-
-
-def allow_pkcs11_modules(paths: Iterable[str]) -> None:
-    """Replace the process's allow-list of PKCS#11 module paths."""
-    global _ALLOWED_MODULES
-    _ALLOWED_MODULES = frozenset(os.path.realpath(p) for p in paths if p and os.path.isabs(p))
-
-
-def pkcs11_module_allowed(path: str) -> bool:
-    """True when ``path`` names (after resolving links and "..") a module on the allow-list."""
-    return bool(path) and os.path.isabs(path) and "\0" not in path and os.path.realpath(path) in _ALLOWED_MODULES
+# The allow-list of module paths lives in ..pkcs11_allow (set by Services without importing this module).
 
 
 def _module(path: str) -> _Module:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.routing import IntegerConverter
 
-from .. import jobs
+from .. import jobs_setup
 from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
 from ..services import Services
@@ -113,7 +113,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     app.extensions["khd.engine"] = engine
     app.extensions["khd.sessions"] = make_session_factory(engine)
     app.extensions["khd.services"] = Services(settings)
-    jobs.configure(settings, app.extensions["khd.services"], app.extensions["khd.sessions"])
+    jobs_setup.configure(settings, app.extensions["khd.services"], app.extensions["khd.sessions"])
 
     login_manager.init_app(app)
     csrf.init_app(app)

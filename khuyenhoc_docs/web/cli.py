@@ -15,10 +15,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from .. import migrate, storage_admin
+from .. import demo, migrate, storage_admin
 from ..audit import Actor, verify_chain
 from ..config import Settings
-from ..demo import DEMO_USERS, seed
 from ..errors import NotFound
 from ..services import Services, local_store_options, s3_store_options
 from ..storage import open_store
@@ -71,7 +70,7 @@ def db_upgrade() -> None:
 def demo_seed(if_empty: bool) -> None:
     """Create the Bến Tre demo organisations, users, certificates and draft."""
     with _session() as session:
-        created = seed(session, _services(), only_if_empty=if_empty)
+        created = demo.seed(session, _services(), only_if_empty=if_empty)
     if created:
         click.echo(f"demo data created; demo password: {_settings().demo_password}")
     else:
@@ -82,7 +81,7 @@ def demo_seed(if_empty: bool) -> None:
 def demo_info() -> None:
     """Print the demo accounts and their password (demo only)."""
     click.echo(f"Tài khoản demo (mật khẩu: {_settings().demo_password}):")
-    for username, full_name, position, _org, roles, _email in DEMO_USERS:
+    for username, full_name, position, _org, roles, _email in demo.DEMO_USERS:
         click.echo(f"  {username:<12} {full_name} {position} [{', '.join(roles)}]")
 
 

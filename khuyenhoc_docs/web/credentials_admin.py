@@ -6,9 +6,8 @@ import os
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import credentials
+from .. import credentials, images
 from ..errors import ValidationFailed
-from ..images import check_png
 from ..models import User
 from ..workflow import admin, remote_signing
 from .context import actor, db, require, services
@@ -24,7 +23,7 @@ def _user(user_id: int) -> User:
 
 def check_signature_image(data: bytes) -> bytes:
     """Accept a PNG with transparency, reasonably sized; anything else is refused."""
-    return check_png(data, "Ảnh chữ ký")
+    return images.check_png(data, "Ảnh chữ ký")
 
 
 @bp.route("/<int:user_id>/credential", methods=["GET", "POST"])

@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from .. import legacy, signing
 from ..drafting.templates import TemplateKind
 from ..errors import NotFound, ValidationFailed
-from ..legacy import LEGACY_KIND, legacy_status
 from ..models import LEAD, STATUSES, Organisation
 from ..orgtree import counterpart
-from ..signing.fields import highlight_field
 from ..workflow import copies, documents, drafting, prefill, sealing, submission
 from .context import actor, db, require, services, signed_in
 from .doc_forms import fields_from_form, form_from_fields
@@ -84,8 +83,8 @@ def show(doc_id: int):
     info = documents.details(session, services(), doc)
     seal_role = sealing.pending_role(session, p, doc)
     return render_template("documents/show.html", doc=doc, versions=info.versions, signatures=info.signatures,
-                           kinds={**KIND_LABELS, LEGACY_KIND: "Hồ sơ có trước hệ thống"}, history=info.history,
-                           meta=info.meta, dispatches=info.dispatches, legacy_note=legacy_status(doc),
+                           kinds={**KIND_LABELS, legacy.LEGACY_KIND: "Hồ sơ có trước hệ thống"}, history=info.history,
+                           meta=info.meta, dispatches=info.dispatches, legacy_note=legacy.legacy_status(doc),
                            sign_place=documents.sign_place(services(), p, doc), seal_role=seal_role,
                            seal_preview=sealing.preview(session, doc) if seal_role == LEAD else None,
                            copies=copies.copies_of(session, doc), may_copy=copies.may_copy(p, doc))
@@ -160,7 +159,7 @@ def file(doc_id: int):
         # The signer's preview: a frame around their own field (the stored record is untouched).
         place = documents.sign_place(services(), p, documents.get_document(db(), p, doc_id), data)
         if place is not None:
-            data = highlight_field(data, place, "Ô ký của bạn")
+            data = signing.fields.highlight_field(data, place, "Ô ký của bạn")
     inline = fmt == "pdf" and not request.args.get("download")
     return file_response(data, mimetype, name, inline=inline)
 

@@ -5,9 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from .. import edxml, jobs
+from ..vntime import today_vn
 from ..workflow import cascade as cascades
 from ..workflow import exchange_in, incoming_actions
-from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
 from .downloads import file_response
 from .forms import form_int, form_str, is_id

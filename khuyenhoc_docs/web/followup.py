@@ -6,18 +6,19 @@ from flask_login import login_required
 
 from .. import jobs
 from ..errors import ValidationFailed
+from ..vntime import today_vn
 from ..workflow import cascade as cascades
+from ..workflow import documents
 from ..workflow import reports as yearly
-from ..workflow.documents import get_document
-from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
 from .downloads import file_response
 from .forms import form_int, is_id
 
 bp = Blueprint("followup", __name__)
 
-REPORT_LABELS = {yearly.ON_TIME: "Đúng hạn", yearly.LATE: "Nộp muộn", yearly.MISSING: "Chưa nộp (quá hạn)",
-                 yearly.PENDING: "Chưa đến hạn"}
+def _report_labels() -> dict[str, str]:
+    return {yearly.ON_TIME: "Đúng hạn", yearly.LATE: "Nộp muộn", yearly.MISSING: "Chưa nộp (quá hạn)",
+            yearly.PENDING: "Chưa đến hạn"}
 
 
 @bp.get("/documents/<int:doc_id>/units")
@@ -25,7 +26,7 @@ REPORT_LABELS = {yearly.ON_TIME: "Đúng hạn", yearly.LATE: "Nộp muộn", ye
 def tree(doc_id: int):
     p = signed_in()
     session = db()
-    doc = get_document(session, p, doc_id)
+    doc = documents.get_document(session, p, doc_id)
     return render_template("followup/tree.html", doc=doc, rows=cascades.cascade_tree(session, doc))
 
 
@@ -95,9 +96,9 @@ def reports():
         else:
             flash("Đã nộp báo cáo.", "success")
             return redirect(url_for("followup.reports", year=year))
-    programmes = [(doc, rows, {k: sum(1 for _, s, _ in rows if s == k) for k in REPORT_LABELS})
+    programmes = [(doc, rows, {k: sum(1 for _, s, _ in rows if s == k) for k in _report_labels()})
                   for doc, rows in yearly.overview(session, p, year)]
-    return render_template("followup/reports.html", programmes=programmes, year=year, labels=REPORT_LABELS,
+    return render_template("followup/reports.html", programmes=programmes, year=year, labels=_report_labels(),
                            errors=errors), 422 if errors else 200
 
 

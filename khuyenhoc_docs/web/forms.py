@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ..legacy import LegacyMetadata
+from .. import legacy
 
 
 def form_str(form: Mapping[str, str], name: str, limit: int = 300) -> str:
@@ -28,14 +28,14 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())[:51]
 
 
-def legacy_metadata(form: Any) -> LegacyMetadata:
+def legacy_metadata(form: Any) -> legacy.LegacyMetadata:
     """A pre-system record's metadata from a form or multipart body (dates yyyy-mm-dd; pages and API alike)."""
     try:
         issued: date | None = date.fromisoformat(form_str(form, "issue_date", 10))
     except ValueError:
         issued = None
     ids = form.getlist("organisation_ids")
-    return LegacyMetadata(
+    return legacy.LegacyMetadata(
         doc_number=form_str(form, "doc_number", 120), issue_date=issued, title=form_str(form, "title", 2000),
         organisation_ids=tuple(int(v) for v in ids if is_id(str(v)))[:3], doc_type=form_str(form, "doc_type", 120),
         signers=_lines(str(form.get("signers") or "")[:20000]),

@@ -5,14 +5,14 @@ import click
 from flask import Flask, current_app
 
 from ..audit import Actor
-from ..workflow.orgs import preview_import, run_import
+from ..workflow import orgs
 
 
 def _run(kind: str, path: str, dry_run: bool) -> None:
     with open(path, "rb") as fh:
         data = fh.read()
     with current_app.extensions["khd.sessions"]() as session:
-        plan = preview_import(session, kind, data)
+        plan = orgs.preview_import(session, kind, data)
         for err in plan.errors:
             click.echo(str(err), err=True)
         if not plan.ok:
@@ -25,7 +25,7 @@ def _run(kind: str, path: str, dry_run: bool) -> None:
         if dry_run:
             click.echo(f"dry run: {plan.summary()}")
             return
-        plan, passwords = run_import(session, Actor(None, "cli"), kind, data, filename=path)
+        plan, passwords = orgs.run_import(session, Actor(None, "cli"), kind, data, filename=path)
     for username, password in passwords.items():
         click.echo(f"initial password {username}: {password}")
     click.echo(f"imported: {plan.summary()}")

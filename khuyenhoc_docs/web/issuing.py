@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import jobs, recipients
-from ..edxml import STATUS_CODES
+from .. import edxml, jobs, recipients
 from ..errors import ValidationFailed
 from ..models import CHANNELS, ENTRY_STATUSES, QUEUED
+from ..vntime import today_vn
 from ..workflow import distribution, exchange_out
-from ..workflow.submission import today_vn
 from .context import actor, db, require, services, signed_in
 from .downloads import register_download
 from .forms import form_int, form_str, is_id
@@ -27,7 +26,7 @@ def dispatches(doc_id: int):
     doc, rows, chosen, links = distribution.dispatches(db(), services(), signed_in(), doc_id)
     return render_template("issuing/dispatches.html", doc=doc, rows=rows, chosen=chosen, channels=CHANNEL_LABELS,
                            links=links,
-                           status_codes=STATUS_CODES, exchange=exchange_out.statuses_by_dispatch(db(), rows))
+                           status_codes=edxml.STATUS_CODES, exchange=exchange_out.statuses_by_dispatch(db(), rows))
 
 
 @bp.post("/documents/<int:doc_id>/issue")

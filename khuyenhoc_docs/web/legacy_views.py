@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from .. import legacy
 from ..errors import Conflict, ValidationFailed
-from ..legacy import digitise_paper, import_signed_pdf
 from ..organisations import tree
-from ..workflow.certify import certify_digitised
-from ..workflow.signing import SigningRefused
+from ..workflow import certify as certifying
+from ..workflow import signing
 from .context import actor, db, require, services
 from .forms import legacy_metadata
 from .messages import message_for
@@ -38,11 +38,11 @@ def create():
         if not files:
             raise ValidationFailed("Chưa chọn tệp.", fields={"file": "Bắt buộc."})
         if request.form.get("mode") == "digitise":
-            doc = digitise_paper(session, services(), p, actor(), meta, files)
+            doc = legacy.digitise_paper(session, services(), p, actor(), meta, files)
         else:
             if len(files) != 1:
                 raise ValidationFailed("Nhập mỗi lần một tệp PDF đã ký.", fields={"file": "Một tệp PDF."})
-            doc = import_signed_pdf(session, services(), p, actor(), meta, files[0])
+            doc = legacy.import_signed_pdf(session, services(), p, actor(), meta, files[0])
     except ValidationFailed as exc:
         flash(exc.message, "error")
         return _page(exc.fields, request.form, 422)
@@ -59,8 +59,8 @@ def certify(doc_id: int):
     """The digitising organisation's clerk signs the digitised copy as the organisation ("sao y")."""
     p = require("legacy.import")
     try:
-        certify_digitised(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
-    except (ValidationFailed, Conflict, SigningRefused) as exc:
+        certifying.certify_digitised(db(), services(), p, actor(), doc_id, request.form.get("secret", "")[:300])
+    except (ValidationFailed, Conflict, signing.SigningRefused) as exc:
         flash(message_for(exc), "error")
     else:
         flash("Đã ký số xác nhận bản sao y của bản số hóa.", "success")

@@ -7,9 +7,9 @@ import binascii
 from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 
+from .. import orgimport
 from ..errors import NotFound, ValidationFailed
-from ..orgimport import ImportPlan, LineError
-from ..workflow.orgs import preview_import, run_import
+from ..workflow import orgs
 from .context import actor, db, require
 
 bp = Blueprint("org_import", __name__, url_prefix="/admin/import")
@@ -48,19 +48,19 @@ def run(kind: str):
         data = upload.read() if upload is not None and upload.filename else b""
         filename = (upload.filename or "") if upload is not None else ""
         if not data:
-            return _page(kind, ImportPlan(errors=[LineError(0, "Chưa chọn tệp CSV.")]), "", {}, 422)
+            return _page(kind, orgimport.ImportPlan(errors=[orgimport.LineError(0, "Chưa chọn tệp CSV.")]), "", {}, 422)
     if not payload:
-        plan = preview_import(session, kind, data)
+        plan = orgs.preview_import(session, kind, data)
         return _page(kind, plan, base64.b64encode(data).decode() if plan.ok else "", {}, 200 if plan.ok else 422,
                      filename=filename)
-    plan, passwords = run_import(session, actor(), kind, data, filename=request.form.get("filename", ""))
+    plan, passwords = orgs.run_import(session, actor(), kind, data, filename=request.form.get("filename", ""))
     if not plan.ok:  # the tree changed since the preview
         return _page(kind, plan, "", {}, 422)
     flash(f"Đã nhập {KINDS[kind][0].lower()}: {plan.summary()}.", "success")
     return _page(kind, plan, "", passwords, 200, done=True)
 
 
-def _page(kind: str, plan: ImportPlan, payload: str, passwords: dict[str, str], status: int, done: bool = False,
+def _page(kind: str, plan: orgimport.ImportPlan, payload: str, passwords: dict[str, str], status: int, done: bool = False,
           filename: str = ""):
     if plan.errors:
         flash("Tệp CSV có lỗi; chưa nhập gì.", "error")

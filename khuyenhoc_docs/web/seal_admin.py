@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import credentials
+from .. import credentials, images
 from ..errors import ValidationFailed
-from ..images import check_png, seal_png
 from ..workflow import admin
 from .context import actor, db, require
 from .forms import form_int, form_str
@@ -35,7 +34,7 @@ def manage(org_id: int):
                 passphrase=request.form.get("passphrase", "")[:256],
                 module=form_str(request.form, "module", 500), token=form_str(request.form, "token", 255),
                 key_label=form_str(request.form, "key_label", 255),
-                image=check_png(image.read() if image else b"", "Ảnh con dấu") if action == "image" else None,
+                image=images.check_png(image.read() if image else b"", "Ảnh con dấu") if action == "image" else None,
                 seal_size_mm=form_int(request.form, "seal_size_mm"))
         except ValidationFailed as exc:
             flash(message_for(exc), "error")
@@ -51,5 +50,5 @@ def manage(org_id: int):
 def seal_image(org_id: int):
     """The seal image in use (uploaded, else the demo specimen), for the admin's preview."""
     require("credential.manage")
-    return seal_png(admin.get_organisation(db(), org_id)), 200, {"Content-Type": "image/png",
+    return images.seal_png(admin.get_organisation(db(), org_id)), 200, {"Content-Type": "image/png",
                                                                   "Cache-Control": "no-store"}

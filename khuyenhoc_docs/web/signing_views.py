@@ -6,8 +6,7 @@ from flask_login import login_required
 
 from ..errors import DomainError, ValidationFailed
 from ..models import SEALED, SIGNED
-from ..workflow import remote_signing, sealing, signing
-from ..workflow.documents import get_document
+from ..workflow import documents, remote_signing, sealing, signing
 from . import remote_views
 from .context import actor, db, require, services, signed_in
 from .messages import message_for
@@ -71,7 +70,7 @@ def verification(doc_id: int):
     session = db()
     report = signing.verification(session, services(), p, actor(), doc_id, rerun=bool(request.args.get("rerun")),
                                   at=signing.parse_validation_time(request.args.get("at", "")[:40]))
-    return render_template("signing/report.html", report=report, doc=get_document(session, p, doc_id))
+    return render_template("signing/report.html", report=report, doc=documents.get_document(session, p, doc_id))
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask_login import login_required
 from ..errors import ValidationFailed
 from ..organisations import tree
 from ..succession import KINDS, NewSuccession, successions
-from ..workflow.orgs import record_succession
+from ..workflow import orgs as org_workflow
 from .context import actor, db, require
 from .forms import form_int, form_str, is_id
 
@@ -41,7 +41,7 @@ def create():
     except ValueError:
         effective = None
     try:
-        row = record_succession(session, actor(), NewSuccession(
+        row = org_workflow.record_succession(session, actor(), NewSuccession(
             kind=form_str(form, "kind", 40),
             predecessor_ids=tuple(int(v) for v in form.getlist("predecessor_ids") if is_id(v)),
             successor_id=form_int(form, "successor_id"), effective_on=effective,

@@ -16,7 +16,6 @@ from ..access import Principal, can, ensure, in_scope_clause, is_my_turn, my_pen
 from ..audit import Actor
 from ..db import rowcount
 from ..errors import NotFound, ValidationFailed
-from ..evidence import build_evidence, metadata
 from ..filenames import document_basename
 from ..models import (
     AWAITING,
@@ -36,11 +35,11 @@ from ..models import (
 )
 from ..orgtree import counterparts
 from ..services import Services
-from ..signing.fields import FieldPlace, find_field
 from ..storage.keys import document_key
 from . import objects
 
 if TYPE_CHECKING:
+    from ..signing.fields import FieldPlace
     from .drafting import Rendered
 
 
@@ -104,6 +103,8 @@ def audit_trail(session: Session, p: Principal, doc_id: int) -> list[AuditEvent]
 
 def details(session: Session, svc: Services, doc: Document) -> DocumentDetails:
     """Versions (newest first), live signatures, dispatches, the last 30 audit events, PDF metadata."""
+    from ..evidence import metadata  # pyHanko: imported where a document page needs it, not by lists
+
     pdf = objects.read(svc.store, doc.pdf_object) if doc.doc_number and doc.pdf_object else None
     return DocumentDetails(
         versions=versions(session, doc, newest_first=True),
@@ -116,6 +117,8 @@ def details(session: Session, svc: Services, doc: Document) -> DocumentDetails:
 
 def sign_place(svc: Services, p: Principal, doc: Document, pdf: bytes | None = None) -> FieldPlace | None:
     """Where the viewing chair signs, when it is their turn: the preview opens (and frames) it there."""
+    from ..signing.fields import find_field
+
     mine = my_pending_signature(p, doc)
     if mine is None or doc.pdf_object is None or not can(p, "document.sign_now", doc):
         return None
@@ -222,6 +225,8 @@ def fetch_file(session: Session, svc: Services, p: Principal, actor: Actor, doc_
 
 def export_evidence(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int) -> tuple[bytes, str]:
     """The evidence ZIP of a document and its file name; the export is recorded. Commits."""
+    from ..evidence import build_evidence
+
     doc = get_document(session, p, doc_id, "document.export")
     audit.record(session, actor, "export", "document", doc.id, what="evidence.zip")
     session.commit()

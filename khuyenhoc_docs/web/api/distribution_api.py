@@ -8,8 +8,8 @@ from apiflask.validators import Length, OneOf, Range
 from ... import jobs
 from ...access import Principal
 from ...models import CHANNELS, ENTRY_STATUSES, QUEUED, Dispatch
+from ...vntime import today_vn
 from ...workflow import distribution
-from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
 from ..downloads import register_download
 from . import bp, file_answer

@@ -7,7 +7,6 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from cryptography.hazmat.primitives import serialization
 from flask import Response, current_app
 from sqlalchemy import Row
 
@@ -307,6 +306,8 @@ def verify_pdf(body):
 @bp.doc(summary="Chứng thư gốc tin cậy (PEM), để nhập vào trình đọc PDF", security=SECURITY,
         responses=file_answer("PEM", "application/x-pem-file"))
 def trust_roots():
+    from cryptography.hazmat.primitives import serialization
+
     signed_in()
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in services().trust_roots)
     return Response(pem, mimetype="application/x-pem-file",

@@ -7,9 +7,9 @@ from apiflask.validators import Length, OneOf, Range
 from flask import request
 
 from ... import jobs
+from ...vntime import today_vn
 from ...workflow import cascade as cascades
 from ...workflow import exchange_in, exchange_out, incoming_actions
-from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
 from ..errors import respond
@@ -17,6 +17,11 @@ from . import bp
 
 SECURITY = "BearerAuth"
 
+# workflow.exchange_in.CLERK_CODES and the keys of workflow.exchange_out.BUSINESS_KINDS, written here
+# so that defining the schemas does not import the edXML and signing stacks into every worker
+# (tests/test_lazy_imports.py checks that they agree).
+CLERK_CODES = ["04", "05", "06"]
+BUSINESS_KINDS = ["revoke", "update", "replace"]
 
 class ReceivedOut(Schema):
     kind = String(metadata={"description": "document | status | business"})
@@ -111,7 +116,7 @@ class IncomingQuery(Schema):
 
 
 class StatusIn(Schema):
-    code = String(required=True, validate=OneOf(list(exchange_in.CLERK_CODES)))
+    code = String(required=True, validate=OneOf(CLERK_CODES))
     description = String(load_default="", validate=Length(max=2000))
 
 
@@ -120,7 +125,7 @@ class AnswerIn(Schema):
 
 
 class BusinessIn(Schema):
-    kind = String(required=True, validate=OneOf(list(exchange_out.BUSINESS_KINDS)))
+    kind = String(required=True, validate=OneOf(BUSINESS_KINDS))
     reason = String(required=True, validate=Length(min=1, max=2000))
     secret = String(required=True, validate=Length(min=1, max=256))
 

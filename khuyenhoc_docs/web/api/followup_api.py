@@ -7,9 +7,9 @@ from apiflask.validators import Length, Range
 
 from ... import jobs
 from ...db import utcnow
+from ...vntime import today_vn
 from ...workflow import cascade as cascades
 from ...workflow import reports as yearly
-from ...workflow.submission import today_vn
 from ..context import actor, db, require, services, signed_in
 from . import bp
 

@@ -6,8 +6,8 @@ from apiflask.fields import Date, File, Integer, List, String
 from apiflask.validators import Length
 from flask import request
 
-from ...legacy import digitise_paper, import_signed_pdf
-from ...workflow.certify import certify_digitised
+from ... import legacy
+from ...workflow import certify
 from ..context import actor, db, require, services
 from ..forms import legacy_metadata
 from . import bp
@@ -37,7 +37,7 @@ def _meta():
 @bp.doc(summary="Nhập văn bản điện tử đã ký có trước hệ thống (chữ ký được kiểm tra khi nhập)", security=SECURITY)
 def import_legacy_pdf(body):
     p = require("legacy.import")
-    return import_signed_pdf(db(), services(), p, actor(), _meta(), body["file"].read())
+    return legacy.import_signed_pdf(db(), services(), p, actor(), _meta(), body["file"].read())
 
 
 @bp.post("/legacy/digitisations")
@@ -48,7 +48,7 @@ def import_legacy_pdf(body):
 def digitise_legacy(body):
     p = require("legacy.import")
     scans = [f.read() for f in request.files.getlist("file") if f]
-    return digitise_paper(db(), services(), p, actor(), _meta(), scans)
+    return legacy.digitise_paper(db(), services(), p, actor(), _meta(), scans)
 
 
 class CertifyIn(Schema):
@@ -62,4 +62,4 @@ class CertifyIn(Schema):
         security=SECURITY)
 def certify_legacy(doc_id: int, body):
     p = require("legacy.import")
-    return certify_digitised(db(), services(), p, actor(), doc_id, body["secret"])
+    return certify.certify_digitised(db(), services(), p, actor(), doc_id, body["secret"])

@@ -13,10 +13,13 @@ from ..context import actor, db, require, services, signed_in
 from . import bp
 
 SECURITY = "BearerAuth"
+# workflow.batch.MAX_BATCH, written here so that defining the schema does not import the signing
+# stack into every worker (tests/test_lazy_imports.py checks that the two agree).
+MAX_BATCH = 500
 
 
 class BatchIn(Schema):
-    document_ids = List(Integer(validate=Range(1, 2**31 - 1)), required=True, validate=Length(1, batch.MAX_BATCH))
+    document_ids = List(Integer(validate=Range(1, 2**31 - 1)), required=True, validate=Length(1, MAX_BATCH))
     secret = String(load_default="", validate=Length(0, 256),
                     metadata={"description": "Mật khẩu PKCS#12, mã PIN token, hoặc mã PIN dịch vụ ký CSC "
                                              "(không được lưu); để trống với dịch vụ xác nhận trên ứng dụng"})
