@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from ..signing.validation import ValidationReport
 from ..storage.keys import document_key
 from . import objects
 from .documents import lock_document
+
+if TYPE_CHECKING:
+    from pyhanko_certvalidator import ValidationContext
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +51,15 @@ def _store(session: Session, svc: Services, doc: Document, pdf: bytes) -> Stored
                        metadata={"doc-number": doc.doc_number or "", "document-id": str(doc.id)})
 
 
-def document_timestamp(svc: Services, doc: Document, pdf: bytes) -> bytes | None:
+def document_timestamp(svc: Services, doc: Document, pdf: bytes,
+                       lt_context: ValidationContext | None = None) -> bytes | None:
     """The PDF with the record's first document timestamp (B-LTA), not stored yet.
 
+    ``lt_context``: the one the request's signature used (its OCSP/CRL answers are reused).
     Returns None (and logs) when the TSA cannot be reached: the signatures stand, and the
     archive job adds the missing timestamp on its next run."""
     try:
-        return add_document_timestamp(pdf, svc.timestamper, svc.lt_context())
+        return add_document_timestamp(pdf, svc.timestamper, lt_context or svc.lt_context())
     except SignatureCoreError as exc:
         log.warning("document %s: no document timestamp yet: %s", doc.id, exc)
         return None
@@ -67,7 +73,7 @@ def store_final(session: Session, svc: Services, doc: Document, stamped: bytes) 
 
 
 def finalise(session: Session, svc: Services, doc: Document, row: StoredObject, pdf: bytes, *,
-             status: str, signatures: int) -> StoredObject:
+             status: str, signatures: int, lt_context: ValidationContext | None = None) -> StoredObject:
     """Validate a PDF that completes a stage; only a passing report (valid, exactly ``signatures``
     signatures) moves the document to ``status`` and retention-locks ``row``.
 
@@ -77,7 +83,7 @@ def finalise(session: Session, svc: Services, doc: Document, row: StoredObject, 
     def passes(report: ValidationReport) -> bool:
         return report.ok and len(report.signatures) == signatures
 
-    stamped = document_timestamp(svc, doc, pdf) if is_final(doc, status) else None
+    stamped = document_timestamp(svc, doc, pdf, lt_context) if is_final(doc, status) else None
     report = svc.validate(stamped if stamped is not None else pdf)
     if stamped is not None and not passes(report):
         stamped, report = None, svc.validate(pdf)

@@ -88,9 +88,12 @@ def sign_batch_local(session: Session, svc: Services, p: Principal, actor: Actor
         try:
             with source.open() as key:
                 check_certificate(key.cert, expected_name=p.user.full_name, at=utcnow())
+                # one chain, one signer: its OCSP/CRL answers (and the TSA's) are fetched once
+                # for the batch and embedded in every document's DSS
+                lt_context = svc.lt_context()
                 for doc_id in ok:
                     try:
-                        doc = sign_with_key(session, svc, p, actor, doc_id, key)
+                        doc = sign_with_key(session, svc, p, actor, doc_id, key, lt_context)
                         results[doc_id] = BatchResult(doc_id, "signed", _signed_message(doc.status))
                     except DomainError as exc:
                         session.rollback()

@@ -113,6 +113,7 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
     now = utcnow()
     issue_date = on or now.astimezone(VN_TZ).date()
     alloc = None
+    lt_context = svc.lt_context()  # the seal's and the document timestamp's: OCSP/CRL fetched once
     try:
         with source.open() as key:
             check_certificate(key.cert, expected_name=org.name, at=now)
@@ -143,7 +144,7 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
                 stamp_style=image_stamp_style(seal_png(org)), before_signing=fill,
                 reason=f"Chữ ký số của cơ quan, tổ chức: {org.name}, văn bản số {doc_number}",
                 options=SignOptions(check_certificate=False),  # checked above, before the lock
-                validation_context=svc.lt_context(),  # B-LT like the chairs' signatures
+                validation_context=lt_context,  # B-LT like the chairs' signatures
             )
     except SignatureCoreError as exc:
         session.rollback()
@@ -163,7 +164,8 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
                      pdf_object_id=row.id))
     locked.pdf_object_id = row.id
     if role == PARTNER:
-        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SEALED, signatures=4)
+        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SEALED, signatures=4,
+                                lt_context=lt_context)
         if locked.status != SEALED:
             session.rollback()
             raise SigningRefused("Chữ ký số của văn bản sau khi đóng dấu không hợp lệ; chưa lưu.",

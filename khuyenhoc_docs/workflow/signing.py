@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +41,9 @@ from ..succession import ensure_can_sign
 from . import archival, objects
 from .documents import get_document, lock_document
 from .reservations import ensure_not_held
+
+if TYPE_CHECKING:
+    from pyhanko_certvalidator import ValidationContext
 
 MAX_SECRET = 256
 
@@ -125,9 +128,11 @@ def stamp_for(p: Principal, now: datetime) -> StampInfo:
 
 
 def sign_placement(session: Session, svc: Services, p: Principal, key: SigningKey,
-                   lock: Callable[[], Placement]) -> tuple[bytes, datetime]:
+                   lock: Callable[[], Placement], lt_context: ValidationContext | None = None
+                   ) -> tuple[bytes, datetime]:
     """With an opened key whose certificate was checked: ``lock``, then sign what it names (B-LT).
-    Any refusal rolls the transaction back; nothing is stored."""
+    ``lt_context``: a batch's one context, so the chain's OCSP/CRL answers are fetched once for
+    all its documents (default: a fresh one). Any refusal rolls the transaction back; nothing is stored."""
     now = utcnow()
     try:
         placement = lock()
@@ -137,7 +142,7 @@ def sign_placement(session: Session, svc: Services, p: Principal, key: SigningKe
             stamp_style=placement.style, reason=placement.reason,
             # checked when the key was opened, before the lock was taken
             options=SignOptions(check_certificate=False),
-            validation_context=svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
+            validation_context=lt_context or svc.lt_context(),  # B-LT: chains and OCSP/CRL in the DSS
         )
     except SignatureCoreError as exc:
         session.rollback()
@@ -207,10 +212,11 @@ def sign(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
 
 
 def sign_with_key(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: int,
-                  key: SigningKey) -> Document:
+                  key: SigningKey, lt_context: ValidationContext | None = None) -> Document:
     """Sign one document with a key opened (and its certificate checked) once for a whole batch."""
     state: dict[str, Any] = {}
-    signed_pdf, now = sign_placement(session, svc, p, key, _document_lock(session, svc, doc_id, p.user.id, state))
+    signed_pdf, now = sign_placement(session, svc, p, key, _document_lock(session, svc, doc_id, p.user.id, state),
+                                     lt_context)
     return record_signature(session, svc, actor, state["locked"], state["sigs"], state["mine"], signed_pdf,
                             not any(s.status == SIG_SIGNED for s in state["sigs"]), now)
 
