@@ -231,6 +231,13 @@ class _StrictTemplate(DocxTemplate):
 def render_docx(template: bytes, fields: ProgrammeFields, *, doc_number: str | None,
                 issue_date: date | None) -> bytes:
     """Fill template with fields; doc_number/issue_date None give a draft with dotted blanks."""
+    return render_docx_text(template, fields, doc_number=doc_number, issue_date=issue_date)[0]
+
+
+def render_docx_text(template: bytes, fields: ProgrammeFields, *, doc_number: str | None,
+                     issue_date: date | None) -> tuple[bytes, str]:
+    """``render_docx`` and the rendered body's text (as ``extract_text`` gives it), read from the
+    tree just rendered rather than from a second parse of the saved DOCX."""
     check_container(template, parse_xml=False)
     context = build_context(fields, doc_number=doc_number, issue_date=issue_date)
     tpl = _StrictTemplate(io.BytesIO(template))
@@ -244,7 +251,9 @@ def render_docx(template: bytes, fields: ProgrammeFields, *, doc_number: str | N
         raise TemplateInvalid(f"Không dựng được văn bản từ mẫu: {exc}", code="render") from exc
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    lines: list[str] = []
+    _block_text(tpl.docx.element.body, lines)
+    return out.getvalue(), "\n".join(lines)
 
 
 def _block_text(element: Any, out: list[str]) -> None:

@@ -236,9 +236,11 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob |
         job.done = len(skipped)
         session.commit()
         templates = {kind: drafting.latest_template(session, kind) for _, _, kind, _, _ in todo}
-        # Rendering and conversion run in parallel (one worker per converter instance); the
+        # Rendering and conversion run in parallel, two workers per converter instance: while one
+        # waits for its conversion the other renders the next unit, so no instance sits idle during
+        # a rendering (each instance converts one document at a time and queues the next). The
         # database writes stay in this thread, one committed unit at a time.
-        workers = max(1, len(svc.settings.converter_endpoints))
+        workers = 2 * max(1, len(svc.settings.converter_endpoints))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(drafting.render, svc, templates[kind], fields) for _, _, kind, _, fields in todo]
             for (unit, partner, kind, data, _), future in zip(todo, futures, strict=False):

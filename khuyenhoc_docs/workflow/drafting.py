@@ -12,7 +12,7 @@ from .. import audit, recipients, search_sync
 from ..access import Principal, can, ensure
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
-from ..drafting.render import extract_text, render_docx
+from ..drafting.render import render_docx_text
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, ValidationFailed
 from ..models import DECLINED, DRAFT, Document, Organisation, Recipient, RecipientList, TemplateVersion
@@ -65,9 +65,9 @@ def render(svc: Services, template: TemplateVersion, fields: ProgrammeFields, *,
            doc_number: str | None = None, issue_date: date | None = None) -> Rendered:
     """Render the DOCX from the pinned template version and convert it to PDF."""
     template_bytes = objects.read(svc.store, template.object)
-    docx = render_docx(template_bytes, fields, doc_number=doc_number, issue_date=issue_date)
+    docx, text = render_docx_text(template_bytes, fields, doc_number=doc_number, issue_date=issue_date)
     pdf = svc.converter.convert(docx)
-    return Rendered(fields, docx, pdf, extract_text(docx))
+    return Rendered(fields, docx, pdf, text)
 
 
 def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_org_id: int | None

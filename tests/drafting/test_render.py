@@ -258,3 +258,17 @@ def test_extract_text_has_one_paragraph_per_line(province_docx) -> None:
     assert lines[:4] == ["HỘI KHUYẾN HỌC TỈNH BẾN TRE", "BCH ĐOÀN TỈNH BẾN TRE", "Số: 05/CTPH-HKH-TĐ",
                          "Bến Tre, ngày 05 tháng 3 năm 2018"]
     assert all(line.strip() for line in lines)
+
+
+
+@pytest.mark.parametrize("kind", list(TemplateKind))
+@pytest.mark.parametrize("numbered", [False, True])
+def test_text_read_while_rendering_is_the_saved_documents_text(template_bytes, kind: TemplateKind,
+                                                                numbered: bool) -> None:
+    from khuyenhoc_docs.drafting.render import render_docx_text
+
+    fields = demo_district_fields() if kind is TemplateKind.PROGRAMME_DISTRICT else reference_fields()
+    docx, text = render_docx_text(template_bytes(kind), fields, doc_number=REFERENCE_NUMBER if numbered else None,
+                                  issue_date=REFERENCE_DATE if numbered else None)
+    assert text == extract_text(docx)
+    assert norm(fields.summary[:40]) in norm(text)
