@@ -88,13 +88,16 @@ def _layout(session: Session, doc: Document, pdf: bytes, fields: ProgrammeFields
     """Every field the document will ever need, before the first signature: the chairs' signature
     images, the two seals over their left thirds, and the number and date text fields.
 
-    The record code and its QR go on page 1 first, so every signature covers them."""
-    pdf = stamp_record_code(pdf, record_code, url)
+    The record code and its QR go on page 1 first, so every signature covers them. The blocks and
+    blanks are located on the converted text before that: stamping only appends to page 1 (the QR
+    in the bottom margin, away from both), and pdfplumber would otherwise turn each of the QR's
+    several hundred modules into an object of its own (a third of the locating time)."""
     try:
         gaps = locate_signature_boxes(pdf, signature_blocks(fields))
         blanks = locate_blanks(pdf, number_len=NUMBER_BLANK_LEN, date_len=DATE_BLANK_LEN)
     except SignatureBlockNotFound as exc:
         raise ValidationFailed(exc.reason_vi) from exc
+    pdf = stamp_record_code(pdf, record_code, url)
     boxes = [image_box(gap, _aspect(signature_png(chair))) for gap, chair in zip(gaps, chairs, strict=True)]
     # each organisation's seal goes over its own chair's signature (by account), else by column
     by_org = {chair.organisation_id: box for chair, box in zip(chairs, boxes[:2], strict=True)}
