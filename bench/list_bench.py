@@ -183,7 +183,7 @@ def bench_list(data_dir: Path, config: dict[str, str], seconds: float, clients: 
            "KHD_LOGIN_LIMIT": "100000 per minute", **{f"KHD_{k.upper()}": v for k, v in config.items()}}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
                              "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w"))  # noqa: SIM115
     try:
         auth = {"Authorization": f"Bearer {_token(port)}"}
         python_clients(port, auth, 1.0, clients)  # warm-up: every worker thread has served
@@ -208,14 +208,14 @@ def bench_list(data_dir: Path, config: dict[str, str], seconds: float, clients: 
         proc.wait(timeout=30)
 
 
-def _prepare(data_dir: Path, documents: int, config: dict[str, Any]) -> None:
+def _prepare(data_dir: Path, documents: int, overrides: dict[str, Any]) -> None:
     """A seeded data dir with ``documents`` rows: the seed's draft cloned over the organisations."""
     from common import bench_app
     from sqlalchemy import select
 
     from khuyenhoc_docs.models import Document
 
-    app = bench_app(data_dir, **config)
+    app = bench_app(data_dir, **overrides)
     with app.extensions["khd.sessions"]() as s:
         doc = s.scalars(select(Document).order_by(Document.id)).first()
         skip = {"id", "record_code", "signatures", "versions"}
@@ -255,7 +255,8 @@ def main() -> None:
 
     sup = None
     try:
-        config = dict(PKI.config())
+        config = dict(PKI.config())  # KHD_* variables of the gunicorn process
+        overrides: dict[str, Any] = {}  # settings of the app that prepares the data
         if args.sign:
             from khuyenhoc_docs.conversion import SupervisorOptions, UnoserverSupervisor
             from tests.services.converter import free_port_block
@@ -264,10 +265,11 @@ def main() -> None:
                                                         workdir=Path(f"/tmp/khd-list-uno-{os.getpid()}")))
             sup.start()
             config["converter_endpoints"] = ",".join(f"{h}:{p}" for h, p in sup.endpoints)
+            overrides["converter_endpoints"] = sup.endpoints
         with workdir("khd-list-") as tmp:
             data = args.data or tmp / "data"
             if not (data / "khuyenhoc.sqlite3").exists():
-                _prepare(data, args.documents, config)
+                _prepare(data, args.documents, overrides)
             result = bench_list(data, config, args.seconds, args.clients, sign=args.sign, workers=args.workers,
                                 threads=args.threads)
     finally:

@@ -23,7 +23,11 @@ class LazyModule:
     def _module(self) -> ModuleType:
         name = object.__getattribute__(self, "_name")
         module = sys.modules.get(name)
-        return module if module is not None else importlib.import_module(name)
+        # A module is in sys.modules while another thread still runs its code: import_module then
+        # waits on the import lock for the finished module instead of answering a half-made one.
+        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+            module = importlib.import_module(name)
+        return module
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._module(), attr)
@@ -43,9 +47,8 @@ def submodule_getattr(package: str, names: frozenset[str]):
     ``LazyModule`` for each of ``names`` not imported yet."""
 
     def __getattr__(attr: str) -> Any:
-        if attr in names:
-            full = f"{package}.{attr}"
-            return sys.modules.get(full) or LazyModule(full)
+        if attr in names:  # not imported yet, or still being imported by another thread
+            return LazyModule(f"{package}.{attr}")
         raise AttributeError(f"module {package!r} has no attribute {attr!r}")
 
     return __getattr__
