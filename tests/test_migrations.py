@@ -156,3 +156,47 @@ def test_postgresql_existing_search_records_move_their_text_out_of_line(pg):
         assert [h.document_id for h in index.search(session, "khuyen hoc hoc", per_page=100).hits] == before
     engine.dispose()
     migrate.downgrade(url, "i18b_incoming_links")
+
+
+def test_sqlite_newest_index_gets_the_filter_columns_for_existing_records(tmp_path):
+    """The covering newest-first index is built from the records indexed before it; same results."""
+    import sqlite3
+
+    from sqlalchemy.orm import Session
+
+    from khuyenhoc_docs.search import SearchFilters, search_index_for
+    from khuyenhoc_docs.search import schema as search_schema
+    from khuyenhoc_docs.search.schema import NEWEST_INDEX
+    from tests.search.conftest import long_entry
+
+    path = tmp_path / "n.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url, "i16s_search_narrow_heap")
+    engine = make_engine(url)
+    with engine.begin() as conn:  # the index as created before the change (0004 now creates the new one)
+        for statement in search_schema.plain_newest_statements("sqlite"):
+            conn.execute(text(statement))
+    index = search_index_for(engine)
+    scope = SearchFilters(organisation_ids=frozenset({1}), signer="tran thi")
+    with Session(engine) as session:
+        for i in range(1, 41):
+            index.index_document(session, long_entry(i))
+        session.commit()
+        before = [h.document_id for h in index.search(session, "", scope, per_page=100).hits]
+    engine.dispose()
+
+    def columns() -> list[str]:
+        con = sqlite3.connect(path)
+        try:
+            return [row[2] for row in con.execute(f"PRAGMA index_info({NEWEST_INDEX})")]
+        finally:
+            con.close()
+
+    assert columns() == ["issue_date", "document_id"]
+    migrate.upgrade(url)
+    assert columns()[:2] == ["issue_date", "document_id"] and {"year", "signer_key", "organisation_ids"} <= set(columns())
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert [h.document_id for h in index.search(session, "", scope, per_page=100).hits] == before
+        assert len(before) == 40
+    engine.dispose()
