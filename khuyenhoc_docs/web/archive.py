@@ -8,6 +8,7 @@ from ..errors import ValidationFailed
 from ..models import STATUSES
 from ..workflow import archive
 from .context import db, require
+from .exchange import STATES as INCOMING_STATES
 from .messages import message_for
 
 bp = Blueprint("archive", __name__)
@@ -25,4 +26,5 @@ def search():
     except ValidationFailed as exc:
         query, result, error = request.args.get("q", "")[:200], None, message_for(exc)
     return render_template("archive/search.html", q=query, args=request.args, result=result, error=error,
-                           levels=LEVELS, statuses=STATUSES, kinds=KINDS), 422 if error else 200
+                           levels=LEVELS, statuses=STATUSES, kinds=KINDS,
+                           incoming_states=INCOMING_STATES), 422 if error else 200

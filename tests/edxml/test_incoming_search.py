@@ -38,6 +38,7 @@ def test_registered_incoming_document_is_in_the_archive_search(exchange_app, sig
     page = client.get("/search", query_string={"q": "van ban den so"}).get_data(as_text=True)
     assert "Văn bản đến" in page and f'href="/incoming/{incoming_id}"' in page
     assert "2491/CTPH-HKVN-ĐTNCSHCM" in page
+    assert '<option value="recalled"' in page and "Đã thu hồi" in page  # incoming states in the status filter
     chair = exchange_app.test_client()
     login(chair, "chutich.hkh")
     assert f"/incoming/{incoming_id}" not in chair.get("/search", query_string={"q": "van ban den so"}).get_data(
