@@ -99,7 +99,7 @@ def create_user(session: Session, data: NewUser) -> User:
     if (bad := _password_error(data.password)):
         errors["password"] = bad
     if errors:
-        raise ValidationFailed("Dữ liệu người dùng không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="user_invalid", fields=errors)
     user = User(
         username=username,
         full_name=data.full_name.strip(),
@@ -199,7 +199,7 @@ def update_user(session: Session, user: User, data: UserChanges, *, by: User | N
     if by is not None and by.id == user.id and (not data.active or "admin" not in data.roles):
         errors["active"] = "Không thể tự khóa tài khoản hoặc bỏ quyền quản trị của chính mình."
     if errors:
-        raise ValidationFailed("Dữ liệu người dùng không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="user_invalid", fields=errors)
     before = {"full_name": user.full_name, "email": user.email, "position": user.position,
               "organisation_id": user.organisation_id, "roles": sorted(user.roles), "active": user.active}
     user.full_name, user.email, user.position = data.full_name.strip(), data.email.strip(), data.position.strip()
@@ -226,7 +226,7 @@ def update_user(session: Session, user: User, data: UserChanges, *, by: User | N
 def set_password(session: Session, user: User, password: str) -> None:
     """Set a new password (admin reset); every session and token of the user ends."""
     if (bad := _password_error(password)):
-        raise ValidationFailed("Mật khẩu không hợp lệ.", fields={"password": bad})
+        raise ValidationFailed(code="password_invalid", fields={"password": bad})
     user.password_hash = hash_password(password)
     end_sessions(session, user, tokens=True)
 

@@ -95,13 +95,13 @@ def upload_pkcs12(session: Session, owner: Owner, data: bytes, passphrase: str) 
     """Store a chair's or an organisation's own PKCS#12 after checking the passphrase opens it
     (the passphrase is not kept)."""
     if not data or len(data) > MAX_P12_BYTES:
-        raise ValidationFailed("Tệp PKCS#12 trống hoặc quá lớn (tối đa 256 KB).")
+        raise ValidationFailed(code="pkcs12_size")
     try:
         _key, cert, _chain = load_pkcs12(data, passphrase)
     except WrongPassphrase as exc:
         raise ValidationFailed(exc.reason_vi) from exc
     except (KeyFileInvalid, SignatureCoreError) as exc:
-        raise ValidationFailed("Tệp không phải PKCS#12 (.p12/.pfx) hợp lệ.") from exc
+        raise ValidationFailed(code="pkcs12_invalid") from exc
     return _replace_active(session, owner, kind="pkcs12", pkcs12=data,
                            cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
                            subject=_subject(cert), not_after=cert.not_valid_after_utc)
@@ -111,17 +111,17 @@ def register_pkcs11(session: Session, owner: Owner, *, module: str, token: str, 
                     cert_pem: str = "") -> Credential:
     """Point a chair or an organisation at a key on a PKCS#11 token (module path, token label, key label)."""
     if not module or not token or not key_label:
-        raise ValidationFailed("Cần nhập thư viện PKCS#11, nhãn token và nhãn khoá.")
+        raise ValidationFailed(code="pkcs11_fields_missing")
     if not pkcs11_module_allowed(module):
         # Never load (or even keep) a path outside the allow-list: loading runs the library's code.
-        raise ValidationFailed("Thư viện PKCS#11 không nằm trong danh sách được phép (KHD_PKCS11_MODULES).",
+        raise ValidationFailed(code="pkcs11_module_not_allowed",
                                fields={"module": "Chọn một thư viện trong danh sách được phép."})
     subject = ""
     if cert_pem:
         try:
             subject = _subject(x509.load_pem_x509_certificate(cert_pem.encode()))
         except ValueError as exc:
-            raise ValidationFailed("Chứng thư số (PEM) không hợp lệ.") from exc
+            raise ValidationFailed(code="certificate_pem_invalid") from exc
     return _replace_active(session, owner, kind="pkcs11", pkcs11_module=module[:500], pkcs11_token=token[:255],
                            pkcs11_key=key_label[:255], cert_pem=cert_pem, subject=subject)
 
@@ -133,12 +133,11 @@ def register_remote(session: Session, user: User, *, kind: str, url: str, client
     Empty URL/client id/secret fall back to the KHD_* defaults at signing time. ``seal`` encrypts the
     client secret (services.secret_box.seal); an empty secret keeps the previous one of the same kind."""
     if kind not in REMOTE_KINDS:
-        raise ValidationFailed("Loại dịch vụ ký số từ xa không hợp lệ.")
+        raise ValidationFailed(code="remote_kind_invalid")
     if not account:
-        raise ValidationFailed("Cần nhập mã tài khoản ký số (credential ID của CSC hoặc mã người dùng "
-                               "tại nhà cung cấp, ví dụ số CCCD).", fields={"account": "Bắt buộc."})
+        raise ValidationFailed(code="remote_credential_id_missing", fields={"account": "Bắt buộc."})
     if url and not url.startswith(("https://", "http://")):
-        raise ValidationFailed("Địa chỉ dịch vụ phải bắt đầu bằng https:// (hoặc http:// khi thử nghiệm).",
+        raise ValidationFailed(code="remote_url_scheme",
                                fields={"url": "Không hợp lệ."})
     sealed = seal(client_secret) if client_secret else ""
     if not sealed and keep_secret_from is not None and keep_secret_from.kind == kind:
@@ -176,13 +175,13 @@ def key_source(cred: Credential, secret: str, chain: list[x509.Certificate]) -> 
     organisation's key the caller first checks ``access.ensure(p, "organisation.seal", org)`` and
     audits the use."""
     if not cred.active:
-        raise ValidationFailed("Chứng thư số này đã ngừng sử dụng.")
+        raise ValidationFailed(code="credential_retired")
     if isinstance(cred, OrganisationCredential):
         from .succession import ensure_can_sign
 
         ensure_can_sign(cred.organisation)  # merged or dissolved: its seal stops from the effective date
     if cred.kind in REMOTE_KINDS:
-        raise ValidationFailed("Chứng thư số của bạn là dịch vụ ký số từ xa; hãy dùng “Ký bằng dịch vụ ký số từ xa”.")
+        raise ValidationFailed(code="credential_is_remote")
     if cred.kind == "pkcs11":
         return Pkcs11KeySource(Pkcs11Options(module_path=cred.pkcs11_module, token_label=cred.pkcs11_token,
                                              key_label=cred.pkcs11_key, pin=secret), chain=chain)

@@ -61,11 +61,11 @@ def images_to_pdf(images: list[bytes]) -> bytes:
                 pages.append((img.convert("L") if img.mode not in ("L", "1", "RGB") else img.copy(),
                               img.info.get("dpi", (300, 300))[0] or 300))
                 if len(pages) > MAX_PAGES:
-                    raise ValidationFailed(f"Tối đa {MAX_PAGES} trang mỗi bản số hóa.")
+                    raise ValidationFailed(code="scan_too_many_pages", params={"max_pages": MAX_PAGES})
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed("Tệp ảnh quét không đọc được hoặc quá lớn.") from exc
+        raise ValidationFailed(code="scan_image_unreadable") from exc
     if not pages:
-        raise ValidationFailed("Chưa có trang quét nào.")
+        raise ValidationFailed(code="scan_no_pages")
     out = io.BytesIO()
     first, dpi = pages[0]
     first.save(out, "PDF", resolution=float(dpi), save_all=True, append_images=[p for p, _ in pages[1:]])
@@ -76,7 +76,7 @@ def to_pdfa(pdf: bytes, *, language: str = "vie", timeout: float = 300) -> Digit
     """OCR the pages that have no text and write PDF/A-2b; the text comes from ocrmypdf's sidecar."""
     exe = shutil.which("ocrmypdf")
     if exe is None:
-        raise ServiceUnavailable("Máy chủ chưa cài ocrmypdf/tesseract (tesseract-ocr-vie) để số hóa bản giấy.")
+        raise ServiceUnavailable(code="ocr_unavailable")
     with tempfile.TemporaryDirectory(prefix="khd-ocr-") as tmp:
         src, dst, side = Path(tmp, "in.pdf"), Path(tmp, "out.pdf"), Path(tmp, "text.txt")
         src.write_bytes(pdf)
@@ -85,10 +85,10 @@ def to_pdfa(pdf: bytes, *, language: str = "vie", timeout: float = 300) -> Digit
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
-            raise ServiceUnavailable("Nhận dạng chữ (OCR) quá thời gian cho phép; hãy chia nhỏ bản quét.") from exc
+            raise ServiceUnavailable(code="ocr_timeout") from exc
         if done.returncode != 0 or not dst.exists():
             detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            raise ValidationFailed(f"Không chuyển được bản quét sang PDF/A: {detail[0][:300]}")
+            raise ValidationFailed(code="pdfa_failed", params={"detail": detail[0][:300]})
         out = dst.read_bytes()
         ocr_text = side.read_text("utf-8", "replace") if side.exists() else ""
     # The sidecar only holds what OCR read; pages that already had text keep theirs.
@@ -100,9 +100,9 @@ def digitise(files: list[bytes]) -> Digitised:
     """One PDF, or one or more page images, → PDF/A with a text layer."""
     kinds = [kind_of(f) for f in files]
     if not files or None in kinds:
-        raise ValidationFailed("Bản quét phải là một tệp PDF hoặc các tệp ảnh PNG, JPEG, TIFF.")
+        raise ValidationFailed(code="scan_type")
     if "pdf" in kinds and len(files) > 1:
-        raise ValidationFailed("Chỉ tải lên một tệp PDF, hoặc nhiều tệp ảnh (mỗi ảnh một trang).")
+        raise ValidationFailed(code="scan_mixed_files")
     return to_pdfa(files[0] if kinds == ["pdf"] else images_to_pdf(files))
 
 

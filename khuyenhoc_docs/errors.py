@@ -1,25 +1,55 @@
-"""Domain errors shared by the core; the web layer maps them to HTTP answers."""
+"""Domain errors shared by the core; the web layer maps them to HTTP answers and words them.
+
+The core raises by ``code`` (a stable English name) with the values the wording needs in
+``params``; the Vietnamese text for each code lives in ``web/messages.py``, which installs itself
+here (``install_wording``) when imported, so ``exc.message`` reads as the user will see it wherever
+the error is caught (web views, the worker's stored failures, CLI).
+"""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# (code, params) -> the user's words, or None when the code has none.
+Wording = Callable[[str, Mapping[str, Any]], "str | None"]
+_wording: list[Wording] = []
+
+
+def install_wording(wording: Wording) -> None:
+    """Make ``wording`` the one that words error codes (the web layer's message table)."""
+    _wording[:] = [wording]
+
+
+def describe(code: str, params: Mapping[str, Any] | None = None) -> str | None:
+    """The installed wording of ``code`` with ``params``, or None (no wording installed or no entry)."""
+    return _wording[0](code, params or {}) if _wording and code else None
 
 
 class DomainError(Exception):
-    """Base class: ``message`` is safe to show to the user; ``code`` names the error.
-
-    The web layer shows the Vietnamese text it maps to ``code`` (``web/messages.py``) and falls back
-    to ``message``, so the core can raise by code alone.
+    """Base class: ``code`` names the error, ``params`` fill its wording, ``fields`` map form fields to
+    their problems. ``message`` is the worded text (``web/messages.py``), falling back to a message
+    given at raise time, then to the code.
     """
 
     status = 400
     code = ""
 
-    def __init__(self, message: str = "", *, fields: Mapping[str, str] | None = None, code: str | None = None) -> None:
-        super().__init__(message or code or self.code)
-        self.message = message
-        self.fields = dict(fields or {})
+    def __init__(self, message: str = "", *, fields: Mapping[str, str] | None = None, code: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
         if code is not None:
             self.code = code
+        self._message = message
+        self.params = dict(params or {})
+        self.fields = dict(fields or {})
+        super().__init__(message or self.code)
+
+    @property
+    def message(self) -> str:
+        """The text to show the user: the code's wording, else the message given, else the code."""
+        return describe(self.code, self.params) or self._message or self.code
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ValidationFailed(DomainError):

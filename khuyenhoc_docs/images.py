@@ -84,23 +84,23 @@ def demo_seal_png(org_name: str, size: int = 600) -> bytes:
 def check_png(data: bytes, what: str = "Ảnh chữ ký") -> bytes:
     """Accept a PNG with real transparency within size limits; anything else is refused in Vietnamese."""
     if not data:
-        raise ValidationFailed(f"Chưa chọn tệp ảnh. {what} phải là tệp PNG nền trong suốt.")
+        raise ValidationFailed(code="png_missing", params={"what": what})
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationFailed(f"{what} quá lớn: tối đa {MAX_IMAGE_BYTES // 1024} KB.")
+        raise ValidationFailed(code="png_too_large", params={"what": what, "max_kb": MAX_IMAGE_BYTES // 1024})
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValidationFailed(f"{what} phải là tệp PNG (không nhận JPEG, GIF hay tệp khác).")
+        raise ValidationFailed(code="png_wrong_type", params={"what": what})
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()
         with Image.open(io.BytesIO(data)) as img:
             if max(img.size) > MAX_SIDE or min(img.size) < MIN_SIDE:
-                raise ValidationFailed(f"{what} cần kích thước từ {MIN_SIDE} đến {MAX_SIDE} điểm ảnh mỗi chiều.")
+                raise ValidationFailed(code="png_size", params={"what": what, "min_side": MIN_SIDE, "max_side": MAX_SIDE})
             rgba = img.convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValidationFailed(f"Tệp không phải ảnh PNG hợp lệ ({what.lower()}).") from exc
+        raise ValidationFailed(code="png_invalid", params={"what_lower": what.lower()}) from exc
     alpha_min, _ = rgba.getchannel("A").getextrema()
     if alpha_min == 255:
-        raise ValidationFailed(f"{what} cần nền trong suốt (PNG có kênh alpha); ảnh này có nền đặc.")
+        raise ValidationFailed(code="png_not_transparent", params={"what": what})
     return data
 
 

@@ -68,15 +68,16 @@ def _check(session: Session, p: Principal, meta: LegacyMetadata) -> tuple[list[O
         if len(items) > 50 or any(len(i) > 255 for i in items):
             errors[name] = "Tối đa 50 dòng, mỗi dòng 255 ký tự."
     if errors:
-        raise ValidationFailed("Thông tin hồ sơ không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="legacy_invalid", fields=errors)
     assert number is not None and meta.issue_date is not None
     lead = orgs[0]
     taken = session.scalar(select(RegisterEntry.id).where(
         RegisterEntry.organisation_id == lead.id, RegisterEntry.year == meta.issue_date.year,
         or_(RegisterEntry.number == int(number.group(1)), RegisterEntry.doc_number == meta.doc_number.strip())))
     if taken:
-        raise ValidationFailed(f"Số {meta.doc_number} đã có trong sổ văn bản năm {meta.issue_date.year} "
-                               f"của {lead.name}.", fields={"doc_number": "Trùng số trong sổ."})
+        raise ValidationFailed(code="legacy_number_taken",
+                               params={"number": meta.doc_number, "year": meta.issue_date.year, "org_name": lead.name},
+                               fields={"doc_number": "Trùng số trong sổ."})
     return orgs, int(number.group(1))
 
 
@@ -130,12 +131,12 @@ def import_signed_pdf(session: Session, svc: Services, p: Principal, actor: Acto
     """Enter a signed PDF made before the system; its signatures are validated now and the result kept. Commits."""
     ensure(p, "legacy.import")
     if not pdf or len(pdf) > MAX_PDF_BYTES:
-        raise ValidationFailed("Tệp PDF trống hoặc quá lớn (tối đa 50 MB).")
+        raise ValidationFailed(code="legacy_pdf_size")
     _check(session, p, meta)
     try:
         report = svc.validate(pdf).to_dict()
     except InvalidPdf as exc:
-        raise ValidationFailed(f"Tệp PDF không hợp lệ: {exc.reason_vi}") from exc
+        raise ValidationFailed(code="legacy_pdf_invalid", params={"reason": exc.reason_vi}) from exc
     verified = bool(report["ok"])
     legacy = {"verified": verified, "reason": "" if verified else report["summary"]}
     text = pdf_text(pdf)
@@ -160,7 +161,7 @@ def digitise_paper(session: Session, svc: Services, p: Principal, actor: Actor, 
     """
     ensure(p, "legacy.import")
     if not scans or sum(len(s) for s in scans) > MAX_PDF_BYTES:
-        raise ValidationFailed("Chưa chọn bản quét, hoặc bản quét quá lớn (tối đa 50 MB).")
+        raise ValidationFailed(code="legacy_scan_missing")
     _check(session, p, meta)  # before the slow OCR
     result = digitise(scans)
     legacy = {"verified": False, "certified": False, "pages": result.pages,

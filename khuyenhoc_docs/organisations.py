@@ -85,7 +85,7 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
     elif code and session.scalar(select(Organisation.id).where(Organisation.code == code)):
         errors["code"] = "Mã định danh này đã thuộc một tổ chức khác."
     if errors:
-        raise ValidationFailed("Dữ liệu tổ chức không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="organisation_invalid", fields=errors)
     org = Organisation(
         name=name,
         level_id=data.level_id,

@@ -68,7 +68,7 @@ class ImportPlan:
 
     def raise_errors(self) -> None:
         if self.errors:
-            raise ValidationFailed("Tệp CSV có lỗi; chưa nhập gì.",
+            raise ValidationFailed(code="org_csv_errors",
                                    fields={str(e.line): e.message for e in self.errors})
 
 

@@ -46,7 +46,7 @@ def create_recipient(session: Session, data: NewRecipient, owner_org_id: int | N
     if code and not valid_organ_code(code):
         errors["code"] = CODE_FORMAT_ERROR
     if errors:
-        raise ValidationFailed("Dữ liệu nơi nhận không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="recipient_invalid", fields=errors)
     row = Recipient(name=name, email=email, postal_address=data.postal_address.strip(), code=code,
                     organisation_id=data.organisation_id, owner_org_id=owner_org_id)
     session.add(row)
@@ -58,10 +58,10 @@ def create_list(session: Session, name: str, recipient_ids: list[int], owner_org
     """A named, ordered list of entries the owner may use."""
     name = " ".join(name.split())
     if not name or len(name) > 255:
-        raise ValidationFailed("Tên danh sách là bắt buộc.", fields={"name": "Bắt buộc."})
+        raise ValidationFailed(code="recipient_list_name_missing", fields={"name": "Bắt buộc."})
     same = RecipientList.owner_org_id.is_(None) if owner_org_id is None else RecipientList.owner_org_id == owner_org_id
     if session.scalar(select(RecipientList.id).where(RecipientList.name == name, same)):
-        raise ValidationFailed("Đã có danh sách cùng tên.", fields={"name": "Trùng tên."})
+        raise ValidationFailed(code="recipient_list_name_taken", fields={"name": "Trùng tên."})
     rows = resolve(session, recipient_ids=recipient_ids, list_ids=[], org_id=owner_org_id)
     lst = RecipientList(name=name, owner_org_id=owner_org_id,
                         items=[RecipientListItem(recipient_id=r.id, position=i) for i, r in enumerate(rows)])
@@ -77,13 +77,13 @@ def resolve(session: Session, *, recipient_ids: list[int], list_ids: list[int], 
     for list_id in list_ids:
         lst = session.scalar(select(RecipientList).where(RecipientList.id == list_id, _visible(RecipientList, org_id)))
         if lst is None:
-            raise ValidationFailed("Danh sách nơi nhận không tồn tại.", fields={"recipient_list_ids": str(list_id)})
+            raise ValidationFailed(code="recipient_list_unknown", fields={"recipient_list_ids": str(list_id)})
         for item in lst.items:
             out.setdefault(item.recipient_id, item.recipient)
     for rid in recipient_ids:
         rec = session.scalar(select(Recipient).where(Recipient.id == rid, _visible(Recipient, org_id)))
         if rec is None or not rec.active:
-            raise ValidationFailed("Nơi nhận không tồn tại.", fields={"recipient_ids": str(rid)})
+            raise ValidationFailed(code="recipient_unknown", fields={"recipient_ids": str(rid)})
         out.setdefault(rec.id, rec)
     return list(out.values())
 

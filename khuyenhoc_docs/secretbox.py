@@ -32,5 +32,4 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError) as exc:
-            raise ValidationFailed("Không giải mã được bí mật đã lưu (khóa bí mật của hệ thống đã thay đổi?); "
-                                   "quản trị viên cần nhập lại.") from exc
+            raise ValidationFailed(code="secret_undecryptable") from exc

@@ -38,15 +38,13 @@ def gone_message(org: Organisation) -> str:
 def ensure_can_number(org: Organisation, on: date | None = None) -> None:
     """The register of a merged or dissolved organisation gives no new numbers."""
     if is_gone(org, on):
-        raise Conflict(f"{gone_message(org)}; sổ văn bản của tổ chức này không cấp số mới "
-                       "(các số đã cấp vẫn tra cứu được).")
+        raise Conflict(code="org_gone_numbering", params={"gone": gone_message(org)})
 
 
 def ensure_can_sign(org: Organisation, on: date | None = None) -> None:
     """Credentials of a merged or dissolved organisation's people and seal stop working."""
     if is_gone(org, on):
-        raise Conflict(f"{gone_message(org)}; chứng thư số của tổ chức và người ký thuộc tổ chức này "
-                       "không còn được dùng để ký.")
+        raise Conflict(code="org_gone_signing", params={"gone": gone_message(org)})
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def record_succession(session: Session, actor: Actor, data: NewSuccession) -> Or
     if not basis or len(basis) > 2000:
         errors["legal_basis"] = "Nhập căn cứ pháp lý (tối đa 2000 ký tự), ví dụ số quyết định."
     if errors:
-        raise ValidationFailed("Dữ liệu sáp nhập, giải thể không hợp lệ.", fields=errors)
+        raise ValidationFailed(code="succession_invalid", fields=errors)
     assert successor is not None and data.effective_on is not None
     row = OrgSuccession(kind=data.kind, successor_id=successor.id, effective_on=data.effective_on,
                         legal_basis=basis, predecessor_ids=[o.id for o in preds],

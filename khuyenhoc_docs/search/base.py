@@ -117,33 +117,33 @@ class SearchFilters:
             if value is None:
                 continue
             if not isinstance(value, str) or len(value) > MAX_FILTER_CHARS:
-                raise SearchQueryInvalid("Giá trị bộ lọc không hợp lệ hoặc quá dài.")
+                raise SearchQueryInvalid(code="search_filter_too_long")
             if has_invalid_chars(value):
-                raise SearchQueryInvalid("Bộ lọc chứa ký tự không hợp lệ.")
+                raise SearchQueryInvalid(code="search_filter_characters")
             # An empty form field is "any"; codes are compared in NFC like the stored ones.
             object.__setattr__(self, name, clean(value) if value.strip() else None)
         for name in ("doc_number", "signer"):
             value = getattr(self, name)
             if value is not None and not words(value):
-                raise SearchQueryInvalid("Bộ lọc số, ký hiệu hoặc người ký cần có chữ hoặc số.")
+                raise SearchQueryInvalid(code="search_filter_no_word")
         if self.year is not None and (
             isinstance(self.year, bool) or not isinstance(self.year, int) or not 1 <= self.year <= 9999
         ):
-            raise SearchQueryInvalid("Năm không hợp lệ.")
+            raise SearchQueryInvalid(code="search_year_invalid")
         for name in ("organisation_ids", "incoming_organisation_ids"):
             if getattr(self, name) is not None:
                 ids = frozenset(getattr(self, name))
                 if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= _INT_MAX for i in ids):
-                    raise SearchQueryInvalid("Mã tổ chức không hợp lệ.")
+                    raise SearchQueryInvalid(code="search_org_invalid")
                 object.__setattr__(self, name, ids)
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, date):
-                raise SearchQueryInvalid("Ngày lọc không hợp lệ.")
+                raise SearchQueryInvalid(code="search_date_invalid")
             if isinstance(value, datetime):  # compared as dates, like the stored issue_date
                 object.__setattr__(self, name, value.date())
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise SearchQueryInvalid("Khoảng ngày không hợp lệ: ngày bắt đầu sau ngày kết thúc.")
+            raise SearchQueryInvalid(code="search_date_range")
 
 
 @dataclass(frozen=True)
@@ -286,11 +286,11 @@ def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
 def _check_paging(page: int, per_page: int) -> None:
     for value in (page, per_page):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SearchQueryInvalid("Số trang không hợp lệ.")
+            raise SearchQueryInvalid(code="search_page_invalid")
     if not 1 <= page <= MAX_PAGE:
-        raise SearchQueryInvalid("Số trang không hợp lệ.")
+        raise SearchQueryInvalid(code="search_page_invalid")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise SearchQueryInvalid(f"Số kết quả mỗi trang phải từ 1 đến {MAX_PER_PAGE}.")
+        raise SearchQueryInvalid(code="search_per_page", params={"max_per_page": MAX_PER_PAGE})
 
 
 @dataclass
@@ -357,7 +357,7 @@ class SqlSearchIndex:
         _check_paging(page, per_page)
         terms = tokenize(query)
         if not terms and query.strip():
-            raise SearchQueryInvalid("Từ khóa tìm kiếm cần có ít nhất một chữ cái hoặc chữ số.")
+            raise SearchQueryInvalid(code="search_query_no_word")
         filtering = filter_conditions(filters or SearchFilters())
         c = search_entries.c
         source: FromClause = search_entries

@@ -158,10 +158,10 @@ def tokenize(query: str) -> list[str]:
     separator; operator *words* (AND, NEAR) are just words to look for.
     """
     if not isinstance(query, str):
-        raise SearchQueryInvalid("Từ khóa tìm kiếm không hợp lệ.")
+        raise SearchQueryInvalid(code="search_query_invalid")
     if len(query) > MAX_QUERY_CHARS:
         raise SearchQueryInvalid(
-            f"Từ khóa tìm kiếm quá dài (tối đa {MAX_QUERY_CHARS} ký tự)."
+            code="search_query_too_long", params={"max_chars": MAX_QUERY_CHARS}
         )
     terms: list[str] = []
     # NUL and surrogates are not word characters: they separate words like spaces.

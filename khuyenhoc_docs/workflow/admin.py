@@ -49,7 +49,7 @@ def all_users(session: Session) -> list[User]:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Không tìm thấy người dùng.")
+        raise NotFound(code="user_not_found")
     return user
 
 
@@ -75,7 +75,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str,
     whether it was the admin's own account (their browser is signed out too). Commits."""
     user = get_user(session, user_id)
     if password != confirm:
-        raise ValidationFailed("Mật khẩu nhập lại không khớp.",
+        raise ValidationFailed(code="password_mismatch",
                                fields={"password_confirm": "Mật khẩu nhập lại không khớp."})
     try:
         set_password(session, user, password)
@@ -90,7 +90,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str,
 def get_organisation(session: Session, org_id: int) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("Không tìm thấy tổ chức.")
+        raise NotFound(code="organisation_not_found")
     return org
 
 
@@ -116,11 +116,11 @@ def update_credential(session: Session, actor: Actor, owner: Owner, action: str,
                 owner.seal_image = image
         elif action == "size" and isinstance(owner, Organisation):
             if seal_size_mm is None or not SEAL_MM[0] <= seal_size_mm <= SEAL_MM[1]:
-                raise ValidationFailed(f"Đường kính con dấu phải từ {SEAL_MM[0]} đến {SEAL_MM[1]} mm.",
+                raise ValidationFailed(code="seal_diameter", params={"min_mm": SEAL_MM[0], "max_mm": SEAL_MM[1]},
                                        fields={"seal_size_mm": "Không hợp lệ."})
             owner.seal_size_mm = seal_size_mm
         else:
-            raise ValidationFailed("Thao tác không hợp lệ.")
+            raise ValidationFailed(code="action_invalid")
     except ValidationFailed:
         session.rollback()
         raise
@@ -152,5 +152,5 @@ def template_file(session: Session, svc: Services, tv_id: int) -> tuple[bytes, s
     """(bytes, mimetype, file name) of a stored template version."""
     tv = session.get(TemplateVersion, tv_id)
     if tv is None:
-        raise NotFound("Không tìm thấy mẫu văn bản.")
+        raise NotFound(code="template_not_found")
     return objects.read(svc.store, tv.object), tv.object.content_type, f"{tv.kind}-v{tv.version}.docx"

@@ -20,14 +20,14 @@ def _date(value: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise SearchQueryInvalid(f"{label} không hợp lệ (định dạng yyyy-mm-dd).") from None
+        raise SearchQueryInvalid(code="search_date_format", params={"label": label}) from None
 
 
 def _int(value: str | None, label: str) -> int | None:
     if not value:
         return None
     if not value.strip().isascii() or not value.strip().isdigit() or len(value) > 6:
-        raise SearchQueryInvalid(f"{label} không hợp lệ.")
+        raise SearchQueryInvalid(code="search_value_invalid", params={"label": label})
     return int(value)
 
 
@@ -37,7 +37,7 @@ def search(session: Session, p: Principal, args: Mapping[str, str]) -> tuple[str
     query = (args.get("q") or "")[:2000]
     status = args.get("status") or None
     if status is not None and status not in STATUSES and status not in INCOMING_STATES:
-        raise SearchQueryInvalid("Trạng thái không hợp lệ.")
+        raise SearchQueryInvalid(code="search_status_invalid")
     filters = SearchFilters(
         doc_number=args.get("doc_number") or None, year=_int(args.get("year"), "Năm"),
         level_code=args.get("level") or None, signer=args.get("signer") or None, status=status,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..access import Principal
 from ..audit import Actor
 from ..db import utcnow
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError, Forbidden, ValidationFailed
 from ..models import AWAITING, Document, Signature
 from ..services import Services
 from ..signing import SignatureCoreError
@@ -45,21 +45,19 @@ def awaiting_my_signature(session: Session, p: Principal) -> list[Document]:
 
 
 def refusal_text(exc: DomainError) -> str:
-    """A per-document refusal in words (errors raised by code alone carry no message)."""
-    if exc.message:
-        return exc.message
+    """A per-document refusal in words: a plain access refusal says the chair has nothing to sign there."""
     if exc.code == "forbidden" or exc.status == 403:
-        return "Bạn không có chữ ký nào đang chờ trên văn bản này."
-    return str(exc)
+        return Forbidden(code="batch_nothing_to_sign").message
+    return exc.message
 
 
 def check_ids(document_ids: list[int]) -> list[int]:
     """The distinct ids in request order; refuses an empty or oversized batch."""
     ids = list(dict.fromkeys(int(i) for i in document_ids))
     if not ids:
-        raise ValidationFailed("Chưa chọn văn bản nào để ký.", fields={"document_ids": "Bắt buộc."})
+        raise ValidationFailed(code="batch_empty", fields={"document_ids": "Bắt buộc."})
     if len(ids) > MAX_BATCH:
-        raise ValidationFailed(f"Mỗi lần ký tối đa {MAX_BATCH} văn bản.", fields={"document_ids": "Quá nhiều."})
+        raise ValidationFailed(code="batch_too_many", params={"max_batch": MAX_BATCH}, fields={"document_ids": "Quá nhiều."})
     return ids
 
 

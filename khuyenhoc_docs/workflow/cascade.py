@@ -109,7 +109,7 @@ def start_cascade(session: Session, p: Principal, actor: Actor, doc_id: int,
     doc = get_document(session, p, doc_id, "document.cascade")
     # the units cite the programme's number: it exists once sealed (or numbered under the old flow)
     if doc.status not in (SEALED, ISSUED) and not (doc.status == SIGNED and doc.doc_number):
-        raise Conflict("Chỉ triển khai xuống cấp dưới từ chương trình đã ký, cấp số và đóng dấu.")
+        raise Conflict(code="cascade_not_issued")
     job = _job(session, p, document_source(doc), unit_ids, own=False)
     from .reports import create_obligations  # here: reports imports units_for from this module
 
@@ -277,5 +277,5 @@ def get_job(session: Session, p: Principal, job_id: int) -> BackgroundJob:
     """A background job its starter (or an admin) may follow; hidden (404) from everyone else."""
     job = session.get(BackgroundJob, job_id)
     if job is None or not can(p, "job.view", job):
-        raise NotFound("Không tìm thấy công việc.")
+        raise NotFound(code="job_not_found")
     return job

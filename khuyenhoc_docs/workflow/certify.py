@@ -36,13 +36,13 @@ def certify_digitised(session: Session, svc: Services, p: Principal, actor: Acto
     doc = get_document(session, p, doc_id)
     ensure(p, "organisation.seal", doc.lead_org)
     if doc.origin != DIGITISED:
-        raise Conflict("Chỉ bản số hóa từ bản gốc giấy mới được ký xác nhận sao y.")
+        raise Conflict(code="certify_not_digitised")
     if (doc.fields or {}).get("legacy", {}).get("certified"):
-        raise Conflict("Bản số hóa này đã được tổ chức ký số xác nhận.")
+        raise Conflict(code="certify_already")
     check_secret(secret)
     cred = active_credential(session, doc.lead_org)
     if cred is None:
-        raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.")
+        raise ValidationFailed(code="org_credential_missing")
     assert doc.pdf_object is not None  # a digitised record always has its PDF/A
     pdf = objects.read(svc.store, doc.pdf_object)
     now = utcnow()
@@ -59,7 +59,7 @@ def certify_digitised(session: Session, svc: Services, p: Principal, actor: Acto
     assert locked is not None
     if (locked.fields or {}).get("legacy", {}).get("certified"):
         session.rollback()
-        raise Conflict("Bản số hóa này đã được tổ chức ký số xác nhận.")
+        raise Conflict(code="certify_already")
     version = locked.current_version + 1
     row = objects.put(session, svc.store, document_key(locked.id, version, "certified", "pdf"), signed,
                       content_type=objects.PDF, metadata={"doc-number": locked.doc_number or "",

@@ -47,15 +47,14 @@ def _pages(kind: str, pages: Any, total: int) -> list[int]:
     """The copy's pages, 1-based: every page for sao_y; the chosen ones (unique, in order) for trich_sao."""
     if kind == COPY_SAO_Y:
         if pages and sorted(set(pages)) != list(range(1, total + 1)):
-            raise ValidationFailed("Bản sao y gồm toàn bộ văn bản; để sao một số trang hãy chọn trích sao.",
-                                   fields={"pages": "Không dùng cho bản sao y."}, code="copy_pages")
+            raise ValidationFailed(fields={"pages": "Không dùng cho bản sao y."}, code="copy_pages")
         return list(range(1, total + 1))
     if not isinstance(pages, list) or not pages:
-        raise ValidationFailed("Trích sao cần chọn ít nhất một trang.", fields={"pages": "Bắt buộc."},
+        raise ValidationFailed(fields={"pages": "Bắt buộc."},
                                code="copy_pages_empty")
     if len(pages) > MAX_PAGES or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= total
                                          for n in pages):
-        raise ValidationFailed(f"Số trang phải nằm trong khoảng 1–{total}.",
+        raise ValidationFailed(params={"total": total},
                                fields={"pages": f"Văn bản có {total} trang."}, code="copy_pages_range")
     return sorted(set(pages))
 
@@ -81,18 +80,17 @@ def create_copy(session: Session, svc: Services, p: Principal, actor: Actor, doc
     doc = get_document(session, p, doc_id)
     ensure(p, "document.copy", doc)
     if kind not in COPY_KINDS:
-        raise ValidationFailed("Hình thức sao phải là sao y hoặc trích sao.", fields={"kind": "sao_y | trich_sao"},
+        raise ValidationFailed(fields={"kind": "sao_y | trich_sao"},
                                code="copy_kind")
     if not is_final(doc) or doc.pdf_object is None:
-        raise Conflict("Chỉ văn bản đã hoàn tất (đã ký số đầy đủ) mới được sao.", code="copy_not_final")
+        raise Conflict(code="copy_not_final")
     org = session.get(Organisation, p.user.organisation_id)
     assert org is not None
     ensure_can_sign(org)  # a merged or dissolved organisation copies nothing more (409, saying why)
     check_secret(secret)
     cred = active_credential(session, org)
     if cred is None:
-        raise ValidationFailed("Tổ chức chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.",
-                               code="copy_no_credential")
+        raise ValidationFailed(code="copy_no_credential")
     original = objects.read(svc.store, doc.pdf_object)
     chosen = _pages(kind, pages, page_count(original))
     source = original if kind == COPY_SAO_Y else extract_pages(original, chosen)
@@ -139,7 +137,7 @@ def copy_file(session: Session, svc: Services, p: Principal, doc_id: int, copy_i
     doc = get_document(session, p, doc_id)
     copy = session.get(DocumentCopy, copy_id)
     if copy is None or copy.document_id != doc.id:
-        raise NotFound("Không tìm thấy bản sao.")
+        raise NotFound(code="copy_not_found")
     return copy, objects.read(svc.store, copy.object)
 
 

@@ -56,25 +56,24 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     doc = get_document(session, p, doc_id, "document.issue")
     legacy = doc.status == SIGNED and not doc.seal_required  # numbered and signed before seals existed
     if doc.status not in (SEALED, ISSUED) and not legacy:
-        raise Conflict("Chỉ phát hành được văn bản đã có đủ chữ ký của người có thẩm quyền và chữ ký số "
-                       "(con dấu) của hai cơ quan, tổ chức.")
+        raise Conflict(code="issue_not_sealed")
     if not (doc.validation and doc.validation.get("ok") and doc.pdf_object
             and doc.validation.get("sha256") == doc.pdf_object.sha256):
-        raise Conflict("Kết quả kiểm tra chữ ký chưa đạt hoặc đã cũ; hãy kiểm tra lại chữ ký trước khi phát hành.")
+        raise Conflict(code="issue_validation_stale")
     chosen = recipients.document_recipients(session, doc.id)
     if not chosen:
-        raise ValidationFailed("Văn bản chưa có nơi nhận nào trong danh bạ.")
+        raise ValidationFailed(code="issue_no_recipients")
     channels = channels or {}
     unknown = [rid for rid in channels if rid not in {r.id for r in chosen}]
     if unknown or any(c not in CHANNELS for c in channels.values()):
-        raise ValidationFailed("Nơi nhận hoặc hình thức gửi không hợp lệ.")
+        raise ValidationFailed(code="issue_channel_invalid")
     plan = {r.id: channels.get(r.id) or _default_channel(r) for r in chosen}
     if any(plan[r.id] == "edxml" and not r.code for r in chosen):
-        raise ValidationFailed("Chỉ gửi liên thông (edXML) được tới nơi nhận có mã định danh.",
+        raise ValidationFailed(code="issue_edxml_needs_code",
                                fields={"channels": "Chọn hình thức khác cho nơi nhận chưa có mã định danh."})
     missing = [r.name for r in chosen if plan[r.id] == "email" and not r.email]
     if missing:
-        raise ValidationFailed("Nơi nhận chưa có địa chỉ email: " + "; ".join(missing) + ".",
+        raise ValidationFailed(code="issue_email_missing", params={"names": '; '.join(missing)},
                                fields={"channels": "Chọn hình thức khác hoặc bổ sung email."})
     locked = lock_document(session, doc.id)
     assert locked is not None
@@ -228,12 +227,12 @@ def resend(session: Session, p: Principal, actor: Actor, dispatch_id: int) -> Di
     """Queue one dispatch again (the caller enqueues delivery). Commits."""
     d = session.get(Dispatch, dispatch_id)
     if d is None:
-        raise NotFound("Không tìm thấy lượt gửi.")
+        raise NotFound(code="dispatch_not_found")
     ensure(p, "document.issue", session.get(Document, d.document_id))
     if d.status == ACKNOWLEDGED:
-        raise Conflict("Nơi nhận đã xác nhận; không cần gửi lại.")
+        raise Conflict(code="resend_acknowledged")
     if d.channel == "paper":
-        raise Conflict("Bản giấy không gửi lại qua hệ thống.")
+        raise Conflict(code="resend_paper")
     d.status, d.last_error = QUEUED, ""
     audit.record(session, actor, "resend", "document", d.document_id, dispatch=d.id)
     session.commit()
@@ -260,7 +259,7 @@ def dispatch_for_token(session: Session, svc: Services, token: str, now: datetim
         raise AckLinkInvalid(exc.reason_vi) from exc
     d = session.get(Dispatch, dispatch_id)
     if d is None:
-        raise AckLinkInvalid("Liên kết không còn hiệu lực.")
+        raise AckLinkInvalid(code="ack_link_invalid")
     return d
 
 

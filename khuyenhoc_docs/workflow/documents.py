@@ -82,7 +82,7 @@ def get_document(session: Session, p: Principal, doc_id: int, action: str = "doc
     """Load a document the principal may act on (404 when missing, 403 when not allowed)."""
     doc = session.get(Document, doc_id)
     if doc is None:
-        raise NotFound("Không tìm thấy văn bản.")
+        raise NotFound(code="document_not_found")
     ensure(p, action, doc)
     return doc
 
@@ -194,21 +194,21 @@ def download(session: Session, svc: Services, doc: Document, fmt: str,
              version_no: int | None) -> tuple[bytes, str, str]:
     """The bytes of a document file: the current PDF (with signatures) or a version's DOCX/PDF."""
     if fmt not in ("pdf", "docx"):
-        raise ValidationFailed("Định dạng tệp không hợp lệ (pdf hoặc docx).")
+        raise ValidationFailed(code="download_format")
     base = f"van-ban-{doc.id}"
     if version_no is None:
         if fmt == "pdf":
             if doc.pdf_object is None:
-                raise NotFound("Văn bản chưa có tệp PDF.")
+                raise NotFound(code="document_no_pdf")
             return objects.read(svc.store, doc.pdf_object), objects.PDF, f"{base}.pdf"
         version_no = doc.current_version
     version = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                                            DocumentVersion.number == version_no))
     if version is None:
-        raise NotFound("Không có phiên bản này.")
+        raise NotFound(code="version_not_found")
     row = version.pdf_object if fmt == "pdf" else version.docx_object
     if row is None:
-        raise NotFound("Hồ sơ có trước hệ thống không có tệp DOCX.")
+        raise NotFound(code="legacy_no_docx")
     mimetype = objects.PDF if fmt == "pdf" else row.content_type
     return objects.read(svc.store, row), mimetype, f"{base}-v{version_no}.{fmt}"
 

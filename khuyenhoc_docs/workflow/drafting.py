@@ -39,25 +39,25 @@ def latest_template(session: Session, kind: str) -> TemplateVersion:
     try:
         TemplateKind(kind)
     except ValueError:
-        raise ValidationFailed("Loại mẫu văn bản không tồn tại.", fields={"kind": f"Không có mẫu “{kind}”."}) from None
+        raise ValidationFailed(code="template_kind_unknown", fields={"kind": f"Không có mẫu “{kind}”."}) from None
     tv = session.scalar(
         select(TemplateVersion).where(TemplateVersion.kind == kind).order_by(TemplateVersion.version.desc()).limit(1)
     )
     if tv is None:
-        raise ValidationFailed("Chưa có mẫu văn bản cho loại này; quản trị viên cần tải mẫu lên.")
+        raise ValidationFailed(code="template_missing_for_kind")
     return tv
 
 
 def parse_fields(kind: str, data: Any, *, strict: bool) -> ProgrammeFields:
     """Parse and validate form/API data into ProgrammeFields (ValidationFailed on errors)."""
     if not isinstance(data, dict):
-        raise ValidationFailed("Dữ liệu văn bản phải là một đối tượng JSON.")
+        raise ValidationFailed(code="fields_not_object")
     needs_parent = kind in (TemplateKind.PROGRAMME_DISTRICT.value, TemplateKind.PROGRAMME_GRASSROOTS.value)
     fields, errors = ProgrammeFields.parse(data, require_parent=strict and needs_parent,
                                            require_report=strict and needs_parent)
     if errors or fields is None:
         flat = {path or "_": " ".join(msgs) for path, msgs in errors.items()}
-        raise ValidationFailed("Nội dung văn bản chưa hợp lệ; vui lòng sửa các trường được đánh dấu.", fields=flat)
+        raise ValidationFailed(code="fields_invalid", fields=flat)
     return fields
 
 
@@ -74,14 +74,14 @@ def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_o
               ) -> tuple[Organisation, Organisation]:
     lead = session.get(Organisation, lead_org_id) if lead_org_id else p.user.organisation
     if lead is None or not can(p, "organisation.draft_for", lead):
-        raise ValidationFailed("Tổ chức chủ trì không hợp lệ.", fields={"lead_org_id": "Tổ chức không thuộc phạm vi của bạn."})
+        raise ValidationFailed(code="lead_org_invalid", fields={"lead_org_id": "Tổ chức không thuộc phạm vi của bạn."})
     partner = session.get(Organisation, partner_org_id) if partner_org_id else counterpart(session, lead)
     if partner is None or partner.id == lead.id:
-        raise ValidationFailed("Chưa xác định được tổ chức phối hợp.",
+        raise ValidationFailed(code="partner_org_missing",
                                fields={"partner_org_id": "Chọn tổ chức phối hợp."})
     if not is_counterpart(lead, partner):
         # The partner's chair signs and its clerks see the document: only the counterpart unit qualifies.
-        raise ValidationFailed("Tổ chức phối hợp phải là đơn vị đối tác cùng cấp, cùng địa bàn của tổ chức chủ trì.",
+        raise ValidationFailed(code="partner_org_invalid",
                                fields={"partner_org_id": "Chỉ chọn được đơn vị đối tác cùng cấp (ví dụ Hội Khuyến học "
                                                          "tỉnh – Tỉnh đoàn)."})
     return lead, partner
@@ -132,14 +132,14 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
     ensure(p, "document.create")
     if routing not in ("any", "sequential"):
-        raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
+        raise ValidationFailed(code="signing_order_invalid", fields={"routing": "Chọn “any” hoặc “sequential”."})
     template = latest_template(session, kind)
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
     data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id,
                                    keep_printed=keep_printed)
     fields = parse_fields(kind, data, strict=False)
     if parent_id is not None and session.get(Document, parent_id) is None:
-        raise ValidationFailed("Văn bản cấp trên không tồn tại.", fields={"parent_id": "Không tìm thấy."})
+        raise ValidationFailed(code="parent_document_unknown", fields={"parent_id": "Không tìm thấy."})
     rendered = pre_rendered if pre_rendered is not None and pre_rendered.fields == fields else render(
         svc, template, fields)
     doc = Document(kind=kind, title=fields.summary[:2000], status=DRAFT, fields=fields.to_dict(),
@@ -165,9 +165,9 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
     data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, doc.lead_org_id,
                                    keep_printed=keep_printed)
     if doc.status not in EDITABLE:
-        raise Conflict("Chỉ sửa được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
+        raise Conflict(code="edit_not_draft")
     if routing is not None and routing not in ("any", "sequential"):
-        raise ValidationFailed("Thứ tự ký không hợp lệ.", fields={"routing": "Chọn “any” hoặc “sequential”."})
+        raise ValidationFailed(code="signing_order_invalid", fields={"routing": "Chọn “any” hoặc “sequential”."})
     fields = parse_fields(doc.kind, data, strict=False)
     assert doc.template_version is not None  # only records from before the system have none, and they are final
     rendered = render(svc, doc.template_version, fields)
@@ -175,10 +175,10 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
     assert locked is not None
     if locked.status not in EDITABLE:
         session.rollback()
-        raise Conflict("Văn bản vừa được trình ký; không thể sửa.")
+        raise Conflict(code="edit_submitted")
     if expected_version is not None and expected_version != locked.current_version:
         session.rollback()
-        raise Conflict(f"Văn bản đã có phiên bản mới hơn (phiên bản {locked.current_version}); vui lòng tải lại.")
+        raise Conflict(code="edit_stale_version", params={"version": locked.current_version})
     store_version(session, svc, locked, rendered, user_id=p.user.id, stage="draft", note="Chỉnh sửa")
     link_recipients(session, locked, fields, chosen)
     locked.status = DRAFT

@@ -74,14 +74,14 @@ def _check_signer(svc: Services, env: edxml.SignedEnvelope) -> None:
     try:
         asyncio.run(validator.async_validate_usage({"digital_signature"}))
     except (PathBuildingError, PathValidationError) as exc:
-        raise PackageRefused("Chứng thư số ký gói tin không thuộc tổ chức chứng thực được tin cậy.") from exc
+        raise PackageRefused(code="edxml_in_signer_untrusted") from exc
 
 
 def _validate(svc: Services, pdf: bytes):
     try:
         return validate_pdf(pdf, trust_roots=svc.trust_roots)
     except SignatureCoreError as exc:
-        raise PackageRefused(f"Tệp văn bản PDF không kiểm tra được: {exc.reason_vi}") from exc
+        raise PackageRefused(code="edxml_in_pdf_unreadable", params={"reason": exc.reason_vi}) from exc
 
 
 def _next_arrival(session: Session, org_id: int, year: int) -> int:
@@ -123,21 +123,22 @@ def receive(session: Session, svc: Services, p: Principal | None, actor: Actor, 
                                                                   Organisation.code != ""))
             if p is None or can(p, "exchange.deliver_to", o)]
     if not orgs:
-        raise PackageRefused("Gói tin không gửi tới cơ quan, tổ chức nào của hệ thống này (mã định danh nơi nhận).")
+        raise PackageRefused(code="edxml_in_no_recipient")
     if pkg.business.doc_type != edxml.NEW:
         return Received("business", tuple(_business(session, svc, actor, org, pkg, data).id for org in orgs))
     pdfs = [a for a in pkg.attachments if a.content_type == "application/pdf"]
     if len(pdfs) != 1:
-        raise PackageRefused("Gói tin phải có đúng một tệp văn bản PDF.")
+        raise PackageRefused(code="edxml_in_one_pdf")
     report = _validate(svc, pdfs[0].data)
     if not report.ok:
-        raise PackageRefused(f"Chữ ký số trên văn bản không hợp lệ: {report.summary}")
+        raise PackageRefused(code="edxml_in_signature_invalid", params={"summary": report.summary})
     ids = []
     for org in orgs:
         if session.scalar(select(IncomingDocument.id).where(IncomingDocument.organisation_id == org.id,
                                                             IncomingDocument.edxml_document_id
                                                             == pkg.header.document_id)):
-            raise Conflict(f"Văn bản {pkg.header.document_id} đã được vào sổ văn bản đến của {org.name}.")
+            raise Conflict(code="incoming_already_registered",
+                           params={"document_id": pkg.header.document_id, "org_name": org.name})
         ids.append(_register(session, svc, actor, org, pkg, data, pdfs[0].data, report.to_dict()).id)
     session.commit()
     for incoming_id in ids:
@@ -179,9 +180,9 @@ def _business(session: Session, svc: Services, actor: Actor, org: Organisation, 
     row = session.scalar(select(IncomingDocument).where(IncomingDocument.organisation_id == org.id,
                                                         IncomingDocument.edxml_document_id == target))
     if row is None:
-        raise PackageRefused("Không có văn bản đến nào khớp với yêu cầu thu hồi/cập nhật/thay thế.")
+        raise PackageRefused(code="edxml_in_business_unmatched")
     if row.status == RECALLED:
-        raise Conflict("Văn bản đến này đã bị thu hồi.")
+        raise Conflict(code="incoming_revoked")
     key = validate_key(f"exchange/incoming/{org.id:06d}/{row.year}/{row.arrival_number:05d}/"
                        f"business-{utcnow():%Y%m%d-%H%M%S%f}.xml")
     row.pending_business = pkg.business.doc_type
@@ -225,7 +226,7 @@ def send_status(session: Session, svc: Services, actor: Actor, incoming_id: int,
 def get_incoming(session: Session, p: Principal, incoming_id: int, action: str = "incoming.view") -> IncomingDocument:
     row = session.get(IncomingDocument, incoming_id)
     if row is None:
-        raise NotFound("Không tìm thấy văn bản đến.")
+        raise NotFound(code="incoming_not_found")
     ensure(p, action, row)
     return row
 
@@ -235,10 +236,10 @@ def mark(session: Session, svc: Services, p: Principal, actor: Actor, incoming_i
     """The receiving clerk's progress: 04 assigned, 05 in progress, 06 done."""
     row = get_incoming(session, p, incoming_id, "incoming.process")
     if code not in CLERK_CODES:
-        raise ValidationFailed("Trạng thái phải là 04 (phân công), 05 (đang xử lý) hoặc 06 (hoàn thành).",
+        raise ValidationFailed(code="incoming_status_invalid",
                                fields={"code": code[:8]})
     if row.status == RECALLED:
-        raise Conflict("Văn bản đã bị thu hồi.")
+        raise Conflict(code="incoming_document_revoked")
     audit.record(session, actor, "edxml_status_out", "incoming", row.id, code=code)
     return send_status(session, svc, actor, row.id, code, description[:2000] or edxml.STATUS_CODES[code],
                        p.user.full_name)
@@ -249,7 +250,7 @@ def answer_business(session: Session, svc: Services, p: Principal, actor: Actor,
     """Agree (15) or refuse (16) the sender's pending recall/update/replace."""
     row = get_incoming(session, p, incoming_id, "incoming.process")
     if not row.pending_business or row.pending_package_object_id is None:
-        raise Conflict("Không có yêu cầu thu hồi/cập nhật/thay thế nào đang chờ.")
+        raise Conflict(code="incoming_no_business_pending")
     kind = row.pending_business
     if agree and kind == edxml.REVOKE:
         row.status = RECALLED

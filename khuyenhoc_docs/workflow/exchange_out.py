@@ -52,9 +52,9 @@ def _competence(authority: str) -> str:
 def header_for(doc: Document, recipients: list[edxml.Organ], pages: int) -> edxml.MessageHeader:
     """The MessageHeader of an issued document, from its register data and printed fields."""
     if not doc.lead_org.code or not edxml.valid_organ_code(doc.lead_org.code):
-        raise ValidationFailed(f"{doc.lead_org.name} chưa có mã định danh hợp lệ; không gửi liên thông được.")
+        raise ValidationFailed(code="edxml_lead_code_missing", params={"org_name": doc.lead_org.name})
     if not doc.doc_number or not doc.issue_date:
-        raise Conflict("Văn bản chưa có số và ngày ban hành.")
+        raise Conflict(code="edxml_not_numbered")
     fields = doc.fields or {}
     party = fields.get("party_a") or {}
     number, notation = split_number(doc.doc_number)
@@ -85,9 +85,9 @@ def open_org_key(session: Session, p: Principal, org: Organisation, secret: str)
     ensure(p, "organisation.seal", org)
     cred = active_credential(session, org)
     if cred is None or cred.kind != "pkcs12" or cred.pkcs12 is None:
-        raise ValidationFailed(f"{org.name} chưa có chứng thư số dạng tệp PKCS#12 để ký gói tin edXML.")
+        raise ValidationFailed(code="edxml_no_pkcs12", params={"org_name": org.name})
     if not secret:
-        raise ValidationFailed("Cần nhập mật khẩu chứng thư số của cơ quan để ký gói tin liên thông.",
+        raise ValidationFailed(code="edxml_passphrase_missing",
                                fields={"secret": "Bắt buộc."})
     try:
         key, cert, chain = load_pkcs12(cred.pkcs12, secret)
@@ -106,7 +106,7 @@ def prepare(session: Session, svc: Services, doc: Document, dispatches: list[Dis
     number, _ = split_number(doc.doc_number or "")
     for d in dispatches:
         if not edxml.valid_organ_code(d.recipient.code):
-            raise ValidationFailed(f"Nơi nhận {d.recipient.name} chưa có mã định danh hợp lệ.")
+            raise ValidationFailed(code="edxml_recipient_code_missing", params={"recipient_name": d.recipient.name})
         header = header_for(doc, [edxml.Organ(organ_id=d.recipient.code, organ_name=d.recipient.name)], pages)
         pkg = edxml.Package(
             header=header, traces=(edxml.Trace(doc.lead_org.code, now_vn()),), business=business or edxml.Business(),
@@ -158,7 +158,7 @@ def record_status(session: Session, msg: edxml.StatusMessage, actor: Actor) -> E
     d = session.scalar(select(Dispatch).join(Dispatch.recipient).where(
         Dispatch.edxml_document_id == msg.response_for.document_id, Dispatch.channel == "edxml"))
     if d is None or d.recipient.code != msg.sender.organ_id:
-        raise NotFound("Không có lượt gửi liên thông nào khớp với thông điệp trạng thái này.")
+        raise NotFound(code="edxml_status_unmatched")
     row = ExchangeStatus(direction="in", dispatch_id=d.id, status_code=msg.status_code,
                          description=msg.description[:2000], organ_id=msg.sender.organ_id,
                          staff=msg.staff.staff[:255], department=msg.staff.department[:255],
@@ -195,7 +195,7 @@ def dispatch_for(session: Session, p: Principal, dispatch_id: int, action: str =
     """A dispatch of a document the principal may act on."""
     d = session.get(Dispatch, dispatch_id)
     if d is None:
-        raise NotFound("Không tìm thấy lượt gửi.")
+        raise NotFound(code="dispatch_not_found")
     ensure(p, action, session.get(Document, d.document_id))
     return d
 
@@ -207,7 +207,7 @@ def package_of(session: Session, svc: Services, p: Principal, dispatch_id: int) 
     d = dispatch_for(session, p, dispatch_id)
     row = session.get(StoredObject, d.package_object_id) if d.package_object_id else None
     if row is None:
-        raise NotFound("Lượt gửi này không gửi qua liên thông edXML.")
+        raise NotFound(code="dispatch_not_edxml")
     return objects.read(svc.store, row)
 
 
@@ -216,12 +216,12 @@ def send_business(session: Session, svc: Services, p: Principal, actor: Actor, d
     """Ask the receiver to revoke, update or replace a sent document (business type 1/2/3). Commits."""
     d = dispatch_for(session, p, dispatch_id, "document.issue")
     if d.channel != "edxml" or not d.edxml_document_id:
-        raise Conflict("Chỉ thu hồi, cập nhật, thay thế được văn bản đã gửi liên thông edXML.")
+        raise Conflict(code="edxml_business_not_sent")
     if kind not in BUSINESS_KINDS:
-        raise ValidationFailed("Nghiệp vụ phải là thu hồi, cập nhật hoặc thay thế.", fields={"kind": kind[:40]})
+        raise ValidationFailed(code="edxml_business_kind", fields={"kind": kind[:40]})
     reason = " ".join(reason.split())
     if not reason or len(reason) > 2000:
-        raise ValidationFailed("Cần nêu lý do (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="edxml_business_reason", fields={"reason": "Bắt buộc."})
     doc = session.get(Document, d.document_id)
     assert doc is not None
     ident = open_org_key(session, p, doc.lead_org, secret)

@@ -21,7 +21,7 @@ IMPORT_KINDS = ("organisations", "users")
 def preview_import(session: Session, kind: str, data: bytes) -> ImportPlan:
     """What importing ``data`` would create or change, or its errors with line numbers; writes nothing."""
     if kind not in IMPORT_KINDS:
-        raise NotFound("Không có loại dữ liệu này.")
+        raise NotFound(code="import_kind_unknown")
     return (plan_organisations if kind == "organisations" else plan_users)(session, data)
 
 

@@ -25,7 +25,7 @@ def record_by_code(session: Session, code: str) -> Document:
     canonical = normalise_code(code or "")
     doc = session.scalar(select(Document).where(Document.record_code == canonical)) if canonical else None
     if doc is None or not is_final(doc):
-        raise NotFound("Không tìm thấy văn bản với mã tra cứu này.")
+        raise NotFound(code="record_code_unknown")
     return doc
 
 
@@ -44,9 +44,9 @@ def public_facts(session: Session, doc: Document) -> dict[str, Any]:
 def verify_copy(session: Session, svc: Services, doc: Document, pdf: bytes) -> dict[str, Any]:
     """Compare an uploaded copy with this record only (a match with another record is not disclosed)."""
     if not pdf:
-        raise ValidationFailed("Chưa chọn tệp PDF.")
+        raise ValidationFailed(code="pdf_missing")
     if len(pdf) > MAX_PUBLIC_UPLOAD:
-        raise ValidationFailed("Tệp quá lớn (tối đa 10 MB).")
+        raise ValidationFailed(code="verify_upload_too_large")
     try:
         report = svc.validate(pdf)
     except InvalidPdf as exc:

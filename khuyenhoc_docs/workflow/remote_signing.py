@@ -54,8 +54,7 @@ def endpoint_for(svc: Services, cred: SigningCredential) -> RemoteEndpoint:
     endpoint = RemoteEndpoint(url=cred.provider_url or url, client_id=cred.client_id or cid,
                               client_secret=stored or secret, account=cred.account, timeout=s.remote_timeout)
     if not endpoint.url or not endpoint.account:
-        raise ValidationFailed("Tài khoản ký số từ xa chưa được cấu hình đủ (địa chỉ dịch vụ, tài khoản); "
-                               "liên hệ quản trị viên.")
+        raise ValidationFailed(code="remote_account_incomplete")
     return endpoint
 
 
@@ -104,9 +103,9 @@ def start(session: Session, svc: Services, p: Principal, actor: Actor, document_
     ensure_can_sign(p.user.organisation)  # merged or dissolved: its people's credentials stop working
     cred = active_credential(session, p.user)
     if cred is None or cred.kind not in REMOTE_KINDS:
-        raise ValidationFailed("Bạn chưa có tài khoản dịch vụ ký số từ xa.")
+        raise ValidationFailed(code="remote_account_missing")
     if cred.kind == "csc" and (not secret or len(secret) > MAX_PIN or len(otp) > MAX_PIN):
-        raise ValidationFailed("Cần nhập mã PIN của dịch vụ ký số.", fields={"secret": "Bắt buộc."})
+        raise ValidationFailed(code="remote_pin_missing", fields={"secret": "Bắt buộc."})
     ok, refused = split_signable(session, p, ids)
     results = {r.document_id: r for r in refused}
     if not ok:
@@ -279,7 +278,7 @@ def _finish_item(session: Session, svc: Services, req: SigningRequest, item: Sig
 def get_request(session: Session, p: Principal, request_id: int) -> SigningRequest:
     req = session.get(SigningRequest, request_id, populate_existing=True)
     if req is None:
-        raise NotFound("Không tìm thấy yêu cầu ký.")
+        raise NotFound(code="signing_request_not_found")
     ensure(p, "signing_request.view", req)
     return req
 

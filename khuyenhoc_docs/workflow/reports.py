@@ -152,8 +152,7 @@ def submit_report(session: Session, svc: Services, p: Principal, actor: Actor, o
     """Store a unit's report (DOCX or PDF); after the deadline it is accepted and marked late. Commits."""
     o = get_obligation(session, p, obligation_id, "report.submit")
     if o.signed_at is not None:
-        raise Conflict("Báo cáo đã được ký số; muốn thay tệp, người ký hoặc văn thư phải thu hồi chữ ký kèm lý do "
-                       "trước.")
+        raise Conflict(code="report_signed_frozen")
     ext = _report_type(data)
     now = now or utcnow()
     replaced = o.object_id is not None
@@ -186,7 +185,7 @@ def get_obligation(session: Session, p: Principal, obligation_id: int, action: s
     """Load a report obligation the principal may act on (404 when missing, 403 when not allowed)."""
     o = session.get(ReportObligation, obligation_id)
     if o is None:
-        raise NotFound("Không tìm thấy nghĩa vụ báo cáo.")
+        raise NotFound(code="obligation_not_found")
     ensure(p, action, ReportUnit.of(session, o))
     return o
 
@@ -201,9 +200,9 @@ def report_file(session: Session, svc: Services, p: Principal, obligation_id: in
     """The submitted report (the signed PDF once signed) for whoever may see the unit's line."""
     o = session.get(ReportObligation, obligation_id)
     if o is None or o.object is None:
-        raise NotFound("Không tìm thấy báo cáo đã nộp.")
+        raise NotFound(code="report_not_found")
     if not can(p, "report.view", (session.get(Document, o.programme_id), ReportUnit.of(session, o))):
-        raise NotFound("Không tìm thấy báo cáo đã nộp.")
+        raise NotFound(code="report_not_found")
     row = o.signed_object or o.object
     return objects.read(svc.store, row), row.content_type, o.filename or f"bao-cao-{o.year}-{o.id}"
 
@@ -258,12 +257,12 @@ def withdraw_signature(session: Session, p: Principal, actor: Actor, obligation_
     o = get_obligation(session, p, obligation_id, "report.withdraw_signature")
     reason = " ".join((reason or "").split())
     if len(reason) < 5 or len(reason) > 500:
-        raise ValidationFailed("Cần ghi lý do thu hồi chữ ký (từ 5 đến 500 ký tự).",
+        raise ValidationFailed(code="report_withdraw_reason",
                                fields={"reason": "Từ 5 đến 500 ký tự."})
     o = _lock_obligation(session, obligation_id)
     if o.signed_at is None:
         session.rollback()
-        raise Conflict("Báo cáo chưa được ký số; không có chữ ký để thu hồi.")
+        raise Conflict(code="report_not_signed")
     audit.record(session, actor, "report_signature_withdraw", "document", o.programme_id, obligation=o.id,
                  reason=reason, signed_by=o.signed_by_id,
                  sha256=o.signed_object.sha256 if o.signed_object else None)
@@ -275,9 +274,9 @@ def withdraw_signature(session: Session, p: Principal, actor: Actor, obligation_
 
 def _check_signable(o: ReportObligation) -> None:
     if o.object is None or o.object.content_type != objects.PDF:
-        raise Conflict("Chỉ ký được báo cáo đã nộp dưới dạng PDF.")
+        raise Conflict(code="report_sign_pdf_only")
     if o.signed_object_id is not None:
-        raise Conflict("Báo cáo đã được ký.")
+        raise Conflict(code="report_already_signed")
 
 
 def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
@@ -295,25 +294,24 @@ def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
 
 def _report_type(data: bytes) -> str:
     if not data or len(data) > MAX_REPORT_BYTES:
-        raise ValidationFailed("Tệp báo cáo trống hoặc quá lớn (tối đa 20 MB).")
+        raise ValidationFailed(code="report_file_size")
     if data.startswith(b"%PDF"):
         try:
             reader = open_pdf(data)
         except InvalidPdf as exc:
-            raise ValidationFailed(f"Tệp PDF không hợp lệ: {exc.reason_vi}") from exc
+            raise ValidationFailed(code="report_pdf_invalid", params={"reason": exc.reason_vi}) from exc
         if (active := active_content(reader)):
             # A report is read and signed by people: nothing in it may run or carry other files.
-            raise ValidationFailed("Tệp PDF chứa nội dung chủ động không được phép trong báo cáo: "
-                                   + ", ".join(active) + ". Hãy xuất lại PDF không có các thành phần này.",
+            raise ValidationFailed(code="report_active_content", params={"active": ', '.join(active)},
                                    fields={"file": "PDF chứa " + ", ".join(active) + "."})
         return "pdf"
     try:
         validate_docx(data)
         check_container(data)  # declared sizes and ratios, before anything is inflated
     except InvalidDocument as exc:
-        raise ValidationFailed("Tệp báo cáo phải là PDF hoặc DOCX hợp lệ.") from exc
+        raise ValidationFailed(code="report_file_type") from exc
     except TemplateInvalid as exc:
-        raise ValidationFailed(f"Tệp báo cáo không hợp lệ: {exc.message}") from exc
+        raise ValidationFailed(code="report_file_invalid", params={"reason": exc.message}) from exc
     return "docx"
 
 

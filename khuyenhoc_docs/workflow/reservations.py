@@ -34,7 +34,6 @@ def ensure_not_held(session: Session, doc_id: int, user_id: int, *, except_reque
 
     until = hold.expires_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime(VN_TIME)
     if hold.user_id == user_id:
-        raise Conflict(f"Bạn đang có yêu cầu ký từ xa chờ xác nhận cho văn bản này (mã giao dịch "
-                       f"{hold.tran_code or hold.transaction_id[:8]}, hết hạn lúc {until}).")
-    raise Conflict(f"Đang chờ {hold.user.full_name} xác nhận ký văn bản này trên ứng dụng ký số "
-                   f"(hết hạn lúc {until}). Vui lòng ký sau khi chữ ký đó hoàn tất.")
+        raise Conflict(code="document_held_by_you",
+                       params={"transaction": hold.tran_code or hold.transaction_id[:8], "until": until})
+    raise Conflict(code="document_held_by_other", params={"signer_name": hold.user.full_name, "until": until})

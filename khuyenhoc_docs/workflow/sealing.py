@@ -58,12 +58,11 @@ def pending_role(session: Session, p: Principal, doc: Document) -> str | None:
 def _check_state(session: Session, doc: Document, role: str) -> None:
     done = _seals(session, doc.id)
     if doc.status != SIGNED or not doc.seal_required:
-        raise Conflict("Chỉ đóng dấu được văn bản đã có đủ chữ ký của hai người có thẩm quyền và chưa đóng dấu.",
-                       code="seal_not_ready")
+        raise Conflict(code="seal_not_ready")
     if role in done:
-        raise Conflict("Cơ quan, tổ chức của bạn đã đóng dấu (ký số) văn bản này.", code="already_sealed")
+        raise Conflict(code="already_sealed")
     if role == PARTNER and LEAD not in done:
-        raise Conflict("Chờ văn thư cơ quan chủ trì cấp số, ngày và đóng dấu trước.", code="lead_seals_first")
+        raise Conflict(code="lead_seals_first")
 
 
 def _abbrs(doc: Document) -> tuple[str, tuple[str, ...]]:
@@ -82,11 +81,11 @@ def preview(session: Session, doc: Document, *, on: date | None = None) -> dict[
 def _org_key(session: Session, svc: Services, org: Organisation, secret: str):
     """The organisation's key source for the passphrase/PIN its clerk typed (never stored)."""
     if not secret or len(secret) > MAX_SECRET:
-        raise ValidationFailed("Cần nhập mật khẩu chứng thư số của cơ quan, tổ chức hoặc mã PIN.",
+        raise ValidationFailed(code="org_secret_missing",
                                fields={"secret": "Bắt buộc."})
     cred = active_credential(session, org)
     if cred is None:
-        raise ValidationFailed(f"{org.name} chưa có chứng thư số của cơ quan, tổ chức; liên hệ quản trị viên.",
+        raise ValidationFailed(params={"org_name": org.name},
                                code="no_org_credential")
     try:
         return cred, key_source(cred, secret, svc.trust_roots)
@@ -168,8 +167,7 @@ def seal(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: in
                                 lt_context=lt_context)
         if locked.status != SEALED:
             session.rollback()
-            raise SigningRefused("Chữ ký số của văn bản sau khi đóng dấu không hợp lệ; chưa lưu.",
-                                 code="sealed_invalid")
+            raise SigningRefused(code="sealed_invalid")
     search_sync.index(session, locked)
     audit.record(session, actor, "seal", "document", locked.id, role=role, organisation=org.name,
                  credential=cred.id, subject=cred.subject, doc_number=locked.doc_number, sha256=row.sha256,

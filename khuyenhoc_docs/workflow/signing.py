@@ -73,12 +73,12 @@ def _lock_pending(session: Session, doc_id: int, user_id: int, hold_check: bool 
     locked = lock_document(session, doc_id)
     if locked is None:
         session.rollback()
-        raise NotFound("Không tìm thấy văn bản.")
+        raise NotFound(code="document_not_found")
     sigs = _signatures(session, doc_id)
     mine = _mine(sigs, user_id)
     if locked.status != AWAITING or mine is None:
         session.rollback()
-        raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+        raise Conflict(code="not_awaiting_your_signature")
     if hold_check:
         try:
             ensure_not_held(session, doc_id, user_id, except_request=except_request)
@@ -102,7 +102,7 @@ class Placement:
 
 def check_secret(secret: str) -> None:
     if not secret or len(secret) > MAX_SECRET:
-        raise ValidationFailed("Cần nhập mật khẩu chứng thư số hoặc mã PIN.", fields={"secret": "Bắt buộc."})
+        raise ValidationFailed(code="secret_missing", fields={"secret": "Bắt buộc."})
 
 
 def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -> KeySource:
@@ -111,9 +111,9 @@ def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -
     ensure_can_sign(p.user.organisation)  # merged or dissolved: its people's credentials stop working
     cred = active_credential(session, p.user)
     if cred is None:
-        raise ValidationFailed("Bạn chưa có chứng thư số; liên hệ quản trị viên để cấp hoặc tải lên.")
+        raise ValidationFailed(code="credential_missing")
     if cred.kind not in LOCAL_KINDS:
-        raise ValidationFailed("Chứng thư số của bạn là dịch vụ ký số từ xa; hãy dùng “Ký bằng dịch vụ ký số từ xa”.")
+        raise ValidationFailed(code="credential_is_remote")
     try:
         return key_source(cred, secret, svc.trust_roots)
     except SignatureCoreError as exc:
@@ -175,7 +175,7 @@ def signable(session: Session, p: Principal, doc_id: int) -> Document:
     """The document if ``p`` may sign it now (access.py "document.sign" and still awaiting)."""
     doc = get_document(session, p, doc_id, "document.sign")
     if doc.status != AWAITING:
-        raise Conflict("Văn bản không còn chờ chữ ký của bạn (đã ký, bị từ chối hoặc đã thu hồi).")
+        raise Conflict(code="not_awaiting_your_signature")
     return doc
 
 
@@ -186,7 +186,7 @@ def lock_for_signing(session: Session, doc_id: int, user_id: int, *,
     earlier = [s for s in sigs if s.order < mine.order and s.status != SIG_SIGNED]
     if locked.routing == "sequential" and earlier:
         session.rollback()
-        raise Conflict(f"Chưa đến lượt ký: chờ {earlier[0].signer.full_name} ký trước.")
+        raise Conflict(code="not_your_turn", params={"signer_name": earlier[0].signer.full_name})
     return locked, sigs, mine
 
 
@@ -246,7 +246,7 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
     get_document(session, p, doc_id, "document.decline")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
-        raise ValidationFailed("Cần nhập lý do từ chối ký (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="decline_reason", fields={"reason": "Bắt buộc."})
     locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
     mine.status, mine.reason = SIG_DECLINED, reason
     for s in sigs:
@@ -269,11 +269,11 @@ def verification(session: Session, svc: Services, p: Principal, actor: Actor, do
         row = session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == doc.id,
                                                            DocumentVersion.number == version))
         if row is None:
-            raise NotFound("Không có phiên bản này.")
+            raise NotFound(code="version_not_found")
         report = svc.validate(objects.read(svc.store, row.pdf_object), at=at)
         return {**report.to_dict(), "sha256": row.pdf_object.sha256, "version": version}
     if doc.pdf_object is None:
-        raise ValidationFailed("Văn bản chưa có tệp PDF.")
+        raise ValidationFailed(code="document_no_pdf")
     if at is not None:  # a past or future validation time: computed, not kept
         report = svc.validate(objects.read(svc.store, doc.pdf_object), at=at)
         return {**report.to_dict(), "sha256": doc.pdf_object.sha256}
@@ -293,7 +293,7 @@ def parse_validation_time(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ValidationFailed("Thời điểm kiểm tra không hợp lệ (ví dụ 2031-01-01).", fields={"at": "Sai định dạng."}) from exc
+        raise ValidationFailed(code="validation_time_invalid", fields={"at": "Sai định dạng."}) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VN_TZ)
     return moment
@@ -320,7 +320,7 @@ def verify_against_archive(session: Session, svc: Services, pdf: bytes) -> dict[
 def verify_upload(svc: Services, pdf: bytes) -> ValidationReport:
     """Validate an uploaded PDF against the configured trust roots (nothing is stored)."""
     if not pdf:
-        raise ValidationFailed("Chưa chọn tệp PDF.")
+        raise ValidationFailed(code="pdf_missing")
     try:
         return svc.validate(pdf)
     except InvalidPdf as exc:

@@ -65,7 +65,7 @@ def _chair_for(session: Session, organisation_ids: tuple[int, int], signer_name:
         if chair.full_name.strip().casefold() == wanted:
             return chair
     raise ValidationFailed(
-        f"Không có tài khoản người ký “{signer_name}” thuộc tổ chức này; quản trị viên cần tạo tài khoản Chủ tịch/Bí thư.",
+        code="chair_account_missing", params={"signer_name": signer_name},
         fields={"signer_name": signer_name},
     )
 
@@ -147,7 +147,7 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     """
     doc = get_document(session, p, doc_id, "document.submit")
     if doc.status not in (DRAFT, DECLINED):
-        raise Conflict("Chỉ trình ký được văn bản ở trạng thái dự thảo hoặc bị từ chối ký.")
+        raise Conflict(code="submit_not_draft")
     # numbered at sealing by the lead's register: a merged or dissolved one could never number it
     ensure_can_number(doc.lead_org)
     fields = drafting.parse_fields(doc.kind, doc.fields, strict=True)
@@ -155,14 +155,14 @@ def submit(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: 
     chair_a = _chair_for(session, orgs, fields.party_a.signer_name)
     chair_b = _chair_for(session, orgs, fields.party_b.signer_name)
     if chair_a.id == chair_b.id:
-        raise ValidationFailed("Hai người ký phải là hai người khác nhau.")
+        raise ValidationFailed(code="signers_must_differ")
     if not fields.org_abbrs:
         fields = replace(fields, org_abbrs=(doc.lead_org.abbreviation, doc.partner_org.abbreviation))
 
     locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (DRAFT, DECLINED):
         session.rollback()
-        raise Conflict("Văn bản vừa được trình ký bởi người khác.")
+        raise Conflict(code="submit_concurrent")
     try:
         version = _submitted_pdf(session, svc, p, locked, fields, (chair_a, chair_b))
     except ValidationFailed:
@@ -188,11 +188,11 @@ def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id
     doc = get_document(session, p, doc_id, "document.withdraw")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
-        raise ValidationFailed("Cần nhập lý do thu hồi (tối đa 2000 ký tự).", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="withdraw_reason", fields={"reason": "Bắt buộc."})
     locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (AWAITING, SIGNED, SEALED, DECLINED):
         session.rollback()
-        raise Conflict("Chỉ thu hồi được văn bản đang chờ ký, bị từ chối hoặc đã ký nhưng chưa phát hành.")
+        raise Conflict(code="withdraw_state")
     voided = register.void(session, doc.id, reason)
     for sig in session.scalars(select(Signature).where(Signature.document_id == doc.id, Signature.status == SIG_PENDING)):
         sig.status = SIG_CANCELLED

@@ -25,9 +25,9 @@ def add_version(session: Session, svc: Services, *, kind: str, data: bytes, file
     try:
         tkind = TemplateKind(kind)
     except ValueError:
-        raise ValidationFailed("Loại mẫu văn bản không tồn tại.", fields={"kind": kind[:60]}) from None
+        raise ValidationFailed(code="template_kind_unknown", fields={"kind": kind[:60]}) from None
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise ValidationFailed("Tệp mẫu quá lớn (tối đa 10 MB).")
+        raise ValidationFailed(code="template_file_size")
     try:
         info = validate_template(data, tkind)
     except TemplateInvalid as exc:
