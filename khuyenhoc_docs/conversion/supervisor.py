@@ -5,13 +5,12 @@ dies with it), with its own XML-RPC port, UNO port and profile directory. A watc
 thread per instance restarts it whenever it exits (crash, kill, unoserver's own
 conversion timeout) with a fresh profile and exponential back-off.
 
-Run in the foreground with:
+Run in the foreground with (the command line itself is ``supervisor_main``):
     python -m khuyenhoc_docs.conversion.supervisor --instances 2 --base-port 2003 --workdir DIR
 """
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import logging
 import os
@@ -355,61 +354,7 @@ def _tail(path: Path, lines: int = 3) -> str:
     return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
 
 
-class _Interrupted(BaseException):
-    """SIGTERM/SIGINT arrived while the instances were still starting."""
+if __name__ == "__main__":  # the command line lives in supervisor_main (signals, ready line)
+    from .supervisor_main import main
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Foreground entry point: run until SIGTERM/SIGINT, then stop every instance."""
-    parser = argparse.ArgumentParser(prog="python -m khuyenhoc_docs.conversion.supervisor")
-    parser.add_argument("--instances", type=int, required=True)
-    parser.add_argument("--base-port", type=int, required=True)
-    parser.add_argument("--workdir", type=Path, required=True)
-    parser.add_argument("--host", default="127.0.0.1", help="XML-RPC interface (UNO stays local)")
-    parser.add_argument("--python", default=sys.executable, help="a Python that can `import uno`")
-    parser.add_argument("--soffice", default=None, help="LibreOffice executable")
-    parser.add_argument("--conversion-timeout", type=int, default=120)
-    parser.add_argument("--startup-timeout", type=float, default=60)
-    parser.add_argument("--log-level", default="INFO")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    stop = threading.Event()
-    started = threading.Event()
-
-    def _on_signal(signum: int, _frame: object) -> None:
-        logger.info("received %s, stopping", signal.Signals(signum).name)
-        first = not stop.is_set()
-        stop.set()
-        if first and not started.is_set():
-            raise _Interrupted  # abandons start(), which stops what it started
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    options = SupervisorOptions(
-        instances=args.instances, base_port=args.base_port, workdir=args.workdir, python=args.python,
-        host=args.host, soffice=args.soffice, conversion_timeout=args.conversion_timeout or None,
-        startup_timeout=args.startup_timeout,
-    )  # fmt: skip
-    supervisor = UnoserverSupervisor(options)
-    try:
-        supervisor.start()
-        started.set()
-    except _Interrupted:
-        supervisor.stop()  # start() stopped its instances, unless it had just finished
-        return 0
-    except ConverterUnavailable as exc:
-        print(f"unoserver supervisor failed to start: {exc}", file=sys.stderr, flush=True)
-        return 1
-    try:
-        endpoints = ",".join(f"{host}:{port}" for host, port in supervisor.endpoints)
-        print(f"ready {endpoints}", flush=True)
-        while not stop.wait(1.0):
-            pass
-    finally:
-        survivors = supervisor.stop()
-    return 1 if survivors else 0
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,6 @@
 """Validate every signature of a PDF against configurable trust roots and
-summarise the result in Vietnamese (JSON-serialisable report)."""
+summarise the result in Vietnamese (JSON-serialisable report); the report's words are
+``report_vi`` (content of the validation report and the evidence export, not UI messages)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,24 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import ValidationContext
 
-from ..labels_vi import enum_label, signature_field_label
 from . import InvalidPdf
 from .active_content import active_content
 from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
-from .report_vi import REASONS_VI, REVOCATION_WARNING, VN_TZ, key_usage_vi
+from .report_vi import (
+    REASONS_VI,
+    REVOCATION_WARNING,
+    VN_TZ,
+    key_usage_vi,
+    problems_vi,
+    signer_kind_vi,
+    summary_vi,
+)
 from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, RevocationStatus, check_revocation
 
 
@@ -115,16 +122,6 @@ def _name_attr(cert: asn1_x509.Certificate, key: str) -> str | None:
     return value
 
 
-PERSON_VI, ORGANISATION_VI = "chữ ký của người có thẩm quyền", "chữ ký số của cơ quan, tổ chức"
-
-
-def signer_kind_vi(cn: str | None, organisation: str | None, position: str | None) -> str:
-    """An organisation's certificate names the organisation itself (CN = O, no title)."""
-    if cn and organisation and cn.strip() == organisation.strip() and not position:
-        return ORGANISATION_VI
-    return PERSON_VI
-
-
 def _kind(emb: EmbeddedPdfSignature) -> tuple[str, str | None]:
     for ref in emb.sig_object.get("/Reference", ()):
         ref = ref.get_object()
@@ -132,37 +129,6 @@ def _kind(emb: EmbeddedPdfSignature) -> tuple[str, str | None]:
             perm = emb.docmdp_level
             return "certification", perm.name if perm is not None else None
     return "approval", None
-
-
-_TRUST_PROBLEMS_VI = {
-    "NO_CERTIFICATE_CHAIN_FOUND": "Chứng thư số không do tổ chức chứng thực được tin cậy cấp.",
-    "EXPIRED": "Chứng thư số đã hết hạn tại thời điểm kiểm tra.",
-    "OUT_OF_BOUNDS_NO_POE": "Chứng thư số đã hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra.",
-    "OUT_OF_BOUNDS_NOT_REVOKED": "Chứng thư số đã hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra.",
-    "NOT_YET_VALID": "Chứng thư số chưa có hiệu lực tại thời điểm kiểm tra.",
-    "REVOKED": "Chứng thư số đã bị thu hồi.",
-    "REVOKED_NO_POE": "Chứng thư số đã bị thu hồi.",
-    "REVOKED_CA_NO_POE": "Chứng thư số của tổ chức chứng thực đã bị thu hồi.",
-    "SIG_CONSTRAINTS_FAILURE": "Chứng thư số không được cấp cho mục đích ký số.",
-}
-
-
-def _problems(intact: bool, valid: bool, trust_problem: str | None, ts_valid: bool | None,
-              level: str | None, docmdp_ok: bool | None) -> list[str]:
-    out = []
-    if not intact:
-        out.append("Nội dung đã bị thay đổi sau khi ký (chữ ký không còn toàn vẹn).")
-    elif not valid:
-        out.append("Chữ ký số không hợp lệ về mặt mật mã.")
-    if intact and valid and trust_problem is not None:
-        out.append(_TRUST_PROBLEMS_VI.get(
-            trust_problem, f"Chứng thư số không được tin cậy ({trust_problem})."))
-    if ts_valid is False:
-        out.append("Dấu thời gian không hợp lệ hoặc không được tin cậy.")
-    if intact and (docmdp_ok is False or level == ModificationLevel.OTHER.name):
-        out.append("Tài liệu bị sửa đổi sau khi ký theo cách không được phép "
-                   f"(mức: {enum_label('modification', level).lower()}).")
-    return out
 
 
 @dataclass
@@ -252,7 +218,7 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         indic = st.trust_problem_indic
         # AdESSubIndic is typed as a protocol; its values are enum members
         trust_problem = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"  # type: ignore[attr-defined]
-    problems += _problems(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
+    problems += problems_vi(st.intact, st.valid, trust_problem, ts_valid, level, st.docmdp_ok)
     if signing_time is not None and ts_valid:
         if signing_time > ctx.at:
             problems.append(f"Chữ ký được tạo lúc {_vn(signing_time)}, sau thời điểm kiểm tra.")
@@ -374,21 +340,6 @@ def _collect(reader: PdfFileReader, ctx: _Context) -> list[SignatureReport]:
     return [r for _, r in sorted(good, key=lambda item: item[0])] + broken
 
 
-def _summary(sigs: Sequence[SignatureReport], warnings: Sequence[str]) -> str:
-    if not sigs:
-        return "Tài liệu không có chữ ký số."
-    bad = [s for s in sigs if not s.ok]
-    if not bad:
-        text = (f"Tài liệu có {len(sigs)} chữ ký số, tất cả đều hợp lệ, "
-                "toàn vẹn và được tin cậy.")
-    else:
-        parts = [f"{s.signer_cn or signature_field_label(s.field_name)}: {' '.join(s.problems) or 'không hợp lệ.'}" for s in bad]
-        text = f"{len(bad)}/{len(sigs)} chữ ký số không hợp lệ. " + " ".join(parts)
-    if warnings:
-        text += " Cảnh báo: " + " ".join(dict.fromkeys(warnings))
-    return text
-
-
 def validate_pdf(
     pdf: bytes,
     *,
@@ -411,7 +362,7 @@ def validate_pdf(
     ok = bool(sigs) and all(s.ok for s in sigs)
     warnings = tuple(dict.fromkeys(w for s in sigs for w in s.warnings))
     active = active_content(reader)
-    summary = _summary(sigs, warnings)
+    summary = summary_vi(sigs, warnings)
     if active:
         summary += " Cảnh báo: tài liệu chứa nội dung chủ động: " + ", ".join(active) + "."
     return ValidationReport(

@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Iterator, Mapping
 
-import certifi
-import urllib3
 from minio import Minio
 from minio.commonconfig import COMPLIANCE
 from minio.datatypes import Object
-from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.error import S3Error
 from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE
 from minio.retention import Retention
 from minio.time import from_iso8601utc
@@ -47,6 +45,7 @@ from .base import (
     utcnow,
 )
 from .keys import validate_key, validate_prefix
+from .s3_transport import make_http, translate_errors
 
 __all__ = ["S3Store"]
 
@@ -54,46 +53,7 @@ log = logging.getLogger(__name__)
 
 _META = "x-amz-meta-"
 _SHA_HEADER = _META + "sha256"
-_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchObject"})
-_LOCKED_CODES = frozenset({"AccessDenied", "ObjectLocked"})
 _EXISTS_CODES = frozenset({"BucketAlreadyOwnedByYou", "BucketAlreadyExists"})
-
-
-def _make_http(options: S3StoreOptions) -> urllib3.PoolManager:
-    """A pool that gives up quickly: an outage must become a 503 in seconds.
-
-    The SDK default (5 minute timeouts, 5 retries) would hang web workers.
-    Reads are never retried because a retried PUT could store a second version.
-    """
-    timeout = urllib3.Timeout(
-        connect=min(options.timeout_seconds, 2.0), read=options.timeout_seconds
-    )
-    retries = urllib3.Retry(
-        total=2,
-        connect=1,
-        read=0,
-        status=1,
-        backoff_factor=0.2,
-        status_forcelist=(502, 503, 504),
-        raise_on_status=False,  # let the SDK parse the final error body
-        respect_retry_after_header=False,
-    )
-    return urllib3.PoolManager(
-        timeout=timeout,
-        retries=retries,
-        maxsize=10,
-        cert_reqs="CERT_REQUIRED" if options.secure else "CERT_NONE",
-        ca_certs=certifi.where() if options.secure else None,
-    )
-
-
-def _is_locked_error(exc: S3Error) -> bool:
-    # MinIO answers 400 InvalidRequest "Object is WORM protected and cannot be
-    # overwritten" (or AccessDenied for retention changes); moto AccessDenied.
-    message = (exc.message or "").lower()
-    return exc.code in _LOCKED_CODES or "worm" in message or "object lock" in message
-
-
 class S3Store:
     """Object store in one S3 bucket created with object lock (versioned)."""
 
@@ -107,50 +67,20 @@ class S3Store:
             secure=options.secure,
             # A fixed region also spares a GetBucketLocation round trip.
             region=options.region,
-            http_client=_make_http(options),
+            http_client=make_http(options),
         )
 
     def __repr__(self) -> str:
         return f"S3Store(endpoint={self._options.endpoint!r}, bucket={self._bucket!r})"
 
-    # -- error mapping ------------------------------------------------------
+    # -- error mapping (s3_transport) ---------------------------------------
     @contextmanager
     def _errors(
         self, what: str, *, version_id: str | None = None, lock_op: bool = False
     ) -> Iterator[None]:
         """Translate SDK / urllib3 failures into the store's error hierarchy."""
-        try:
+        with translate_errors(what, self._bucket, version_id=version_id, lock_op=lock_op):
             yield
-        except S3Error as exc:
-            status = exc.response.status if exc.response is not None else 0
-            message = (exc.message or "").lower()
-            if exc.code in _NOT_FOUND_CODES or (
-                exc.code == "MethodNotAllowed" and status == 405
-            ):
-                # 405 MethodNotAllowed: GET/HEAD of a delete-marker version.
-                raise ObjectNotFound(f"{what}: {exc.code}") from exc
-            if version_id and (
-                (exc.code == "InvalidArgument" and "version" in message)
-                or (exc.code == "BadRequest" and status == 400)
-            ):
-                # MinIO rejects version ids that are not UUIDs with 400
-                # InvalidArgument; on HEAD (no body) the SDK calls it BadRequest.
-                raise ObjectNotFound(f"{what}: invalid version id") from exc
-            if exc.code == "NoSuchBucket":
-                raise StoreUnavailable(
-                    f"{what}: bucket {self._bucket} does not exist"
-                ) from exc
-            if lock_op and _is_locked_error(exc):
-                raise ObjectLocked(f"{what}: {exc.code}: {exc.message}") from exc
-            if status >= 500:
-                raise StoreUnavailable(f"{what}: {exc.code} ({status})") from exc
-            raise StoreError(f"{what}: {exc.code}: {exc.message}") from exc
-        except (ServerError, InvalidResponseError) as exc:
-            # 5xx without an S3 error body, or an HTML page from a proxy.
-            raise StoreUnavailable(f"{what}: {exc}") from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            # MaxRetryError, timeouts, refused / reset connections.
-            raise StoreUnavailable(f"{what}: S3 unreachable: {exc}") from exc
 
     # -- helpers ------------------------------------------------------------
     @staticmethod

@@ -6,9 +6,11 @@ plus a clerk of another organisation. Tests copy it (``world_app``) so they can 
 """
 from __future__ import annotations
 
+import io
 import shutil
 import socket
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from khuyenhoc_docs.models import (
 )
 from khuyenhoc_docs.recipients import document_recipients
 from khuyenhoc_docs.workflow.reports import ensure_obligations
-from tests.conftest import DEMO_PASSWORD, api_token, make_app
+from tests.conftest import DEMO_PASSWORD, api_token, login, make_app
 from tests.flow import seal_both
 
 OTHER_ORG = "Huyện đoàn Châu Thành"
@@ -222,3 +224,21 @@ def object_files(data_dir: Path) -> set[str]:
     """Every file under the data dir's object store."""
     root = data_dir / "objects"
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+# Fixtures of the hostile-upload suites (test_malformed_*.py).
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    from tests.security.hostile_files import MB, zip_bomb_docx  # (it imports this conftest's helpers)
+
+    data = zip_bomb_docx()
+    assert len(data) < 2 * MB, len(data)  # small on the wire…
+    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()) > 100 * MB  # …huge inflated
+    return data
+
+
+@pytest.fixture
+def admin(world_app):
+    client = world_app.test_client()
+    assert login(client, "admin").status_code == 302
+    return client

@@ -8,201 +8,27 @@ carries JavaScript gets a Vietnamese verdict that it is not a valid signed docum
 from __future__ import annotations
 
 import io
-import re
-import struct
 import zipfile
-from pathlib import Path
 
 import pytest
-from PIL import Image
-from sqlalchemy import select
 
-from khuyenhoc_docs.models import SigningCredential, User
 from tests.conftest import api_token, csrf_token, login
-from tests.security.conftest import OTHER_CLERK, World, object_files, table_counts
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-MB = 1024 * 1024
-VIETNAMESE = re.compile(r"[ạảãàáâầấậẩẫăằắặẳẵđĐêềếệểễôồốộổỗơờớợởỡưừứựửữỳýỵỷỹíìỉĩịúùủũụóòỏõọéèẻẽẹ]")
-FLASH_ERROR = re.compile(r'<div class="flash error" role="alert">([^<]+)</div>')
-
-
-# --- hostile files ------------------------------------------------------------------------------
-
-def real_template() -> bytes:
-    return (TEMPLATES / "programme_province.docx").read_bytes()
-
-
-def _docx_parts(extra: dict[str, bytes] | None = None, document: bytes | None = None) -> bytes:
-    """A small .docx built from the real template's parts, with parts replaced or added."""
-    src = zipfile.ZipFile(io.BytesIO(real_template()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if document is not None and info.filename == "word/document.xml":
-                data = document
-            dst.writestr(info.filename, data)
-        for name, data in (extra or {}).items():
-            dst.writestr(name, data)
-    return out.getvalue()
-
-
-def zip_bomb_docx(expanded: int = 120 * MB) -> bytes:
-    """A real-looking .docx (~120 kB) with one member that inflates to ``expanded`` bytes of zeros."""
-    out = io.BytesIO(_docx_parts())
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, \
-            zf.open("word/media/image1.png", "w", force_zip64=True) as member:
-        chunk = bytes(MB)
-        for _ in range(expanded // MB):
-            member.write(chunk)
-    return out.getvalue()
-
-
-def lying_zip_docx() -> bytes:
-    """document.xml declares 1 000 bytes in both headers but inflates to 30 MB (size check evasion)."""
-    xml = b'<?xml version="1.0"?><w:document xmlns:w="x">' + b" " * (30 * MB) + b"</w:document>"
-    data = bytearray(_docx_parts(document=xml))
-    zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    info = zf.getinfo("word/document.xml")
-    struct.pack_into("<I", data, info.header_offset + 22, 1000)  # local header: uncompressed size
-    name = info.filename.encode()
-    pos = -1
-    while True:  # its central directory entry: signature PK\1\2, uncompressed size at +24
-        pos = data.find(b"PK\x01\x02", pos + 1)
-        assert pos >= 0, "central directory entry not found"
-        if data[pos + 46:pos + 46 + len(name)] == name:
-            struct.pack_into("<I", data, pos + 24, 1000)
-            break
-    return bytes(data)
-
-
-def many_members_docx(n: int = 1_500) -> bytes:
-    return _docx_parts(extra={f"customXml/extra{i}.xml": b"<a/>" for i in range(n)})
-
-
-def xxe_docx() -> bytes:
-    xml = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
-           b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-           b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-           b"<w:body><w:p><w:r><w:t>&xxe;&b;</w:t></w:r></w:p></w:body></w:document>")
-    return _docx_parts(document=xml)
-
-
-def jinja_attack_docx() -> bytes:
-    """A template that tries to reach Python internals from a placeholder (sandbox escape)."""
-    xml = real_template_document().replace(
-        b"{{ summary }}", b"{{ summary.__class__.__mro__[1].__subclasses__() }}", 1)
-    return _docx_parts(document=xml)
-
-
-def real_template_document() -> bytes:
-    return zipfile.ZipFile(io.BytesIO(real_template())).read("word/document.xml")
-
-
-def js_pdf() -> bytes:
-    """A one-page PDF that runs JavaScript when opened (/OpenAction, page /AA and a /JavaScript name tree)."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R /Names << /JavaScript << /Names [(khd) 4 0 R] >> >> >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /AA << /O 4 0 R >> >>",
-        b"<< /S /JavaScript /JS (app.alert\\('khd-js'\\); this.exportDataObject\\({cName: 'x', nLaunch: 2}\\);) >>",
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
-
-
-def with_js_appended(signed_pdf: bytes) -> bytes:
-    """An incremental update after the signatures that adds an /OpenAction script."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf), strict=False)
-    js = writer.add_object(generic.DictionaryObject({
-        generic.NameObject("/S"): generic.NameObject("/JavaScript"),
-        generic.NameObject("/JS"): generic.TextStringObject("app.alert('khd-js')"),
-    }))
-    writer.root[generic.NameObject("/OpenAction")] = js
-    writer.update_root()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def png(mode: str = "RGBA", size: tuple[int, int] = (200, 80), fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new(mode, size).save(out, fmt)
-    return out.getvalue()
-
-
-def png_bomb() -> bytes:
-    """A tiny PNG whose header claims 60 000 × 60 000 pixels (decompression bomb)."""
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
-            + chunk(b"IEND", b""))
-
-
-@pytest.fixture(scope="module")
-def bomb() -> bytes:
-    data = zip_bomb_docx()
-    assert len(data) < 2 * MB, len(data)  # small on the wire…
-    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()) > 100 * MB  # …huge inflated
-    return data
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-def _data_dir(app) -> Path:
-    return app.config["KHD_SETTINGS"].data_dir
-
-
-class Snapshot:
-    """Row counts of every table and the files of the object store, to compare after a refusal."""
-
-    def __init__(self, app, ignore: tuple[str, ...] = ("audit_events", "audit_head", "api_tokens", "browser_sessions")):
-        self.app, self.ignore = app, ignore
-        self.rows, self.files = table_counts(app, exclude=ignore), object_files(_data_dir(app))
-
-    def assert_unchanged(self, what: str) -> None:
-        rows = table_counts(self.app, exclude=self.ignore)
-        changed = {k: (self.rows[k], rows[k]) for k in rows if rows[k] != self.rows.get(k)}
-        assert not changed, f"{what}: rows written {changed}"
-        assert object_files(_data_dir(self.app)) == self.files, f"{what}: files stored under objects/"
-
-
-def assert_vietnamese_refusal(resp, what: str, statuses=(400, 413, 415, 422)) -> str:
-    body = resp.get_data(as_text=True)
-    assert resp.status_code in statuses, f"{what}: {resp.status_code} {body[:300]!r}"
-    if resp.is_json:
-        message = resp.get_json()["error"]["message"]
-    else:
-        flashed = FLASH_ERROR.findall(body)
-        page = re.findall(r'<p class="error-text">([^<]+)</p>', body)
-        message = " ".join(flashed + page)
-    assert message and VIETNAMESE.search(message), f"{what}: no Vietnamese message in {body[:500]!r}"
-    return message
-
-
-@pytest.fixture
-def admin(world_app):
-    client = world_app.test_client()
-    assert login(client, "admin").status_code == 302
-    return client
-
+from tests.security.conftest import OTHER_CLERK, World, table_counts
+from tests.security.hostile_files import (
+    MB,
+    TEMPLATES,
+    Snapshot,
+    assert_vietnamese_refusal,
+    docx_parts,
+    jinja_attack_docx,
+    js_pdf,
+    lying_zip_docx,
+    many_members_docx,
+    png,
+    real_template,
+    with_js_appended,
+    xxe_docx,
+)
 
 # --- template uploads (admin) -------------------------------------------------------------------
 
@@ -219,7 +45,7 @@ TEMPLATE_ATTACKS = {
     "xxe and entity expansion": xxe_docx,
     "jinja sandbox escape": jinja_attack_docx,
     "docx without document.xml": lambda: _zip({"[Content_Types].xml": b"<Types/>", "word/other.xml": b"<a/>"}),
-    "encrypted zip member flag": lambda: _flag_encrypted(_docx_parts()),
+    "encrypted zip member flag": lambda: _flag_encrypted(docx_parts()),
 }
 
 
@@ -414,133 +240,3 @@ def test_pdf_with_javascript_gets_a_vietnamese_verdict_and_nothing_stored(world_
         assert ui.status_code == 200 and expected in html
         assert "<script>alert(1)</script>" not in html and "app.alert" not in html
     snap.assert_unchanged("pdf with javascript")
-
-
-# --- signature image and PKCS#12 (admin credential page) ----------------------------------------
-
-IMAGE_ATTACKS = {
-    "jpeg": lambda: png("RGB", fmt="JPEG"),
-    "gif": lambda: png("P", fmt="GIF"),
-    "bmp named .png": lambda: png("RGB", fmt="BMP"),
-    "png without transparency": lambda: png("RGB"),
-    "png too small": lambda: png("RGBA", (10, 10)),
-    "png too large": lambda: png("RGBA", (2100, 50)),
-    "png decompression bomb": png_bomb,
-    "truncated png": lambda: png()[:40],
-    "svg with script": lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-    "pdf": js_pdf,
-    "over 512 kB": lambda: b"\x89PNG\r\n\x1a\n" + bytes(600 * 1024),
-    "empty": lambda: b"",
-}
-
-
-def _credential_post(admin, user_id: int, form: dict):
-    path = f"/admin/users/{user_id}/credential"
-    return admin.post(path, data={"csrf_token": csrf_token(admin, path), **form}, content_type="multipart/form-data")
-
-
-def _signature_state(app, user_id: int):
-    with app.extensions["khd.sessions"]() as s:
-        image = s.get(User, user_id).signature_image
-        creds = [(c.id, c.kind) for c in s.scalars(select(SigningCredential).where(SigningCredential.user_id
-                                                                                    == user_id))]
-    return image, creds
-
-
-@pytest.mark.parametrize("attack", sorted(IMAGE_ATTACKS))
-def test_non_png_signature_image_is_refused(world_app, admin, security_world: World, attack):
-    user_id = security_world.chair_hkh_id
-    before, snap = _signature_state(world_app, user_id), Snapshot(world_app)
-    resp = _credential_post(admin, user_id, {"action": "image",
-                                             "image": (io.BytesIO(IMAGE_ATTACKS[attack]()), "chu-ky.png")})
-    assert_vietnamese_refusal(resp, attack, statuses=(422,))
-    assert _signature_state(world_app, user_id) == before
-    snap.assert_unchanged(attack)
-
-
-def test_transparent_png_signature_is_accepted(world_app, admin, security_world: World):
-    """Control case: the refusals above are about the files, not the page."""
-    user_id = security_world.chair_hkh_id
-    resp = _credential_post(admin, user_id, {"action": "image", "image": (io.BytesIO(png()), "chu-ky.png")})
-    assert resp.status_code == 302
-    assert _signature_state(world_app, user_id)[0] == png()
-
-
-@pytest.mark.parametrize("blob", [b"", b"not a pkcs12", png(), b"0\x82\xff\xff" + bytes(100)], ids=[
-    "empty", "text", "png", "broken der"])
-def test_junk_pkcs12_is_refused(world_app, admin, security_world: World, blob):
-    user_id = security_world.chair_hkh_id
-    before, snap = _signature_state(world_app, user_id), Snapshot(world_app)
-    resp = _credential_post(admin, user_id, {"action": "pkcs12", "passphrase": "x" * 300,
-                                             "p12": (io.BytesIO(blob), "chu-ky.p12")})
-    assert_vietnamese_refusal(resp, "pkcs12", statuses=(422,))
-    assert _signature_state(world_app, user_id) == before
-    snap.assert_unchanged("pkcs12")
-
-
-# --- yearly report submissions (clerk of the unit) ----------------------------------------------
-
-REPORT_ATTACKS = {
-    "random bytes": lambda: b"\x13\x37" * 4000,
-    "truncated docx": lambda: real_template()[:5000],
-    "broken pdf": lambda: b"%PDF-1.4\n" + bytes(3000) + b"\n%%EOF\n",
-    "png": lambda: png(),
-    "empty": lambda: b"",
-}
-
-
-@pytest.mark.parametrize("attack", sorted(REPORT_ATTACKS))
-def test_hostile_report_submission_is_refused(world_app, security_world: World, attack):
-    client = world_app.test_client()
-    h = api_token(client, OTHER_CLERK)
-    snap = Snapshot(world_app)
-    resp = client.post(f"/api/v1/reports/{security_world.obligation_id}/submission", headers=h,
-                       data={"file": (io.BytesIO(REPORT_ATTACKS[attack]()), "bao-cao.docx")},
-                       content_type="multipart/form-data")
-    assert_vietnamese_refusal(resp, attack)
-    snap.assert_unchanged(attack)
-
-
-def test_zip_bomb_report_is_refused(world_app, security_world: World, bomb):
-    client = world_app.test_client()
-    snap = Snapshot(world_app)
-    resp = client.post(f"/api/v1/reports/{security_world.obligation_id}/submission",
-                       headers=api_token(client, OTHER_CLERK),
-                       data={"file": (io.BytesIO(bomb), "bao-cao.docx")}, content_type="multipart/form-data")
-    assert_vietnamese_refusal(resp, "zip bomb report")
-    snap.assert_unchanged("zip bomb report")
-
-
-def _seal_state(app, org_id: int):
-    from khuyenhoc_docs.models import Organisation
-
-    with app.extensions["khd.sessions"]() as s:
-        org = s.get(Organisation, org_id)
-        return org.seal_image, org.seal_size_mm
-
-
-@pytest.mark.parametrize("attack", sorted(IMAGE_ATTACKS))
-def test_non_png_seal_image_is_refused(world_app, admin, security_world: World, attack):
-    org_id = security_world.lead_org_id
-    before, snap = _seal_state(world_app, org_id), Snapshot(world_app)
-    path = f"/admin/organisations/{org_id}/seal"
-    resp = admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "image",
-                                  "image": (io.BytesIO(IMAGE_ATTACKS[attack]()), "con-dau.png")},
-                      content_type="multipart/form-data")
-    assert_vietnamese_refusal(resp, attack, statuses=(422,))
-    assert _seal_state(world_app, org_id) == before
-    snap.assert_unchanged(attack)
-
-
-def test_seal_image_and_size_are_accepted_and_checked(world_app, admin, security_world: World):
-    org_id = security_world.lead_org_id
-    path = f"/admin/organisations/{org_id}/seal"
-    ok = admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "image",
-                                "image": (io.BytesIO(png("RGBA", (300, 300))), "dau.png")},
-                    content_type="multipart/form-data")
-    assert ok.status_code == 302
-    assert admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "size",
-                                  "seal_size_mm": "90"}).status_code == 422
-    assert admin.post(path, data={"csrf_token": csrf_token(admin, path), "action": "size",
-                                  "seal_size_mm": "40"}).status_code == 302
-    assert _seal_state(world_app, org_id) == (png("RGBA", (300, 300)), 40)
