@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from .db import utcnow
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import ROLES, ApiToken, BrowserSession, Organisation, User, UserRole
 
 _hasher = PasswordHasher()
@@ -62,7 +62,7 @@ class NewUser:
 
 def _password_error(password: str) -> str | None:
     if len(password) < 8 or len(password) > 256:
-        return "Mật khẩu phải có từ 8 đến 256 ký tự."
+        return Problem("password_length")
     return None
 
 
@@ -70,17 +70,17 @@ def _profile_errors(session: Session, full_name: str, email: str, position: str,
                     roles: tuple[str, ...]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not full_name.strip():
-        errors["full_name"] = "Họ và tên là bắt buộc."
+        errors["full_name"] = Problem("user_name_required")
     for name, value in (("full_name", full_name), ("email", email), ("position", position)):
         if len(value) > MAX_TEXT:
-            errors[name] = "Tối đa 255 ký tự."
+            errors[name] = Problem("text_max_255")
     if email.strip() and (email.count("@") != 1 or any(c in email for c in " \r\n,;<>")):
-        errors["email"] = "Địa chỉ email không hợp lệ."
+        errors["email"] = Problem("email_invalid")
     if session.get(Organisation, organisation_id) is None:
-        errors["organisation_id"] = "Tổ chức không tồn tại."
+        errors["organisation_id"] = Problem("organisation_unknown")
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:
-        errors["roles"] = "Vai trò không hợp lệ: " + (", ".join(unknown) or "chưa chọn vai trò") + "."
+        errors["roles"] = Problem("roles_invalid", roles=", ".join(unknown)) if unknown else Problem("roles_missing")
     return errors
 
 
@@ -89,11 +89,11 @@ def create_user(session: Session, data: NewUser) -> User:
     errors: dict[str, str] = {}
     username = data.username.strip().lower()
     if not username:
-        errors["username"] = "Tên đăng nhập là bắt buộc."
+        errors["username"] = Problem("username_required")
     elif len(username) > MAX_USERNAME or not all(c.isalnum() or c in "._-" for c in username):
-        errors["username"] = "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang; tối đa 64 ký tự."
+        errors["username"] = Problem("username_format")
     elif session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = "Tên đăng nhập đã tồn tại."
+        errors["username"] = Problem("username_taken")
     errors.update(_profile_errors(session, data.full_name, data.email, data.position, data.organisation_id,
                                   data.roles))
     if (bad := _password_error(data.password)):
@@ -197,7 +197,7 @@ def update_user(session: Session, user: User, data: UserChanges, *, by: User | N
     """Apply an admin's edit; returns what changed (for the audit trail). Disabling ends all sessions."""
     errors = _profile_errors(session, data.full_name, data.email, data.position, data.organisation_id, data.roles)
     if by is not None and by.id == user.id and (not data.active or "admin" not in data.roles):
-        errors["active"] = "Không thể tự khóa tài khoản hoặc bỏ quyền quản trị của chính mình."
+        errors["active"] = Problem("user_self_lockout")
     if errors:
         raise ValidationFailed(code="user_invalid", fields=errors)
     before = {"full_name": user.full_name, "email": user.email, "position": user.position,

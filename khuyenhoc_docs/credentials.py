@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .db import rowcount
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import Organisation, OrganisationCredential, SigningCredential, User
 from .pki_store import DemoPki
 from .signing import KeyFileInvalid, SignatureCoreError, WrongPassphrase
@@ -115,7 +115,7 @@ def register_pkcs11(session: Session, owner: Owner, *, module: str, token: str, 
     if not pkcs11_module_allowed(module):
         # Never load (or even keep) a path outside the allow-list: loading runs the library's code.
         raise ValidationFailed(code="pkcs11_module_not_allowed",
-                               fields={"module": "Chọn một thư viện trong danh sách được phép."})
+                               fields={"module": Problem("field_pkcs11_module")})
     subject = ""
     if cert_pem:
         try:
@@ -135,10 +135,10 @@ def register_remote(session: Session, user: User, *, kind: str, url: str, client
     if kind not in REMOTE_KINDS:
         raise ValidationFailed(code="remote_kind_invalid")
     if not account:
-        raise ValidationFailed(code="remote_credential_id_missing", fields={"account": "Bắt buộc."})
+        raise ValidationFailed(code="remote_credential_id_missing", fields={"account": Problem("field_required")})
     if url and not url.startswith(("https://", "http://")):
         raise ValidationFailed(code="remote_url_scheme",
-                               fields={"url": "Không hợp lệ."})
+                               fields={"url": Problem("field_invalid")})
     sealed = seal(client_secret) if client_secret else ""
     if not sealed and keep_secret_from is not None and keep_secret_from.kind == kind:
         sealed = keep_secret_from.client_secret_enc

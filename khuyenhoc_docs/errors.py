@@ -2,11 +2,13 @@
 
 The core raises by ``code`` (a stable English name) with the values the wording needs in
 ``params``; the Vietnamese text for each code lives in ``web/messages.py``, which installs itself
-here (``install_wording``) when imported, so ``exc.message`` reads as the user will see it wherever
-the error is caught (web views, the worker's stored failures, CLI).
+here (``install_wording``) when imported (``describe`` imports it on first use otherwise), so
+``exc.message`` reads as the user will see it wherever the error is caught (web views, the worker's
+stored failures, CLI). A form field's problem is a ``Problem`` (a code that reads as its words).
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,8 +23,27 @@ def install_wording(wording: Wording) -> None:
 
 
 def describe(code: str, params: Mapping[str, Any] | None = None) -> str | None:
-    """The installed wording of ``code`` with ``params``, or None (no wording installed or no entry)."""
-    return _wording[0](code, params or {}) if _wording and code else None
+    """The wording of ``code`` with ``params``, or None when the code has no entry."""
+    if not code:
+        return None
+    if not _wording:
+        # A process that never imported the web layer (a worker, a script, a unit test) loads the
+        # table on first use; it is plain data (no Flask) and installs itself on import.
+        importlib.import_module("khuyenhoc_docs.web.messages")
+    return _wording[0](code, params or {})
+
+
+class Problem(str):
+    """One form field's problem, named by ``code`` with ``params``. It reads as its wording
+    (``web/messages.py``), so a field map stays a plain ``{field: text}`` for forms and JSON."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, /, **params: Any) -> Problem:
+        self = super().__new__(cls, describe(code, params) or code)
+        self.code, self.params = code, params
+        return self
 
 
 class DomainError(Exception):

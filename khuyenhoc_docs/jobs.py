@@ -54,9 +54,6 @@ def configure(settings: Settings, services: Services | None = None, sessions=Non
 def _ctx() -> tuple[Services, Any]:
     with _lock:
         if "settings" not in _context:
-            # The worker stores some refusals as text (a remote signature's failure, a refused edXML
-            # package): it words error codes with the web layer's table, as the app does.
-            from .web import messages  # noqa: F401
             _context["settings"] = load_settings()
         settings = _context["settings"]
         if "services" not in _context:

@@ -21,7 +21,7 @@ from .access import Principal, can, ensure
 from .audit import Actor
 from .db import utcnow
 from .digitise import digitise, pdf_text
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import ISSUED, Document, DocumentVersion, Organisation, RegisterCounter, RegisterEntry
 from .services import Services
 from .signing import InvalidPdf
@@ -51,22 +51,21 @@ def _check(session: Session, p: Principal, meta: LegacyMetadata) -> tuple[list[O
     errors: dict[str, str] = {}
     number = _NUMBER.match(meta.doc_number.strip())
     if not number or len(meta.doc_number) > 120:
-        errors["doc_number"] = "Số, ký hiệu phải có dạng “12/CTPH-HKH-TĐ”."
+        errors["doc_number"] = Problem("legacy_number_format")
     if meta.issue_date is None or meta.issue_date.year < 1945 or meta.issue_date > date.today() + timedelta(days=1):
-        errors["issue_date"] = "Ngày ban hành không hợp lệ."
+        errors["issue_date"] = Problem("legacy_date_invalid")
     if not meta.title.strip() or len(meta.title) > 2000:
-        errors["title"] = "Nhập trích yếu (tối đa 2000 ký tự)."
+        errors["title"] = Problem("legacy_summary_required")
     found = [session.get(Organisation, i) for i in dict.fromkeys(meta.organisation_ids)]
     orgs = [o for o in found if o is not None]
     if not orgs or len(found) > 2 or len(orgs) != len(found):
-        errors["organisation_ids"] = "Chọn một hoặc hai tổ chức ban hành có trong cây tổ chức."
+        errors["organisation_ids"] = Problem("legacy_orgs_required")
     elif not can(p, "legacy.keep", orgs[0]):
         # The first organisation's register receives the entry: it must be one the importer keeps.
-        errors["organisation_ids"] = ("Tổ chức đầu tiên (giữ sổ) phải là tổ chức mình, cấp dưới hoặc tổ chức "
-                                      "mình kế thừa.")
+        errors["organisation_ids"] = (Problem("legacy_keeper_scope"))
     for name, items in (("signers", meta.signers), ("recipients", meta.recipients)):
         if len(items) > 50 or any(len(i) > 255 for i in items):
-            errors[name] = "Tối đa 50 dòng, mỗi dòng 255 ký tự."
+            errors[name] = Problem("legacy_lines_limit")
     if errors:
         raise ValidationFailed(code="legacy_invalid", fields=errors)
     assert number is not None and meta.issue_date is not None
@@ -77,7 +76,7 @@ def _check(session: Session, p: Principal, meta: LegacyMetadata) -> tuple[list[O
     if taken:
         raise ValidationFailed(code="legacy_number_taken",
                                params={"number": meta.doc_number, "year": meta.issue_date.year, "org_name": lead.name},
-                               fields={"doc_number": "Trùng số trong sổ."})
+                               fields={"doc_number": Problem("field_number_taken")})
     return orgs, int(number.group(1))
 
 

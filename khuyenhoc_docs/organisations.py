@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import Organisation, OrgLevel
-
-CODE_FORMAT_ERROR = "Mã định danh phải có dạng 000.00.00.G22 (Thông tư 10/2023/TT-BTTTT), hoặc để trống."
-
 
 FAMILIES = {"khuyen_hoc": "Hội Khuyến học", "doan": "Đoàn TNCS Hồ Chí Minh", "other": "Cơ quan khác"}
 
@@ -23,13 +20,13 @@ def abbreviation_error(value: str) -> str | None:
     """
     text = unicodedata.normalize("NFC", value.strip())
     if not text:
-        return "thiếu chữ viết tắt (dùng trong ký hiệu văn bản)."
+        return Problem("abbreviation_missing")
     if len(text) > 40:
-        return "chữ viết tắt tối đa 40 ký tự."
+        return Problem("abbreviation_too_long")
     ok = all((c.isascii() and c.isalnum()) or c == "-" or (c.isalpha() and "LATIN" in unicodedata.name(c, ""))
              for c in text)
     if not ok or text.startswith("-") or text.endswith("-") or "--" in text:
-        return f"chữ viết tắt “{text}” chỉ gồm chữ cái, chữ số và dấu gạch ngang ở giữa."
+        return Problem("abbreviation_characters", text=text)
     return None
 
 
@@ -56,34 +53,34 @@ def create_organisation(session: Session, data: NewOrganisation) -> Organisation
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        errors["name"] = "Tên tổ chức là bắt buộc."
+        errors["name"] = Problem("org_name_required")
     for field, limit in (("name", 255), ("header_name", 255), ("parent_header", 255), ("area", 255),
                          ("place", 255), ("email", 255), ("postal_address", 500)):
         if len(getattr(data, field)) > limit:
-            errors[field] = f"Tối đa {limit} ký tự."
+            errors[field] = Problem("text_max", limit=limit)
     if not data.abbreviation.strip():
-        errors["abbreviation"] = "Chữ viết tắt là bắt buộc (dùng trong ký hiệu văn bản)."
+        errors["abbreviation"] = Problem("org_abbreviation_required")
     elif (problem := abbreviation_error(data.abbreviation)) is not None:
         errors["abbreviation"] = problem[0].upper() + problem[1:]
     if data.family not in FAMILIES:
-        errors["family"] = "Loại tổ chức không hợp lệ."
+        errors["family"] = Problem("org_family_invalid")
     if session.get(OrgLevel, data.level_id) is None:
-        errors["level_id"] = "Cấp tổ chức không tồn tại."
+        errors["level_id"] = Problem("org_level_unknown")
     if data.parent_id is not None and session.get(Organisation, data.parent_id) is None:
-        errors["parent_id"] = "Tổ chức cấp trên không tồn tại."
+        errors["parent_id"] = Problem("org_parent_unknown")
     if name and not errors.get("parent_id") and session.scalar(
         select(Organisation.id).where(Organisation.parent_id == data.parent_id, Organisation.name == name)
     ):
-        errors["name"] = "Đã có tổ chức cùng tên dưới cùng cấp trên."
+        errors["name"] = Problem("org_name_taken")
     if data.email and "@" not in data.email:
-        errors["email"] = "Địa chỉ email không hợp lệ."
+        errors["email"] = Problem("email_invalid")
     code = data.code.strip()
     from .edxml.model import valid_organ_code  # edxml (lxml, cryptography) only where a code is checked
 
     if code and not valid_organ_code(code):
-        errors["code"] = CODE_FORMAT_ERROR
+        errors["code"] = Problem("org_code_format")
     elif code and session.scalar(select(Organisation.id).where(Organisation.code == code)):
-        errors["code"] = "Mã định danh này đã thuộc một tổ chức khác."
+        errors["code"] = Problem("org_code_taken")
     if errors:
         raise ValidationFailed(code="organisation_invalid", fields=errors)
     org = Organisation(

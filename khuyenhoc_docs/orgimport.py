@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .edxml.model import valid_organ_code
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import Organisation, OrgLevel
 from .organisations import abbreviation_error
 
@@ -35,7 +35,7 @@ class LineError:
     message: str
 
     def __str__(self) -> str:
-        return f"Dòng {self.line}: {self.message}" if self.line else self.message
+        return Problem("csv_line", line=self.line, problem=self.message) if self.line else self.message
 
 
 @dataclass
@@ -63,8 +63,8 @@ class ImportPlan:
         return sum(1 for c in self.changes if c.action == action)
 
     def summary(self) -> str:
-        return (f"{self.count('create')} mới, {self.count('update')} thay đổi, "
-                f"{self.count('unchanged')} không đổi")
+        return Problem("import_summary", created=self.count("create"), updated=self.count("update"),
+                       unchanged=self.count("unchanged"))
 
     def raise_errors(self) -> None:
         if self.errors:
@@ -77,7 +77,7 @@ def read_rows(data: bytes, headers: tuple[str, ...]) -> tuple[list[tuple[int, di
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [LineError(0, "Tệp phải là CSV mã hóa UTF-8.")]
+        return [], [LineError(0, Problem("csv_not_utf8"))]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         head = next(reader)
@@ -85,15 +85,18 @@ def read_rows(data: bytes, headers: tuple[str, ...]) -> tuple[list[tuple[int, di
             head = next(reader)
         head = [h.strip().lower() for h in head]
     except StopIteration:
-        return [], [LineError(0, "Tệp CSV trống.")]
+        return [], [LineError(0, Problem("csv_empty"))]
     except csv.Error as exc:
-        return [], [LineError(1, f"CSV không đọc được ({exc}).")]
+        return [], [LineError(1, Problem("csv_unreadable", error=exc))]
     missing = [h for h in headers if h not in head]
     extra = [h for h in head if h not in headers]
     if missing or extra:
-        return [], [LineError(1, "Tiêu đề cột phải là: " + ",".join(headers)
-                              + (f" (thiếu: {', '.join(missing)})" if missing else "")
-                              + (f" (thừa: {', '.join(extra)})" if extra else ""))]
+        shown = [Problem("csv_headers", headers=",".join(headers))]
+        if missing:
+            shown.append(Problem("csv_headers_missing", names=", ".join(missing)))
+        if extra:
+            shown.append(Problem("csv_headers_extra", names=", ".join(extra)))
+        return [], [LineError(1, "".join(shown))]
     rows, errors = [], []
     try:
         for values in reader:
@@ -101,13 +104,13 @@ def read_rows(data: bytes, headers: tuple[str, ...]) -> tuple[list[tuple[int, di
             if _skipped(values):
                 continue
             if len(values) != len(head):
-                errors.append(LineError(line, f"Cần {len(head)} cột, có {len(values)}."))
+                errors.append(LineError(line, Problem("csv_columns", expected=len(head), found=len(values))))
                 continue
             rows.append((line, {h: v.strip() for h, v in zip(head, values, strict=True)}))
             if len(rows) > MAX_ROWS:
-                return [], [LineError(line, f"Tối đa {MAX_ROWS} dòng mỗi lần nhập.")]
+                return [], [LineError(line, Problem("csv_too_many_rows", max_rows=MAX_ROWS))]
     except csv.Error as exc:
-        errors.append(LineError(reader.line_num, f"CSV không đọc được ({exc})."))
+        errors.append(LineError(reader.line_num, Problem("csv_unreadable", error=exc)))
     return rows, errors
 
 
@@ -138,13 +141,13 @@ class _Resolver:
         if len(in_file) == 1:
             return ("file", in_file[0])
         if len(in_file) > 1:
-            return f"tên “{ref}” trùng ở nhiều dòng; hãy dùng mã (code)"
+            return Problem("import_name_ambiguous_in_file", ref=ref)
         in_db = [o for o in self.db if o.name.casefold() == ref.casefold()]
         if len(in_db) == 1:
             return ("db", in_db[0].id)
         if len(in_db) > 1:
-            return f"có {len(in_db)} tổ chức tên “{ref}”; hãy dùng mã (code)"
-        return f"không tìm thấy tổ chức “{ref}”"
+            return Problem("import_name_ambiguous", count=len(in_db), ref=ref)
+        return Problem("import_org_not_found", ref=ref)
 
 
 def _level(levels: list[OrgLevel], ref: str) -> OrgLevel | None:
@@ -158,7 +161,7 @@ def plan_organisations(session: Session, data: bytes) -> ImportPlan:
     plan = ImportPlan(errors=errors)
     if not rows:
         if not errors:
-            plan.errors.append(LineError(0, "Tệp không có dòng dữ liệu nào."))
+            plan.errors.append(LineError(0, Problem("csv_no_rows")))
         return plan
     levels = list(session.scalars(select(OrgLevel)))
     res = _Resolver(session, rows)
@@ -171,29 +174,29 @@ def plan_organisations(session: Session, data: bytes) -> ImportPlan:
             plan.errors.append(LineError(line, msg))
 
         if not r["name"]:
-            err("thiếu tên tổ chức (name).")
+            err(Problem("import_org_name_missing"))
         elif len(r["name"]) > 255:
-            err("tên tổ chức tối đa 255 ký tự.")
+            err(Problem("import_org_name_too_long"))
         if (problem := abbreviation_error(r["abbreviation"])) is not None:
             err(problem)
         if _level(levels, r["level"]) is None:
-            err(f"cấp “{r['level']}” không tồn tại (dùng: {', '.join(lv.code for lv in levels)}).")
+            err(Problem("import_level_unknown", level=r["level"], levels=", ".join(lv.code for lv in levels)))
         if FAMILY_WORDS.get(r["family"].casefold()) is None:
-            err(f"loại tổ chức “{r['family']}” không hợp lệ (Hội, Đoàn hoặc Khác).")
+            err(Problem("import_family_invalid", family=r["family"]))
         if r["code"] and not valid_organ_code(r["code"]):
             # The same field edXML addresses organisations by: a mã định danh or nothing.
-            err(f"mã định danh (code) “{r['code'][:40]}” phải có dạng 000.00.00.G22, hoặc để trống.")
+            err(Problem("import_code_format", code=r["code"][:40]))
         elif r["code"]:
             if r["code"] in seen_codes:
-                err(f"mã “{r['code']}” trùng với dòng {seen_codes[r['code']]}.")
+                err(Problem("import_code_duplicate", code=r["code"], line=seen_codes[r["code"]]))
             seen_codes.setdefault(r["code"], line)
         for key, out in (("parent", parents), ("counterpart", counterparts)):
             found = res.find(r[key]) if r[key] else None
             if isinstance(found, str):
-                err(("tổ chức cấp trên: " if key == "parent" else "tổ chức đối tác: ") + found + ".")
+                err(Problem("import_parent_problem" if key == "parent" else "import_counterpart_problem", problem=found))
                 found = None
             if found == ("file", i):
-                err("tổ chức không thể là cấp trên hay đối tác của chính nó.")
+                err(Problem("import_self_reference"))
                 found = None
             out.append(found)
     identity = _identities(session, res, parents, plan)
@@ -205,7 +208,7 @@ def plan_organisations(session: Session, data: bytes) -> ImportPlan:
     for i, (line, r) in enumerate(rows):
         existing = session.get(Organisation, identity[i]) if identity[i] else None
         if existing is not None and existing.code and r["code"] and existing.code != r["code"]:
-            plan.errors.append(LineError(line, f"tổ chức đã có mã “{existing.code}”."))
+            plan.errors.append(LineError(line, Problem("import_code_already", code=existing.code)))
             continue
         want = _wanted(r, levels, _node_id(parents[i], identity), _node_id(counterparts[i], identity))
         if existing is None:
@@ -213,7 +216,7 @@ def plan_organisations(session: Session, data: bytes) -> ImportPlan:
             continue
         diff = {k: (str(getattr(existing, k) or ""), str(v or "")) for k, v in want.items()
                 if v is not _NEW and getattr(existing, k) != v and not (k == "code" and not v)}
-        diff.update({k: (str(getattr(existing, k) or ""), "(mới)") for k, v in want.items() if v is _NEW})
+        diff.update({k: (str(getattr(existing, k) or ""), Problem("import_new_value")) for k, v in want.items() if v is _NEW})
         plan.changes.append(Change(line, "update" if diff else "unchanged", r["name"], diff))
     plan.errors.sort(key=lambda e: e.line)
     return plan
@@ -274,9 +277,9 @@ def _check_duplicates(rows, parents, identity, plan: ImportPlan) -> None:
             keys.append(("id", identity[i]))
         for key in keys:
             if key in seen:
-                plan.errors.append(LineError(line, f"trùng với dòng {seen[key]} (cùng tổ chức).")
+                plan.errors.append(LineError(line, Problem("import_duplicate_row", line=seen[key]))
                                    if key[0] == "id" else
-                                   LineError(line, f"trùng tên “{r['name']}” dưới cùng cấp trên với dòng {seen[key]}."))
+                                   LineError(line, Problem("import_duplicate_name", name=r["name"], line=seen[key])))
                 break
             seen[key] = line
 
@@ -298,7 +301,7 @@ def _check_cycles(res: _Resolver, parents: list, identity: list[int | None], pla
         seen = set()
         while at is not None:
             if at in seen:
-                plan.errors.append(LineError(line, f"cấp trên của “{r['name']}” tạo thành vòng lặp."))
+                plan.errors.append(LineError(line, Problem("import_parent_cycle", name=r["name"])))
                 break
             seen.add(at)
             at = new_parent[at] if at in new_parent else db_parent.get(at)  # type: ignore[call-overload]

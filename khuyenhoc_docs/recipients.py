@@ -8,9 +8,8 @@ from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from .edxml.model import valid_organ_code
-from .errors import ValidationFailed
+from .errors import Problem, ValidationFailed
 from .models import DocumentRecipient, Recipient, RecipientList, RecipientListItem
-from .organisations import CODE_FORMAT_ERROR
 
 
 @dataclass(frozen=True)
@@ -33,18 +32,18 @@ def create_recipient(session: Session, data: NewRecipient, owner_org_id: int | N
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name or len(name) > 255:
-        errors["name"] = "Tên nơi nhận là bắt buộc (tối đa 255 ký tự)."
+        errors["name"] = Problem("recipient_name_required")
     elif session.scalar(select(Recipient.id).where(Recipient.name == name, Recipient.owner_org_id.is_(None)
                                                    if owner_org_id is None else Recipient.owner_org_id == owner_org_id)):
-        errors["name"] = "Nơi nhận này đã có trong danh bạ."
+        errors["name"] = Problem("recipient_duplicate")
     email = data.email.strip()
     if email and (len(email) > 255 or email.count("@") != 1 or any(c in email for c in " \r\n,;<>")):
-        errors["email"] = "Địa chỉ email không hợp lệ."
+        errors["email"] = Problem("email_invalid")
     if len(data.postal_address) > 500:
-        errors["postal_address"] = "Tối đa 500 ký tự."
+        errors["postal_address"] = Problem("text_max_500")
     code = data.code.strip()
     if code and not valid_organ_code(code):
-        errors["code"] = CODE_FORMAT_ERROR
+        errors["code"] = Problem("org_code_format")
     if errors:
         raise ValidationFailed(code="recipient_invalid", fields=errors)
     row = Recipient(name=name, email=email, postal_address=data.postal_address.strip(), code=code,
@@ -58,10 +57,10 @@ def create_list(session: Session, name: str, recipient_ids: list[int], owner_org
     """A named, ordered list of entries the owner may use."""
     name = " ".join(name.split())
     if not name or len(name) > 255:
-        raise ValidationFailed(code="recipient_list_name_missing", fields={"name": "Bắt buộc."})
+        raise ValidationFailed(code="recipient_list_name_missing", fields={"name": Problem("field_required")})
     same = RecipientList.owner_org_id.is_(None) if owner_org_id is None else RecipientList.owner_org_id == owner_org_id
     if session.scalar(select(RecipientList.id).where(RecipientList.name == name, same)):
-        raise ValidationFailed(code="recipient_list_name_taken", fields={"name": "Trùng tên."})
+        raise ValidationFailed(code="recipient_list_name_taken", fields={"name": Problem("field_name_taken")})
     rows = resolve(session, recipient_ids=recipient_ids, list_ids=[], org_id=owner_org_id)
     lst = RecipientList(name=name, owner_org_id=owner_org_id,
                         items=[RecipientListItem(recipient_id=r.id, position=i) for i, r in enumerate(rows)])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .audit import Actor
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, Problem, ValidationFailed
 from .models import Organisation, OrgSuccession
 from .orgtree import descendant_ids
 
@@ -30,9 +30,11 @@ def is_gone(org: Organisation, on: date | None = None) -> bool:
 
 
 def gone_message(org: Organisation) -> str:
-    """Why a merged or dissolved organisation can no longer act, in Vietnamese."""
-    successor = f" vào {org.successor.name}" if org.successor is not None else ""
-    return f"{org.name} đã sáp nhập hoặc giải thể{successor} từ ngày {org.dissolved_on:%d/%m/%Y}"
+    """Why a merged or dissolved organisation can no longer act (worded in web/messages.py)."""
+    when = f"{org.dissolved_on:%d/%m/%Y}"
+    if org.successor is not None:
+        return Problem("org_gone_into", name=org.name, successor=org.successor.name, date=when)
+    return Problem("org_gone", name=org.name, date=when)
 
 
 def ensure_can_number(org: Organisation, on: date | None = None) -> None:
@@ -62,25 +64,25 @@ def record_succession(session: Session, actor: Actor, data: NewSuccession) -> Or
     """Validate and record a merger or dissolution; audited. Caller commits."""
     errors: dict[str, str] = {}
     if data.kind not in KINDS:
-        errors["kind"] = "Chọn hợp nhất/sáp nhập hoặc giải thể."
+        errors["kind"] = Problem("succession_kind_required")
     found = [session.get(Organisation, i) for i in dict.fromkeys(data.predecessor_ids)]
     preds = [o for o in found if o is not None]
     successor = session.get(Organisation, data.successor_id) if data.successor_id else None
     if not preds or len(preds) != len(found):
-        errors["predecessor_ids"] = "Chọn ít nhất một tổ chức hiện có."
+        errors["predecessor_ids"] = Problem("succession_orgs_required")
     elif gone := [o.name for o in preds if o.dissolved_on is not None]:
-        errors["predecessor_ids"] = "Đã sáp nhập hoặc giải thể trước đó: " + ", ".join(gone) + "."
+        errors["predecessor_ids"] = Problem("succession_orgs_gone", names=', '.join(gone))
     if successor is None:
-        errors["successor_id"] = "Chọn tổ chức kế thừa (nhận hồ sơ)."
+        errors["successor_id"] = Problem("succession_successor_required")
     elif successor.dissolved_on is not None:
-        errors["successor_id"] = f"{successor.name} đã sáp nhập hoặc giải thể."
+        errors["successor_id"] = Problem("succession_successor_gone", name=successor.name)
     elif any(successor.id in descendant_ids(session, o.id) for o in preds):
-        errors["successor_id"] = "Tổ chức kế thừa không thể là một trong các tổ chức bị sáp nhập hay đơn vị cấp dưới của chúng."
+        errors["successor_id"] = Problem("succession_successor_inside")
     if data.effective_on is None:
-        errors["effective_on"] = "Nhập ngày có hiệu lực."
+        errors["effective_on"] = Problem("succession_date_required")
     basis = data.legal_basis.strip()
     if not basis or len(basis) > 2000:
-        errors["legal_basis"] = "Nhập căn cứ pháp lý (tối đa 2000 ký tự), ví dụ số quyết định."
+        errors["legal_basis"] = Problem("succession_basis_required")
     if errors:
         raise ValidationFailed(code="succession_invalid", fields=errors)
     assert successor is not None and data.effective_on is not None

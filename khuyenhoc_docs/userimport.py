@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import MAX_USERNAME, hash_password
+from .errors import Problem
 from .models import ROLES, Organisation, User, UserRole
 from .orgimport import Change, ImportPlan, LineError, read_rows
 
@@ -33,8 +34,8 @@ def _organisation(orgs: list[Organisation], ref: str) -> Organisation | str:
     if len(named) == 1:
         return named[0]
     if named:
-        return f"có {len(named)} tổ chức tên “{ref}”; hãy dùng mã (code)"
-    return f"không tìm thấy tổ chức “{ref}”"
+        return Problem("import_name_ambiguous", count=len(named), ref=ref)
+    return Problem("import_org_not_found", ref=ref)
 
 
 def plan_users(session: Session, data: bytes) -> ImportPlan:
@@ -42,7 +43,7 @@ def plan_users(session: Session, data: bytes) -> ImportPlan:
     rows, errors = read_rows(data, USER_HEADERS)
     plan = ImportPlan(errors=errors)
     if not rows and not errors:
-        plan.errors.append(LineError(0, "Tệp không có dòng dữ liệu nào."))
+        plan.errors.append(LineError(0, Problem("csv_no_rows")))
     orgs = list(session.scalars(select(Organisation)))
     seen: dict[str, int] = {}
     for line, r in rows:
@@ -52,28 +53,28 @@ def plan_users(session: Session, data: bytes) -> ImportPlan:
 
         username = r["username"].lower()
         if not username:
-            err("thiếu tên đăng nhập (username).")
+            err(Problem("import_username_missing"))
         elif len(username) > MAX_USERNAME or not all(c.isalnum() or c in "._-" for c in username):
-            err(f"tên đăng nhập “{r['username']}” chỉ gồm chữ, số, dấu chấm, gạch ngang; tối đa 64 ký tự.")
+            err(Problem("import_username_format", username=r["username"]))
         elif username in seen:
-            err(f"tên đăng nhập “{username}” trùng với dòng {seen[username]}.")
+            err(Problem("import_username_duplicate", username=username, line=seen[username]))
         seen.setdefault(username, line)
         if not r["full_name"]:
-            err("thiếu họ và tên (full_name).")
+            err(Problem("import_full_name_missing"))
         for key in ("full_name", "position", "email"):
             if len(r[key]) > 255:
-                err(f"{key} tối đa 255 ký tự.")
+                err(Problem("import_field_too_long", key=key))
         if r["email"] and not _EMAIL.match(r["email"]):
-            err(f"email “{r['email']}” không hợp lệ.")
+            err(Problem("import_email_invalid", email=r["email"]))
         roles, unknown = _roles(r["role"])
         if unknown or not roles:
-            err("vai trò không hợp lệ: " + (", ".join(unknown) or "trống")
-                + f" (dùng: {', '.join(ROLES)}; nhiều vai trò cách nhau bằng “;”).")
-        org = _organisation(orgs, r["organisation"]) if r["organisation"] else "thiếu tổ chức (organisation)"
+            err(Problem("import_roles_invalid", roles=", ".join(unknown) or Problem("import_roles_empty"),
+                        allowed=", ".join(ROLES)))
+        org = _organisation(orgs, r["organisation"]) if r["organisation"] else Problem("import_org_missing")
         if isinstance(org, str):
-            err(org + ".")
+            err(Problem("import_sentence", problem=org))
         elif org.dissolved_on is not None:
-            err(f"tổ chức “{org.name}” đã sáp nhập hoặc giải thể từ {org.dissolved_on:%d/%m/%Y}.")
+            err(Problem("import_org_gone", name=org.name, date=org.dissolved_on))
         if plan.errors and plan.errors[-1].line == line:
             continue
         assert not isinstance(org, str)

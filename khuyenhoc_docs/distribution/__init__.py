@@ -4,22 +4,41 @@ Pure domain code: no Flask, no environment reading, no database. Every setting i
 explicitly (frozen dataclasses).
 
 The exception base lives here (before the submodule imports) so that every submodule can
-raise it without import cycles. Each exception carries a Vietnamese, user-facing
-``reason_vi`` (also available as ``message``) and an optional English ``detail`` for logs.
+raise it without import cycles. Each exception is named by ``reason_code`` with ``params``;
+its Vietnamese, user-facing ``reason_vi`` (also available as ``message``) is worded in
+``web/messages.py``; an optional English ``detail`` is for logs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import describe
+
 
 class DistributionError(Exception):
-    """Base class; ``reason_vi`` is safe to show to end users, ``detail`` is for logs only."""
+    """Base class; ``reason_code`` (+ ``params``) names the problem (``code`` is the SMTP reply's
+    on mail failures), ``reason_vi`` is its wording from ``web/messages.py`` and is safe to show to
+    end users, ``detail`` is for logs only."""
 
-    default_reason_vi = "Lỗi khi phát hành văn bản."
+    reason_code = "distribution_failed"
 
-    def __init__(self, reason_vi: str | None = None, *, detail: str | None = None) -> None:
-        self.reason_vi = reason_vi or self.default_reason_vi
+    def __init__(self, reason_vi: str | None = None, *, detail: str | None = None, reason_code: str | None = None,
+                 params: Mapping[str, Any] | None = None) -> None:
+        if reason_code is not None:
+            self.reason_code = reason_code
+        self.params = dict(params or {})
+        self._reason = reason_vi
         self.detail = detail
-        super().__init__(self.reason_vi if detail is None else f"{self.reason_vi} ({detail})")
+        super().__init__(reason_vi or self.reason_code)
+
+    @property
+    def reason_vi(self) -> str:
+        return self._reason or describe(self.reason_code, self.params) or self.reason_code
+
+    def __str__(self) -> str:
+        return self.reason_vi if self.detail is None else f"{self.reason_vi} ({self.detail})"
 
     @property
     def message(self) -> str:

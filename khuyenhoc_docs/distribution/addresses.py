@@ -22,7 +22,7 @@ _NAMED_ADDR_RE = re.compile(r"\s*(.*?)\s*<([^<>]*)>\s*\Z", re.S)
 class InvalidRecipient(DistributionError):
     """The recipient address cannot be used; nothing was sent."""
 
-    default_reason_vi = "Địa chỉ thư điện tử của người nhận không hợp lệ."
+    reason_code = "recipient_address_invalid"
 
 
 def validate_address(address: str) -> str:
@@ -32,36 +32,29 @@ def validate_address(address: str) -> str:
     is converted to its ASCII (punycode) form. Raises ``InvalidRecipient``.
     """
     if not isinstance(address, str) or not address.strip():
-        raise InvalidRecipient("Chưa có địa chỉ thư điện tử của người nhận.", detail="empty address")
+        raise InvalidRecipient(reason_code="address_missing", detail="empty address")
     if CONTROL_RE.search(address):
         # Never echo it back: this is what a header injection attempt looks like.
-        raise InvalidRecipient(
-            "Địa chỉ thư điện tử chứa ký tự xuống dòng hoặc ký tự điều khiển.", detail="control characters in address"
-        )
+        raise InvalidRecipient(reason_code="address_control_characters", detail="control characters in address")
     candidate = address.strip()
     if len(candidate) > MAX_ADDRESS_LENGTH:
-        raise InvalidRecipient("Địa chỉ thư điện tử quá dài.", detail=f"{len(candidate)} characters")
-    shown = f"Địa chỉ thư điện tử không hợp lệ: {candidate}."
+        raise InvalidRecipient(reason_code="address_too_long", detail=f"{len(candidate)} characters")
+    shown = {"address": candidate}
     if any(sep in candidate for sep in ",;") or candidate.count("@") > 1 or any(c.isspace() for c in candidate):
-        raise InvalidRecipient(
-            f"Mỗi người nhận chỉ được có một địa chỉ thư điện tử (đã nhập: {candidate}).",
-            detail="several addresses or spaces",
-        )
+        raise InvalidRecipient(reason_code="address_several", params=shown, detail="several addresses or spaces")
     local, at, domain = candidate.rpartition("@")
     if not at or not local or not domain:
-        raise InvalidRecipient(shown, detail="missing @, local part or domain")
+        raise InvalidRecipient(reason_code="address_invalid", params=shown, detail="missing @, local part or domain")
     if not local.isascii():
         # Non-ASCII mailbox names need SMTPUTF8 end to end, which few Vietnamese hosts offer.
-        raise InvalidRecipient(
-            f"Phần trước dấu @ không được có dấu tiếng Việt: {candidate}.", detail="non-ASCII local part"
-        )
+        raise InvalidRecipient(reason_code="address_local_not_ascii", params=shown, detail="non-ASCII local part")
     if len(local) > MAX_LOCAL_LENGTH or not _LOCAL_RE.match(local):
-        raise InvalidRecipient(shown, detail="malformed local part")
+        raise InvalidRecipient(reason_code="address_invalid", params=shown, detail="malformed local part")
     ascii_domain = _ascii_domain(domain)
     if ascii_domain is None:
-        raise InvalidRecipient(shown, detail="malformed domain")
+        raise InvalidRecipient(reason_code="address_invalid", params=shown, detail="malformed domain")
     if len(local) + 1 + len(ascii_domain) > MAX_ADDRESS_LENGTH:
-        raise InvalidRecipient("Địa chỉ thư điện tử quá dài.", detail="too long after IDNA encoding")
+        raise InvalidRecipient(reason_code="address_too_long", detail="too long after IDNA encoding")
     return f"{local}@{ascii_domain}"
 
 

@@ -30,6 +30,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, make_msgid
 
+from ..errors import describe
 from . import DistributionError
 from .addresses import CONTROL_RE, InvalidRecipient, parse_sender, validate_address
 
@@ -59,12 +60,13 @@ class MailDeliveryFailed(DistributionError):
     otherwise the caller should retry later. ``code`` is the SMTP reply code when there was one.
     """
 
-    default_reason_vi = "Không gửi được thư điện tử."
+    reason_code = "mail_failed"
 
     def __init__(
-        self, reason_vi: str | None = None, *, permanent: bool, detail: str | None = None, code: int | None = None
+        self, reason_vi: str | None = None, *, permanent: bool, detail: str | None = None, code: int | None = None,
+        reason_code: str | None = None, params: dict[str, object] | None = None,
     ) -> None:
-        super().__init__(reason_vi, detail=detail)
+        super().__init__(reason_vi, detail=detail, reason_code=reason_code, params=params)
         self.permanent = permanent
         self.code = code
 
@@ -300,50 +302,45 @@ def _reply(exc: smtplib.SMTPResponseException | tuple[int, bytes]) -> tuple[int,
     return int(code), str(text)
 
 
-def _by_code(what_vi: str, code: int, text: str, exc: BaseException) -> MailDeliveryFailed:
+def _by_code(what: str, code: int, text: str, exc: BaseException) -> MailDeliveryFailed:
+    """A refusal with an SMTP reply code: 5xx is permanent, anything else is retried later."""
     detail = f"{type(exc).__name__}: {code} {text}"
+    params = {"what": describe(what) or what, "smtp_code": code}
     if 500 <= code < 600:
-        return MailDeliveryFailed(f"{what_vi} (mã {code}).", permanent=True, detail=detail, code=code)
-    return MailDeliveryFailed(
-        f"{what_vi} tạm thời (mã {code}). Hệ thống sẽ gửi lại sau.", permanent=False, detail=detail, code=code
-    )
+        return MailDeliveryFailed(reason_code="smtp_permanent", params=params, permanent=True, detail=detail, code=code)
+    return MailDeliveryFailed(reason_code="smtp_temporary", params=params, permanent=False, detail=detail, code=code)
 
 
-_RETRY = " Hệ thống sẽ gửi lại sau."
-# Failures without an SMTP reply code, most specific first: (types, reason, permanent).
+# Failures without an SMTP reply code, most specific first: (types, reason code, permanent).
 _NO_CODE: tuple[tuple[tuple[type[BaseException], ...], str, bool], ...] = (
     # STARTTLS or AUTH configured but not offered: a configuration problem, retrying won't fix it.
-    (
-        (smtplib.SMTPNotSupportedError,),
-        "Máy chủ thư không hỗ trợ chức năng được cấu hình (STARTTLS hoặc đăng nhập).",
-        True,
-    ),
-    ((smtplib.SMTPServerDisconnected,), "Máy chủ thư ngắt kết nối giữa chừng." + _RETRY, False),
-    ((ssl.SSLCertVerificationError,), "Chứng thư bảo mật của máy chủ thư không hợp lệ (STARTTLS).", True),
-    ((ssl.SSLError,), "Không thiết lập được kết nối bảo mật với máy chủ thư." + _RETRY, False),
-    ((TimeoutError,), "Máy chủ thư không phản hồi trong thời gian cho phép." + _RETRY, False),
-    ((socket.gaierror,), "Không tìm thấy máy chủ thư (sai tên máy chủ hoặc lỗi DNS)." + _RETRY, False),
-    ((ConnectionError,), "Không kết nối được với máy chủ thư (máy chủ không hoạt động)." + _RETRY, False),
-    ((OSError, smtplib.SMTPException), "Lỗi mạng hoặc lỗi máy chủ khi gửi thư." + _RETRY, False),
+    ((smtplib.SMTPNotSupportedError,), "smtp_not_supported", True),
+    ((smtplib.SMTPServerDisconnected,), "smtp_disconnected", False),
+    ((ssl.SSLCertVerificationError,), "smtp_certificate_invalid", True),
+    ((ssl.SSLError,), "smtp_tls_failed", False),
+    ((TimeoutError,), "smtp_timeout", False),
+    ((socket.gaierror,), "smtp_host_unknown", False),
+    ((ConnectionError,), "smtp_connection_refused", False),
+    ((OSError, smtplib.SMTPException), "smtp_network_error", False),
 )
 
 
 def _failure(exc: BaseException) -> MailDeliveryFailed:
-    """Map an smtplib / socket error to a ``MailDeliveryFailed`` with a Vietnamese reason."""
+    """Map an smtplib / socket error to a ``MailDeliveryFailed`` with a reason code."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = _reply(next(iter(exc.recipients.values())))
-        return _by_code("Máy chủ thư từ chối địa chỉ người nhận", code, text, exc)
-    for kind, what_vi in (
-        (smtplib.SMTPSenderRefused, "Máy chủ thư từ chối địa chỉ người gửi"),
-        (smtplib.SMTPDataError, "Máy chủ thư từ chối nội dung thư"),
-        (smtplib.SMTPAuthenticationError, "Máy chủ thư từ chối đăng nhập tài khoản gửi thư"),
-        (smtplib.SMTPConnectError, "Máy chủ thư từ chối kết nối"),
-        (smtplib.SMTPResponseException, "Máy chủ thư trả lời lỗi"),
+        return _by_code("smtp_what_recipient", code, text, exc)
+    for kind, what in (
+        (smtplib.SMTPSenderRefused, "smtp_what_sender"),
+        (smtplib.SMTPDataError, "smtp_what_data"),
+        (smtplib.SMTPAuthenticationError, "smtp_what_auth"),
+        (smtplib.SMTPConnectError, "smtp_what_connect"),
+        (smtplib.SMTPResponseException, "smtp_what_reply"),
     ):
         if isinstance(exc, kind):
-            return _by_code(what_vi, *_reply(exc), exc)
+            return _by_code(what, *_reply(exc), exc)
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
         exc = exc.__context__  # smtplib reports a read timeout as "Connection unexpectedly closed"
-    reason_vi, permanent = next((r, p) for types, r, p in _NO_CODE if isinstance(exc, types))
-    return MailDeliveryFailed(reason_vi, permanent=permanent, detail=detail)
+    reason, permanent = next((r, p) for types, r, p in _NO_CODE if isinstance(exc, types))
+    return MailDeliveryFailed(reason_code=reason, permanent=permanent, detail=detail)

@@ -45,15 +45,13 @@ class TokenError(DistributionError):
 class TokenInvalid(TokenError):
     """Not a token we issued (malformed, altered, or signed with another secret)."""
 
-    default_reason_vi = "Liên kết xác nhận không hợp lệ hoặc đã bị thay đổi."
+    reason_code = "ack_token_invalid"
 
 
 class TokenExpired(TokenError):
     """An authentic token past its expiry; ``dispatch_id`` lets the UI offer a new link."""
 
-    default_reason_vi = (
-        "Liên kết xác nhận đã hết hạn. Vui lòng liên hệ đơn vị phát hành văn bản để được gửi lại liên kết."
-    )
+    reason_code = "ack_token_expired"
 
     def __init__(self, dispatch_id: int, expired_at: datetime) -> None:
         super().__init__(detail=f"dispatch {dispatch_id} expired at {expired_at.isoformat()}")

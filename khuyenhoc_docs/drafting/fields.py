@@ -1,7 +1,9 @@
 """What a clerk fills in for a joint programme: frozen dataclasses, JSON round-trip, validation.
 
-Messages are Vietnamese and keyed by field path ("party_b.signer_name", "contents[2]") so a
-form can show each one next to its input.
+Problems are keyed by field path ("party_b.signer_name", "contents[2]") so a form can show each
+one next to its input; each is an ``errors.Problem`` code worded in ``web/messages.py`` with the
+field's label. The labels (``LABELS``) and the defaults ("Lưu: VT.", "chương trình phối hợp") stay
+here: they are document content, printed into the programme and its template page, not messages.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from typing import Any
 
+from ..errors import Problem
 from .vn import format_short_date
 
 MAX_TEXT = 2_000  #: one paragraph of body text
@@ -66,32 +69,33 @@ def _n(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def _add(errors: Errors, path: str, problem: str) -> None:
-    errors.setdefault(path, []).append(f"{label(path)}: {problem}")
+def _add(errors: Errors, path: str, code: str, **params: Any) -> None:
+    """Record a problem of the field at ``path``, worded with its label ("Trích yếu: bắt buộc nhập.")."""
+    errors.setdefault(path, []).append(Problem("draft_field", field=label(path), problem=Problem(code, **params)))
 
 
 def _check_text(errors: Errors, path: str, value: str, *, required: bool, limit: int,
                 upper: bool = False, rich: bool = False) -> None:
     if not value.strip():
         if required:
-            _add(errors, path, "bắt buộc nhập.")
+            _add(errors, path, "draft_required")
         return
     if len(value) > limit:
-        _add(errors, path, f"quá dài: tối đa {_n(limit)} ký tự (hiện có {_n(len(value))}).")
+        _add(errors, path, "draft_too_long", limit=_n(limit), length=_n(len(value)))
     if _CONTROL.search(value):
-        _add(errors, path, "chứa ký tự điều khiển không hợp lệ.")
+        _add(errors, path, "draft_control_characters")
     if upper and value != value.upper():
-        _add(errors, path, "phải viết IN HOA.")
+        _add(errors, path, "draft_uppercase")
     if rich and value.count("**") % 2:
-        _add(errors, path, "dấu ** (in đậm) chưa được đóng.")
+        _add(errors, path, "draft_bold_unclosed")
 
 
 def _check_list(errors: Errors, path: str, values: tuple[str, ...], *, required: bool,
                 limit: int = MAX_TEXT) -> None:
     if required and not values:
-        _add(errors, path, "cần ít nhất một mục.")
+        _add(errors, path, "draft_items_required")
     if len(values) > MAX_ITEMS:
-        _add(errors, path, f"tối đa {MAX_ITEMS} mục (hiện có {len(values)}).")
+        _add(errors, path, "draft_too_many_items", max_items=MAX_ITEMS, count=len(values))
     for i, value in enumerate(values[:MAX_ITEMS]):
         _check_text(errors, f"{path}[{i}]", value, required=True, limit=limit, rich=True)
 
@@ -221,9 +225,9 @@ class ProgrammeFields:
         _check_list(errors, "recipients", self.recipients, required=True, limit=MAX_SHORT)
         _check_list(errors, "org_abbrs", self.org_abbrs, required=False, limit=MAX_SHORT)
         if not self.responsibilities:
-            _add(errors, "responsibilities", "cần ít nhất một mục.")
+            _add(errors, "responsibilities", "draft_items_required")
         if len(self.responsibilities) > MAX_ITEMS:
-            _add(errors, "responsibilities", f"tối đa {MAX_ITEMS} mục (hiện có {len(self.responsibilities)}).")
+            _add(errors, "responsibilities", "draft_too_many_items", max_items=MAX_ITEMS, count=len(self.responsibilities))
         for i, resp in enumerate(self.responsibilities[:MAX_ITEMS]):
             _check_text(errors, f"responsibilities[{i}].heading", resp.heading, required=True, limit=MAX_SHORT)
             _check_list(errors, f"responsibilities[{i}].items", resp.items, required=True)
@@ -234,11 +238,11 @@ class ProgrammeFields:
         if self.parent is not None:
             self.parent.validate(errors, "parent")
         elif require_parent:
-            _add(errors, "parent", "bắt buộc nhập (văn bản cấp trên mà văn bản này thực hiện).")
+            _add(errors, "parent", "draft_parent_required")
         _check_text(errors, "report_to", self.report_to, required=require_report, limit=MAX_SHORT)
         _check_text(errors, "report_deadline", self.report_deadline, required=require_report, limit=5)
         if self.report_deadline.strip() and not _valid_day_month(self.report_deadline.strip()):
-            _add(errors, "report_deadline", "ngày không hợp lệ, ghi theo dạng ngày/tháng (ví dụ 15/11).")
+            _add(errors, "report_deadline", "draft_day_month_invalid")
         return errors
 
     # -- JSON ------------------------------------------------------------------------------
@@ -252,7 +256,7 @@ class ProgrammeFields:
         errors: Errors = {}
         obj = _read(cls, data, "", errors)
         if errors or obj is None:
-            raise FieldsError(errors or {"": ["Dữ liệu không hợp lệ."]})
+            raise FieldsError(errors or {"": [Problem("draft_data_invalid")]})
         return obj
 
     @classmethod
@@ -310,13 +314,15 @@ _STR_LISTS = {"purposes", "requirements", "contents", "recipients", "org_abbrs",
 def _read(cls: type, data: Any, path: str, errors: Errors) -> Any:
     """Read one dataclass from JSON data, collecting shape errors instead of stopping at the first."""
     if not isinstance(data, dict):
-        errors.setdefault(path, []).append(
-            f"{label(path)}: phải là một đối tượng." if path else "Dữ liệu phải là một đối tượng JSON.")
+        if path:
+            _add(errors, path, "draft_not_object")
+        else:
+            errors.setdefault(path, []).append(Problem("draft_data_not_object"))
         return None
     known = {f.name: f for f in dc_fields(cls)}
     for key in data:
         if key not in known:
-            errors.setdefault(f"{path}.{key}" if path else key, []).append(f"Trường không được hỗ trợ: {key}.")
+            errors.setdefault(f"{path}.{key}" if path else key, []).append(Problem("draft_field_unsupported", key=key))
     kwargs: dict[str, Any] = {}
     for name, f in known.items():
         sub = f"{path}.{name}" if path else name
@@ -326,7 +332,7 @@ def _read(cls: type, data: Any, path: str, errors: Errors) -> Any:
             elif f.default is not MISSING:
                 continue
             elif name in _NESTED or name == "date":
-                _add(errors, sub, "bắt buộc nhập.")
+                _add(errors, sub, "draft_required")
             else:
                 kwargs[name] = ""  # let validate() report it as missing
             continue
@@ -341,10 +347,10 @@ def _read(cls: type, data: Any, path: str, errors: Errors) -> Any:
             try:
                 kwargs[name] = parse_date(value)
             except ValueError:
-                _add(errors, sub, "ngày không hợp lệ, ghi theo dạng ngày/tháng/năm (ví dụ 19/9/2017).")
+                _add(errors, sub, "draft_date_invalid")
         elif isinstance(f.default, bool):
             if not isinstance(value, bool):
-                _add(errors, sub, "phải là đúng/sai (true/false).")
+                _add(errors, sub, "draft_boolean")
             kwargs[name] = value
         else:
             kwargs[name] = _read_str(value, sub, errors)
@@ -355,17 +361,17 @@ def _read(cls: type, data: Any, path: str, errors: Errors) -> Any:
 
 def _read_str(value: Any, path: str, errors: Errors) -> str:
     if not isinstance(value, str):
-        _add(errors, path, "phải là văn bản.")
+        _add(errors, path, "draft_text")
         return ""
     return value
 
 
 def _read_list(value: Any, path: str, errors: Errors, read_item: Any) -> tuple[Any, ...]:
     if not isinstance(value, list):
-        _add(errors, path, "phải là một danh sách.")
+        _add(errors, path, "draft_list")
         return ()
     if len(value) > MAX_ITEMS:
         # Refuse before reading the items: nothing past the cap is worth checking one by one.
-        _add(errors, path, f"tối đa {MAX_ITEMS} mục (hiện có {len(value)}).")
+        _add(errors, path, "draft_too_many_items", max_items=MAX_ITEMS, count=len(value))
         return ()
     return tuple(read_item(v, f"{path}[{i}]") for i, v in enumerate(value))

@@ -220,11 +220,9 @@ class _StrictTemplate(DocxTemplate):
         try:
             tree = etree.fromstring(xml.encode("utf-8"), _STRICT)
         except etree.XMLSyntaxError as exc:
-            raise TemplateInvalid("Mẫu tạo ra văn bản Word bị hỏng (XML sai cấu trúc) — kiểm tra các lệnh "
-                                  "{%p …%} và {{r …}} trong mẫu.", code="render") from exc
+            raise TemplateInvalid(reason="template_output_corrupt", code="render") from exc
         if _W_T_WITH_CHILD(tree):
-            raise TemplateInvalid("Mẫu dùng {{ … }} cho nội dung có định dạng; trong vòng lặp hãy viết "
-                                  "{{r … }} (ví dụ {{r p }}).", code="render")
+            raise TemplateInvalid(reason="template_rich_in_loop", code="render")
         return super().fix_tables(xml)
 
 
@@ -246,9 +244,9 @@ def render_docx_text(template: bytes, fields: ProgrammeFields, *, doc_number: st
     except TemplateInvalid:
         raise
     except SecurityError as exc:
-        raise TemplateInvalid(f"Mẫu dùng thao tác không được phép: {exc}", code="render") from exc
+        raise TemplateInvalid(reason="template_forbidden_operation", params={"reason": exc}, code="render") from exc
     except Exception as exc:  # the template is untrusted input: any failure is the template's
-        raise TemplateInvalid(f"Không dựng được văn bản từ mẫu: {exc}", code="render") from exc
+        raise TemplateInvalid(reason="template_render_failed", params={"reason": exc}, code="render") from exc
     out = io.BytesIO()
     tpl.save(out)
     lines: list[str] = []

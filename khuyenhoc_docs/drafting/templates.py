@@ -12,7 +12,7 @@ import enum
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -20,6 +20,8 @@ from typing import Any
 from jinja2 import Environment, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
+
+from ..errors import describe
 
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  #: total of all parts once decompressed
 MAX_MEMBERS = 1_000
@@ -97,15 +99,26 @@ _LABELS_VI = {
 
 
 class TemplateInvalid(ValueError):
-    """A template the service refuses; .message is Vietnamese and shown to the user as is."""
+    """A template the service refuses: ``code`` is the kind of problem (corrupt, zip_bomb, syntax…),
+    ``reason`` with ``params`` the exact one; ``message`` is its Vietnamese wording (web/messages.py),
+    shown to the user as is."""
 
-    def __init__(self, message: str, *, code: str, missing: frozenset[str] = frozenset(),
-                 unknown: frozenset[str] = frozenset()) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str = "", *, code: str, reason: str = "", params: Mapping[str, Any] | None = None,
+                 missing: frozenset[str] = frozenset(), unknown: frozenset[str] = frozenset()) -> None:
+        super().__init__(message or reason or code)
+        self._message = message
         self.code = code
+        self.reason = reason
+        self.params = dict(params or {})
         self.missing = missing
         self.unknown = unknown
+
+    @property
+    def message(self) -> str:
+        return self._message or describe(self.reason, self.params) or self.reason or self.code
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,12 @@ class TemplateInfo:
 
 
 # -- sandbox ------------------------------------------------------------------------------------
+
+def _refused(code: str, **params: Any) -> SecurityError:
+    """A sandbox refusal; Jinja carries it as text, so it is worded here (web/messages.py)."""
+    return SecurityError(describe(code, params) or code)
+
+
 class _Sandbox(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%"})
 
@@ -140,24 +159,24 @@ class _Sandbox(SandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # A silent empty string would hide the attempt; the template is refused instead.
-        raise SecurityError(f"không được truy cập thuộc tính “{attribute}”")
+        raise _refused("sandbox_attribute", attribute=attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         # Repetition and %-formatting are how a tiny template allocates gigabytes ("x" * 10**9,
         # "%999999999s" % x); ints are capped so ** cannot build enormous numbers either.
         if operator == "%" and isinstance(left, str):
-            raise SecurityError("không được dùng định dạng chuỗi %")
+            raise _refused("sandbox_percent_format")
         if operator == "**" and isinstance(left, int) and isinstance(right, int) and \
                 abs(right) * max(left.bit_length(), 1) > 4096:
-            raise SecurityError("số quá lớn")
+            raise _refused("sandbox_number_too_large")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, (list, tuple)) and isinstance(n, int):
-                    raise SecurityError("không được nhân danh sách")
+                    raise _refused("sandbox_list_repeat")
                 if isinstance(seq, str) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
-                    raise SecurityError("chuỗi lặp quá dài")
+                    raise _refused("sandbox_string_repeat")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4096:
-                raise SecurityError("số quá lớn")
+                raise _refused("sandbox_number_too_large")
         return super().call_binop(context, operator, left, right)
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
@@ -190,33 +209,30 @@ def check_container(data: bytes, *, parse_xml: bool = True) -> int:
     declared sizes bounds the memory a later reader can use.
     """
     if not isinstance(data, (bytes, bytearray)) or not data:
-        raise TemplateInvalid("Tệp tải lên rỗng hoặc không đọc được.", code="not_docx")
+        raise TemplateInvalid(reason="upload_empty", code="not_docx")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise TemplateInvalid("Tệp tải lên không phải là tệp Word (.docx) hợp lệ: không đọc được cấu trúc "
-                              "nén ZIP.", code="not_docx") from exc
+        raise TemplateInvalid(reason="docx_not_zip", code="not_docx") from exc
     if len(infos) > MAX_MEMBERS:
-        raise TemplateInvalid(f"Tệp .docx có quá nhiều thành phần ({len(infos)}).", code="zip_bomb")
+        raise TemplateInvalid(reason="docx_too_many_parts", params={"count": len(infos)}, code="zip_bomb")
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED:
         raise TemplateInvalid(
-            f"Tệp .docx quá lớn khi giải nén ({total / 1048576:.0f} MB, tối đa {MAX_UNCOMPRESSED // 1048576} "
-            "MB); có thể là tệp độc hại (zip bomb).", code="zip_bomb")
+            reason="docx_too_large", params={"size_mb": total / 1048576, "max_mb": MAX_UNCOMPRESSED // 1048576}, code="zip_bomb")
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise TemplateInvalid(
-                f"Tệp .docx có tỉ lệ nén bất thường ({info.filename}: "
-                f"{info.file_size // max(info.compress_size, 1)}:1); có thể là tệp độc hại (zip bomb).",
+                reason="docx_compression_ratio",
+                params={"part": info.filename, "ratio": info.file_size // max(info.compress_size, 1)},
                 code="zip_bomb")
         if info.flag_bits & 0x1:
-            raise TemplateInvalid("Tệp .docx đang được đặt mật khẩu; hãy bỏ mật khẩu rồi tải lên lại.",
+            raise TemplateInvalid(reason="docx_encrypted",
                                   code="encrypted")
     names = {i.filename for i in infos}
     if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise TemplateInvalid("Tệp không phải là văn bản Word (.docx): thiếu phần nội dung chính "
-                              "(word/document.xml).", code="not_docx")
+        raise TemplateInvalid(reason="docx_no_document", code="not_docx")
     if parse_xml:  # render skips this: python-docx parses without entities anyway, and it costs ~20 ms
         _check_xml_parts(zf, infos)
     return total
@@ -246,7 +262,7 @@ def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
         try:
             blob = zf.read(info)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise TemplateInvalid(f"Tệp .docx bị hỏng: không giải nén được phần {info.filename}.",
+            raise TemplateInvalid(reason="docx_part_unreadable", params={"part": info.filename},
                                   code="corrupt") from exc
         if not _looks_like_xml(info.filename, blob):
             continue
@@ -255,11 +271,11 @@ def _check_xml_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
         try:
             root = etree.fromstring(blob, _xml_parser())
         except etree.XMLSyntaxError as exc:
-            raise TemplateInvalid(f"Tệp .docx bị hỏng: phần {info.filename} không phải XML hợp lệ "
-                                  f"(dòng {exc.lineno}).", code="corrupt") from exc
+            raise TemplateInvalid(reason="docx_part_not_xml", params={"part": info.filename, "line": exc.lineno},
+                                  code="corrupt") from exc
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-            raise TemplateInvalid(f"Tệp .docx chứa khai báo DOCTYPE không được phép ({info.filename}).",
+            raise TemplateInvalid(reason="docx_doctype", params={"part": info.filename},
                                   code="corrupt")
 
 
@@ -300,19 +316,19 @@ def _loop_depth(node: nodes.Node, depth: int = 0) -> int:
 
 def _check_ast(env: Environment, part: str, tree: nodes.Template) -> None:
     for node in tree.find_all(_FORBIDDEN_NODES):
-        raise TemplateInvalid(f"Mẫu dùng lệnh Jinja không được phép ({type(node).__name__.lower()}) trong "
-                              f"{part}.", code="forbidden")
+        raise TemplateInvalid(reason="template_forbidden_tag", params={"tag": type(node).__name__.lower(), "part": part},
+                              code="forbidden")
     if any(loop.recursive for loop in tree.find_all(nodes.For)):
-        raise TemplateInvalid("Mẫu dùng vòng lặp đệ quy (recursive), không được phép.", code="forbidden")
+        raise TemplateInvalid(reason="template_recursive_loop", code="forbidden")
     for access in tree.find_all((nodes.Getattr, nodes.Getitem)):
         name = access.attr if isinstance(access, nodes.Getattr) else getattr(getattr(access, "arg", None), "value", None)
         if name in _FORMAT_ATTRS:
-            raise TemplateInvalid(f"Mẫu dùng phương thức định dạng chuỗi ({name}), không được phép, trong {part}.",
+            raise TemplateInvalid(reason="template_format_method", params={"name": name, "part": part},
                                   code="forbidden")
     bad = sorted({f.name for f in tree.find_all(nodes.Filter) if f.name not in env.filters}
                  | {t.name for t in tree.find_all(nodes.Test) if t.name not in env.tests})
     if bad:
-        raise TemplateInvalid(f"Mẫu dùng bộ lọc không được hỗ trợ: {', '.join(bad)}.", code="forbidden")
+        raise TemplateInvalid(reason="template_filter_unsupported", params={"filters": ", ".join(bad)}, code="forbidden")
 
 
 def inspect_template(data: bytes) -> TemplateInfo:
@@ -324,17 +340,16 @@ def inspect_template(data: bytes) -> TemplateInfo:
     try:
         sources = list(_sources(data))
     except Exception as exc:  # python-docx on a structurally odd package
-        raise TemplateInvalid("Tệp .docx bị hỏng hoặc không phải văn bản Word.", code="corrupt") from exc
+        raise TemplateInvalid(reason="docx_corrupt", code="corrupt") from exc
     for part, source in sources:
         try:
             tree = env.parse(source)
         except TemplateSyntaxError as exc:
             near = _snippet(source, exc.lineno)
-            raise TemplateInvalid(
-                f"Chỗ điền bị lỗi cú pháp (thiếu dấu đóng hoặc viết sai) trong {part}: {exc.message}"
-                + (f" — gần đoạn «{near}»." if near else "."), code="syntax") from exc
+            raise TemplateInvalid(code="syntax", reason="template_syntax_near" if near else "template_syntax",
+                                  params={"part": part, "error": exc.message, "near": near}) from exc
         except RecursionError as exc:  # thousands of nested brackets
-            raise TemplateInvalid(f"Biểu thức trong mẫu lồng nhau quá sâu ({part}).", code="forbidden") from exc
+            raise TemplateInvalid(reason="template_expression_too_deep", params={"part": part}, code="forbidden") from exc
         _check_ast(env, part, tree)
         names |= meta.find_undeclared_variables(tree)
         depth = max(depth, _loop_depth(tree))
@@ -356,20 +371,18 @@ def validate_template(data: bytes, kind: TemplateKind | str) -> TemplateInfo:
     info = inspect_template(data)
     missing, unknown = info.missing(kind), info.unknown(kind)
     if missing or unknown:
-        parts = []
-        if missing:
-            parts.append("thiếu chỗ điền bắt buộc: " + ", ".join(f"{{{{ {n} }}}}" for n in sorted(missing)))
-        if unknown:
-            parts.append("có chỗ điền không được hỗ trợ: " + ", ".join(f"{{{{ {n} }}}}" for n in sorted(unknown)))
-        raise TemplateInvalid(f"Mẫu «{kind.label_vi}» " + "; ".join(parts) + ".", code="placeholders",
-                              missing=missing, unknown=unknown)
+        shown = {"kind": kind.label_vi, "missing": ", ".join(f"{{{{ {n} }}}}" for n in sorted(missing)),
+                 "unknown": ", ".join(f"{{{{ {n} }}}}" for n in sorted(unknown))}
+        reason = "template_missing_and_unknown" if missing and unknown else \
+            "template_missing" if missing else "template_unknown"
+        raise TemplateInvalid(code="placeholders", reason=reason, params=shown, missing=missing, unknown=unknown)
     if info.loop_depth > MAX_LOOP_DEPTH:
-        raise TemplateInvalid(f"Mẫu lồng vòng lặp quá sâu ({info.loop_depth} cấp, tối đa {MAX_LOOP_DEPTH}).",
+        raise TemplateInvalid(reason="template_loops_too_deep", params={"depth": info.loop_depth, "max_depth": MAX_LOOP_DEPTH},
                               code="forbidden")
     misused = _misused_rich(data)
     if misused:
-        raise TemplateInvalid("Chỗ điền có định dạng phải viết với chữ r: "
-                              + ", ".join(f"{{{{r {n} }}}}" for n in misused) + ".", code="syntax")
+        raise TemplateInvalid(code="syntax", reason="template_rich_needs_r",
+                              params={"names": ", ".join(f"{{{{r {n} }}}}" for n in misused)})
     _trial_render(data, kind)
     return info
 

@@ -6,14 +6,27 @@ the manifest, and return the contents with the sender's certificate for the call
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import describe
+
 
 class EdxmlInvalid(Exception):
-    """A package or status message that cannot be accepted; ``reason_vi`` says why."""
+    """A package or status message that cannot be accepted: ``code`` (+ ``params``) names why,
+    ``reason_vi`` is its wording (``web/messages.py``), ``detail`` is for logs."""
 
-    def __init__(self, reason_vi: str, *, detail: str | None = None) -> None:
-        super().__init__(reason_vi if detail is None else f"{reason_vi} ({detail})")
-        self.reason_vi = reason_vi
-        self.detail = detail
+    def __init__(self, reason_vi: str | None = None, *, code: str = "edxml_invalid",
+                 params: Mapping[str, Any] | None = None, detail: str | None = None) -> None:
+        super().__init__(reason_vi or code)
+        self.code, self.params, self._reason, self.detail = code, dict(params or {}), reason_vi, detail
+
+    @property
+    def reason_vi(self) -> str:
+        return self._reason or describe(self.code, self.params) or self.code
+
+    def __str__(self) -> str:
+        return self.reason_vi if self.detail is None else f"{self.reason_vi} ({self.detail})"
 
 
 from cryptography import x509  # noqa: E402
@@ -53,7 +66,7 @@ def build_status(msg: StatusMessage, key: object, cert: x509.Certificate,
                  chain: tuple[x509.Certificate, ...] = ()) -> bytes:
     """The signed status message (UTF-8 bytes)."""
     if msg.status_code not in STATUS_CODES:
-        raise EdxmlInvalid(f"Mã trạng thái {msg.status_code} không có trong QCVN 102:2016.")
+        raise EdxmlInvalid(code="edxml_status_code_unknown", params={"status_code": msg.status_code})
     return sign_envelope(status_tree(msg), key, cert, chain)
 
 
@@ -66,12 +79,12 @@ def open_package(data: bytes) -> tuple[Package, SignedEnvelope]:
     """Parse, verify the signature and read a document package."""
     env = open_envelope(data)
     if is_status(env.root):
-        raise EdxmlInvalid("Gói tin là thông điệp trạng thái, không phải văn bản.")
+        raise EdxmlInvalid(code="edxml_is_status")
     pkg = read_package(env.root)
     if not valid_organ_code(pkg.header.sender.organ_id):
-        raise EdxmlInvalid("Mã định danh của cơ quan gửi không đúng định dạng.")
+        raise EdxmlInvalid(code="edxml_sender_code_invalid")
     if not pkg.attachments:
-        raise EdxmlInvalid("Gói tin không có tệp văn bản đính kèm.")
+        raise EdxmlInvalid(code="edxml_no_attachment")
     return pkg, env
 
 
@@ -79,10 +92,10 @@ def open_status(data: bytes) -> tuple[StatusMessage, SignedEnvelope]:
     """Parse, verify the signature and read a status message."""
     env = open_envelope(data)
     if not is_status(env.root):
-        raise EdxmlInvalid("Gói tin không phải thông điệp trạng thái.")
+        raise EdxmlInvalid(code="edxml_not_status")
     msg = read_status(env.root)
     if msg.status_code not in STATUS_CODES:
-        raise EdxmlInvalid(f"Mã trạng thái {msg.status_code} không có trong QCVN 102:2016.")
+        raise EdxmlInvalid(code="edxml_status_code_unknown", params={"status_code": msg.status_code})
     return msg, env
 
 

@@ -147,22 +147,22 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 def parse_xml(data: bytes) -> etree._Element:
     """Parse untrusted XML: size-capped, any DOCTYPE refused (so no entity tricks in any encoding)."""
     if len(data) > MAX_PACKAGE_BYTES:
-        raise EdxmlInvalid("Gói tin edXML quá lớn.")
+        raise EdxmlInvalid(code="edxml_too_large")
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
-        raise EdxmlInvalid("Gói tin không phải XML hợp lệ.", detail=str(exc)) from exc
+        raise EdxmlInvalid(code="edxml_not_xml", detail=str(exc)) from exc
     if root.getroottree().docinfo.doctype:
-        raise EdxmlInvalid("Gói tin edXML không được chứa khai báo DOCTYPE.")
+        raise EdxmlInvalid(code="edxml_doctype")
     if root.tag != _q("edXMLEnvelope"):
-        raise EdxmlInvalid("Phần tử gốc phải là edXML:edXMLEnvelope (QCVN 102:2016).")
+        raise EdxmlInvalid(code="edxml_root_element")
     return root
 
 
 def _find(el: etree._Element, path: str, required: bool = True) -> etree._Element | None:
     found = el.find("/".join(_q(p) for p in path.split("/")))
     if found is None and required:
-        raise EdxmlInvalid(f"Thiếu phần tử bắt buộc edXML:{path.split('/')[-1]}.")
+        raise EdxmlInvalid(code="edxml_element_missing", params={"element": path.split("/")[-1]})
     return found
 
 
@@ -171,18 +171,18 @@ def _text(el: etree._Element, path: str, required: bool = True) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def _date(value: str, what: str) -> date:
+def _date(value: str, code: str) -> date:
     try:
         return datetime.strptime(value, DATE_FMT).date()
     except ValueError as exc:
-        raise EdxmlInvalid(f"{what} không đúng định dạng yyyy/MM/dd.") from exc
+        raise EdxmlInvalid(code=code) from exc
 
 
 def _ts(value: str) -> datetime:
     try:
         return datetime.strptime(value, TS_FMT)
     except ValueError as exc:
-        raise EdxmlInvalid("Thời điểm (Timestamp) không đúng định dạng yyyy/MM/dd HH:mm:ss.") from exc
+        raise EdxmlInvalid(code="edxml_timestamp_format") from exc
 
 
 def _read_organ(el: etree._Element) -> Organ:
@@ -201,7 +201,7 @@ def _read_staff(el: etree._Element | None) -> Staff:
 
 def _read_response_for(el: etree._Element) -> ResponseFor:
     return ResponseFor(organ_id=_text(el, "OrganId"), code=_text(el, "Code"),
-                       promulgation_date=_date(_text(el, "PromulgationDate"), "Ngày ban hành"),
+                       promulgation_date=_date(_text(el, "PromulgationDate"), "edxml_promulgation_date_format"),
                        document_id=_text(el, "DocumentId"))
 
 
@@ -221,13 +221,13 @@ def read_package(root: etree._Element) -> Package:
         recipients=tuple(_read_organ(t) for t in mh.findall(_q("To"))),
         code_number=_text(mh, "Code/CodeNumber"), code_notation=_text(mh, "Code/CodeNotation"),
         place=_text(mh, "PromulgationInfo/Place", False),
-        promulgation_date=_date(_text(mh, "PromulgationInfo/PromulgationDate"), "Ngày ban hành"),
+        promulgation_date=_date(_text(mh, "PromulgationInfo/PromulgationDate"), "edxml_promulgation_date_format"),
         type=_text(mh, "DocumentType/Type", False), type_detail=_text(mh, "DocumentType/TypeDetail", False),
         type_name=_text(mh, "DocumentType/TypeName", False), subject=_text(mh, "Subject"),
         content=_text(mh, "Content", False),
         signer=Signer(competence=_text(mh, "SignerInfo/Competence", False),
                       position=_text(mh, "SignerInfo/Position", False), full_name=_text(mh, "SignerInfo/FullName")),
-        due_date=_date(due, "Hạn xử lý") if due else None,
+        due_date=_date(due, "edxml_due_date_format") if due else None,
         to_places=tuple((p.text or "").strip() for p in mh.findall(f"{_q('ToPlaces')}/{_q('Place')}")),
         other=OtherInfo(
             priority=_text(other, "Priority", False), sphere_of_promulgation=_text(other, "SphereOfPromulgation", False),
@@ -239,7 +239,7 @@ def read_package(root: etree._Element) -> Package:
         response_for=_read_response_for(rf) if rf is not None else None,
     )
     if header.document_id != _text(mh, "DocumentId"):
-        raise EdxmlInvalid("DocumentId không khớp với mã cơ quan, ngày và số, ký hiệu của văn bản.")
+        raise EdxmlInvalid(code="edxml_document_id_mismatch")
     traces = tuple(Trace(organ_id=_text(t, "OrganId"), timestamp=_ts(_text(t, "Timestamp")))
                    for t in root.iterfind(f"{_q('edXMLHeader')}/{_q('TraceHeaderList')}/{_q('TraceHeader')}"))
     bus = _find(root, "edXMLHeader/TraceHeaderList/Bussiness", False)
@@ -258,20 +258,20 @@ def _read_attachments(root: etree._Element) -> tuple[Attachment, ...]:
         cid = _text(att, "ContentId")
         ref = refs.pop(cid, None)
         if ref is None:
-            raise EdxmlInvalid(f"Tệp đính kèm {cid} không có trong danh mục (edXMLManifest).")
+            raise EdxmlInvalid(code="edxml_attachment_unlisted", params={"cid": cid})
         name, ctype = _text(att, "AttachmentName"), _text(att, "ContentType")
         if name != _text(ref, "AttachmentName") or ctype != _text(ref, "ContentType"):
-            raise EdxmlInvalid(f"Tệp đính kèm {cid} không khớp với danh mục (tên hoặc kiểu nội dung).")
+            raise EdxmlInvalid(code="edxml_attachment_mismatch", params={"cid": cid})
         if _text(att, "ContentTransferEncoded", False).lower() not in ("", "base64"):
-            raise EdxmlInvalid("Chỉ hỗ trợ tệp đính kèm mã hoá base64.")
+            raise EdxmlInvalid(code="edxml_attachment_encoding")
         try:
             data = base64.b64decode(_text(att, "AttachmentText"), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise EdxmlInvalid(f"Tệp đính kèm {cid} không giải mã được (base64).") from exc
+            raise EdxmlInvalid(code="edxml_attachment_undecodable", params={"cid": cid}) from exc
         out.append(Attachment(content_id=cid, content_type=ctype, name=name, data=data,
                               description=_text(att, "Description", False)))
     if refs:
-        raise EdxmlInvalid("Danh mục liệt kê tệp không có trong gói tin: " + ", ".join(sorted(refs)) + ".")
+        raise EdxmlInvalid(code="edxml_manifest_missing_files", params={"files": ", ".join(sorted(refs))})
     return tuple(out)
 
 

@@ -59,7 +59,7 @@ def _keyinfo_certs(root: etree._Element) -> list[x509.Certificate]:
             certs.append(x509.load_pem_x509_certificate(
                 f"-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----\n".encode()))
         except ValueError as exc:
-            raise EdxmlInvalid("Chứng thư số trong chữ ký XML không đọc được.") from exc
+            raise EdxmlInvalid(code="edxml_signature_certificate_unreadable") from exc
     return certs
 
 
@@ -70,19 +70,19 @@ def verify_envelope(root: etree._Element, *, at: datetime | None = None) -> Sign
 
     sigs = root.findall(f".//{{{DS_NS}}}Signature")
     if len(sigs) != 1 or sigs[0].getparent() is None or etree.QName(sigs[0].getparent()).localname != "edXMLHeader":
-        raise EdxmlInvalid("Gói tin phải có đúng một chữ ký XML (XML-DSig) trong edXMLHeader.")
+        raise EdxmlInvalid(code="edxml_signature_count")
     certs = _keyinfo_certs(root)
     if not certs:
-        raise EdxmlInvalid("Chữ ký XML không kèm chứng thư số của cơ quan gửi.")
+        raise EdxmlInvalid(code="edxml_signature_no_certificate")
     config = SignatureConfiguration(
         signature_methods=frozenset({SignatureMethod.ECDSA_SHA256, SignatureMethod.RSA_SHA256}),
         expect_references=1, verification_time=at)
     try:
         result = XMLVerifier().verify(root, x509_cert=certs[0], expect_config=config)
     except (InvalidSignature, InvalidInput) as exc:
-        raise EdxmlInvalid("Chữ ký XML của gói tin không hợp lệ (nội dung đã bị thay đổi hoặc sai chữ ký).",
+        raise EdxmlInvalid(code="edxml_signature_invalid",
                            detail=str(exc)) from exc
     signed = result.signed_xml  # type: ignore[union-attr]
     if signed is None or etree.QName(signed).localname != "edXMLEnvelope":
-        raise EdxmlInvalid("Chữ ký XML không phủ toàn bộ gói tin.")
+        raise EdxmlInvalid(code="edxml_signature_partial")
     return SignedEnvelope(root=signed, signer_cert=certs[0], chain=tuple(certs[1:]))

@@ -5,61 +5,79 @@ Pure domain code: no Flask, no environment reading, no database. Every
 setting is passed explicitly (frozen dataclasses).
 
 The exception hierarchy lives here (before the submodule imports) so that
-every submodule can raise it without import cycles. Each exception carries a
-Vietnamese, user-facing ``reason_vi``.
+every submodule can raise it without import cycles. Each exception names its
+problem by ``code`` (the class's own, or a more precise one given at the raise)
+with ``params``; ``reason_vi`` is its Vietnamese wording from ``web/messages.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import describe
+
 
 class SignatureCoreError(Exception):
-    """Base class; ``reason_vi`` is safe to show to end users."""
+    """Base class; ``reason_vi`` (the wording of ``code``) is safe to show to end users."""
 
-    default_reason_vi = "Lỗi xử lý chữ ký số."
+    code = "signature_error"
 
-    def __init__(self, reason_vi: str | None = None, *, detail: str | None = None):
-        self.reason_vi = reason_vi or self.default_reason_vi
+    def __init__(self, reason_vi: str | None = None, *, detail: str | None = None, code: str | None = None,
+                 params: Mapping[str, Any] | None = None):
+        if code is not None:
+            self.code = code
+        self.params = dict(params or {})
+        self._reason = reason_vi
         # detail: technical (English) cause for logs, never shown to users
         self.detail = detail
-        super().__init__(self.reason_vi if detail is None else f"{self.reason_vi} ({detail})")
+        super().__init__(reason_vi or self.code)
+
+    @property
+    def reason_vi(self) -> str:
+        """The user's words: a reason given at the raise, else the wording of the code."""
+        return self._reason or describe(self.code, self.params) or self.code
+
+    def __str__(self) -> str:
+        return self.reason_vi if self.detail is None else f"{self.reason_vi} ({self.detail})"
 
 
 class SigningError(SignatureCoreError):
     """Signing could not be carried out."""
 
-    default_reason_vi = "Không thể ký số tài liệu."
+    code = "signing_failed"
 
 
 class WrongPassphrase(SigningError):
-    default_reason_vi = "Mật khẩu tệp chứng thư số (PKCS#12) không đúng."
+    code = "WrongPassphrase"
 
 
 class WrongPin(SigningError):
-    default_reason_vi = "Mã PIN của thiết bị ký số (token) không đúng."
+    code = "WrongPin"
 
 
 class KeyFileInvalid(SigningError):
-    default_reason_vi = "Tệp chứng thư số không hợp lệ hoặc bị hỏng."
+    code = "KeyFileInvalid"
 
 
 class CertificateRefused(SigningError):
     """The signer's certificate may not be used for this signature."""
 
-    default_reason_vi = "Chứng thư số không được chấp nhận."
+    code = "certificate_refused"
 
 
 class FieldAlreadySigned(SigningError):
-    default_reason_vi = "Ô chữ ký này đã được ký."
+    code = "FieldAlreadySigned"
 
 
 class SignatureBlockNotFound(SigningError):
-    default_reason_vi = "Không tìm thấy vị trí chữ ký trong tài liệu."
+    code = "signature_block_not_found"
 
 
 class InvalidPdf(SignatureCoreError):
     """Input to validation is not a readable, unencrypted PDF."""
 
-    default_reason_vi = "Tệp không phải là tài liệu PDF hợp lệ."
+    code = "pdf_refused"
 
 
 # Re-exports (after the exceptions: submodules import them from here).

@@ -153,7 +153,7 @@ def stamp_font_path(options: AppearanceOptions = AppearanceOptions()) -> Path:
                 path = _prepared_font(options.font_path, options.font_cache_dir)
             return path
         except OSError as exc:
-            raise SigningError("Không chuẩn bị được phông chữ cho chữ ký.", detail=repr(exc)) from exc
+            raise SigningError(code="stamp_font_failed", detail=repr(exc)) from exc
 
 
 def _escape(s: str) -> str:
@@ -222,7 +222,7 @@ def build_stamp_style(
         try:
             background = PdfImage(_image(info.signature_image))
         except Exception as exc:  # PIL raises many types on a bad image
-            raise SigningError("Ảnh chữ ký tay không hợp lệ (cần tệp PNG).", detail=repr(exc)) from exc
+            raise SigningError(code="handwritten_image_invalid", detail=repr(exc)) from exc
         split = round(width * options.image_share)
         # handwritten signature on the left, text on the right
         bg_layout = layout.SimpleBoxLayoutRule(
@@ -266,7 +266,7 @@ def image_stamp_style(png: bytes) -> StaticStampStyle:
     try:
         background = PdfImage(_image(png))
     except Exception as exc:  # PIL raises many types on a bad image
-        raise SigningError("Ảnh chữ ký/con dấu không hợp lệ (cần tệp PNG).", detail=repr(exc)) from exc
+        raise SigningError(code="stamp_image_invalid", detail=repr(exc)) from exc
     return StaticStampStyle(
         background=background, background_opacity=1.0, border_width=0,
         background_layout=layout.SimpleBoxLayoutRule(

@@ -58,7 +58,7 @@ def copy_field_box(pdf: bytes) -> FieldBox:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     x1, y1, x2, y2 = _box(reader)
     return FieldBox(COPY_FIELD, 0, x1, y1, x2, y2)
 
@@ -70,7 +70,7 @@ def copy_field_name(pdf: bytes) -> str:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         fields = {name: value for name, value, _ in sig_fields.enumerate_sig_fields(reader)}
     except (PdfError, ValueError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     return "KHD_SaoY" if fields.get(COPY_FIELD) is not None else COPY_FIELD
 
 
@@ -79,7 +79,7 @@ def page_count(pdf: bytes) -> int:
     try:
         return len(pdfium.PdfDocument(pdf))
     except pdfium.PdfiumError as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
 
 
 def extract_pages(pdf: bytes, pages: Sequence[int]) -> bytes:
@@ -91,7 +91,7 @@ def extract_pages(pdf: bytes, pages: Sequence[int]) -> bytes:
         buf = io.BytesIO()
         out.save(buf)
     except pdfium.PdfiumError as exc:
-        raise SigningError("Không trích được các trang đã chọn.", detail=repr(exc)) from exc
+        raise SigningError(code="copy_pages_extract_failed", detail=repr(exc)) from exc
     return buf.getvalue()
 
 
@@ -103,10 +103,10 @@ def sign_copy(pdf: bytes, *, key: SigningKey, cert_chain: Sequence[x509.Certific
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     existing = {name: value for name, value, _ in sig_fields.enumerate_sig_fields(writer.prev)}
     if field_name in existing and existing[field_name] is not None:
-        raise SigningError("Ô chữ ký của bản sao đã được ký.", detail=f"field {field_name} signed")
+        raise SigningError(code="copy_field_signed", detail=f"field {field_name} signed")
     if field_name not in existing:  # records prepared before copies existed, extracted pages
         sig_fields.append_signature_field(writer, sig_fields.SigFieldSpec(field_name, on_page=0, box=_box(writer)))
     key.signer.cert_registry.register_multiple([to_asn1_cert(c) for c in cert_chain])
@@ -130,7 +130,7 @@ def sign_copy(pdf: bytes, *, key: SigningKey, cert_chain: Sequence[x509.Certific
         out = signers.PdfSigner(meta, signer=key.signer, timestamper=timestamper,
                                 stamp_style=style).sign_pdf(writer, existing_fields_only=True)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except (PyHankoSigningError, PdfError) as exc:
         raise SigningError(detail=repr(exc)) from exc
     return out.getvalue()

@@ -41,8 +41,7 @@ PLACEHOLDER_SIGNATURE = 512
 
 
 class WrongRemoteSignature(SigningError):
-    default_reason_vi = ("Chữ ký do dịch vụ ký số trả về không khớp với văn bản "
-                         "(sai mã băm hoặc sai khoá); chữ ký không được lưu.")
+    code = "wrong_remote_signature"
 
 
 @dataclass(frozen=True)
@@ -105,12 +104,12 @@ async def _prepare(pdf, field_name, cert, chain, timestamper, certify, stamp, re
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     signed, box = _field_state(writer, field_name)
     if signed:
-        raise SigningError(f"Ô chữ ký “{field_name}” đã được ký.", detail=field_name)
+        raise SigningError(code="field_signed", params={"field_name": field_name}, detail=field_name)
     if certify and _has_signatures(writer):
-        raise SigningError("Chữ ký chứng thực phải là chữ ký đầu tiên của tài liệu.", detail="certify")
+        raise SigningError(code="certification_must_be_first", detail="certify")
     at = signing_moment(stamp)
     if options.check_certificate:
         check_certificate(cert, expected_name=stamp.full_name, at=at)
@@ -129,7 +128,7 @@ async def _prepare(pdf, field_name, cert, chain, timestamper, certify, stamp, re
         await signer.async_sign(digest.document_digest, options.md_algorithm, use_pades=True,
                                 signed_attr_settings=_ATTRS)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except (PyHankoSigningError, PdfError) as exc:
         raise SigningError(detail=repr(exc)) from exc
     assert signer.captured is not None
@@ -174,7 +173,7 @@ async def _finish(prepared: PreparedSignature, raw: bytes, cert, chain, timestam
         cms = await signer.async_sign(prepared.document_digest, prepared.md_algorithm, use_pades=True,
                                       timestamper=timestamper, signed_attr_settings=_ATTRS)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     if signer.captured != prepared.tbs:  # never embed a signature over other attributes
         raise WrongRemoteSignature(detail="signed attributes changed between prepare and finish")
     output = io.BytesIO(prepared.prepared_pdf)

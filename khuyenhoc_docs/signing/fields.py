@@ -135,7 +135,7 @@ def locate_signature_boxes(
     try:
         doc = pdfplumber.open(io.BytesIO(pdf))
     except Exception as exc:  # pdfminer raises many types on bad input
-        raise SignatureBlockNotFound("Không đọc được tệp PDF để tìm vị trí chữ ký.",
+        raise SignatureBlockNotFound(code="signature_block_pdf_unreadable",
                                      detail=repr(exc)) from exc
     with doc:
         n = len(doc.pages)
@@ -155,7 +155,7 @@ def locate_signature_boxes(
                 top, bottom = pos.bottom + options.padding, name.top - options.padding
                 if bottom - top < options.min_height:
                     raise SignatureBlockNotFound(
-                        f"Khoảng trống để ký của “{block.signer_name}” quá nhỏ.",
+                        code="signature_space_too_small", params={"signer_name": block.signer_name},
                         detail=f"gap {bottom - top:.1f}pt",
                     )
                 # pdfplumber measures x from the page's left edge and y from
@@ -170,7 +170,7 @@ def locate_signature_boxes(
     missing = [b for b in blocks if b.field_name not in found]
     if missing:
         who = ", ".join(f"{b.position_line} {b.signer_name}" for b in missing)
-        raise SignatureBlockNotFound(f"Không tìm thấy vị trí chữ ký của: {who}.")
+        raise SignatureBlockNotFound(code="signature_block_missing", params={"who": who})
     return _separate([found[b.field_name] for b in blocks])
 
 
@@ -198,14 +198,14 @@ def prepare_fields(pdf: bytes, boxes: Sequence[FieldBox], text_boxes: Sequence =
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     existing = {name: value for name, value, _ in enumerate_sig_fields(writer.prev)}
     if any(value is not None for value in existing.values()):
-        raise SigningError("Tài liệu đã có chữ ký số; không thể thêm ô chữ ký.",
+        raise SigningError(code="fields_after_signature",
                            detail="document already signed")
     for box in boxes:
         if box.field_name in existing:
-            raise SigningError(f"Ô chữ ký “{box.field_name}” đã tồn tại.", detail="duplicate field")
+            raise SigningError(code="field_exists", params={"field_name": box.field_name}, detail="duplicate field")
         append_signature_field(
             writer, SigFieldSpec(sig_field_name=box.field_name, on_page=box.page_index, box=box.rect())
         )

@@ -67,7 +67,7 @@ def locate_blanks(pdf: bytes, *, number_len: int, date_len: int) -> list[TextFie
     try:
         doc = pdfplumber.open(io.BytesIO(pdf))
     except Exception as exc:  # pdfminer raises many types on bad input
-        raise SignatureBlockNotFound("Không đọc được tệp PDF để tìm vị trí số và ngày.", detail=repr(exc)) from exc
+        raise SignatureBlockNotFound(code="number_date_pdf_unreadable", detail=repr(exc)) from exc
     with doc:
         page = doc.pages[0]
         found: dict[str, TextFieldBox] = {}
@@ -86,7 +86,7 @@ def locate_blanks(pdf: bytes, *, number_len: int, date_len: int) -> list[TextFie
             )
     missing = [n for n in (NUMBER_FIELD, DATE_FIELD) if n not in found]
     if missing:
-        raise SignatureBlockNotFound("Không tìm thấy chỗ trống để ghi số và ngày ban hành trong văn bản.",
+        raise SignatureBlockNotFound(code="number_date_place_missing",
                                      detail=f"missing blanks {missing}")
     return [found[NUMBER_FIELD], found[DATE_FIELD]]
 
@@ -126,7 +126,7 @@ def _field(writer: IncrementalPdfFileWriter, name: str) -> generic.DictionaryObj
         if obj.get("/T") == name:
             writer.mark_update(ref)
             return obj
-    raise SigningError(f"Không có ô “{name}” trong tài liệu.", detail=f"no text field {name!r}")
+    raise SigningError(code="form_field_missing", params={"name": name}, detail=f"no text field {name!r}")
 
 
 def fill_text_field(writer: IncrementalPdfFileWriter, name: str, value: str,
@@ -135,7 +135,7 @@ def fill_text_field(writer: IncrementalPdfFileWriter, name: str, value: str,
     options = options or AppearanceOptions()
     field = _field(writer, name)
     if field.get("/V"):
-        raise SigningError(f"Ô “{name}” đã được ghi.", detail=f"{name} already filled")
+        raise SigningError(code="form_field_filled", params={"name": name}, detail=f"{name} already filled")
     x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
     size = float(str(field["/DA"]).split()[1])
     italic = name == DATE_FIELD

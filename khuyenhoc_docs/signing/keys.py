@@ -147,7 +147,7 @@ _MODULES_LOCK = threading.Lock()
 
 def _module(path: str) -> _Module:
     if not pkcs11_module_allowed(path):
-        raise SigningError("Thư viện PKCS#11 này không nằm trong danh sách được phép (KHD_PKCS11_MODULES).",
+        raise SigningError(code="pkcs11_module_refused",
                            detail=f"module not allowed: {path[:200]!r}")
     path = os.path.realpath(path)
     with _MODULES_LOCK:
@@ -157,7 +157,7 @@ def _module(path: str) -> _Module:
                 module = _MODULES[path] = _Module(lib=pkcs11.lib(path))
             except pkcs11.exceptions.PKCS11Error as exc:
                 raise SigningError(
-                    "Không nạp được thư viện PKCS#11 của thiết bị ký số.", detail=repr(exc)
+                    code="pkcs11_load_failed", detail=repr(exc)
                 ) from exc
         return module
 
@@ -198,7 +198,7 @@ class Pkcs11KeySource:
         try:
             token = find_token(module.lib.get_slots(), token_criteria=TokenCriteria(label=opts.token_label))
             if token is None:
-                raise SigningError(f"Không tìm thấy thiết bị ký số “{opts.token_label}”.",
+                raise SigningError(code="token_not_found", params={"token_label": opts.token_label},
                                    detail=f"no token labelled {opts.token_label!r}")
             if login is None:
                 login = _Login(token.open(user_pin=opts.pin), _pin_digest(opts.pin))
@@ -208,9 +208,9 @@ class Pkcs11KeySource:
                 pkcs11.exceptions.PinInvalid) as exc:
             raise WrongPin(detail=type(exc).__name__) from exc
         except pkcs11.exceptions.PinLocked as exc:
-            raise WrongPin("Mã PIN của thiết bị ký số đã bị khoá.", detail="PinLocked") from exc
+            raise WrongPin(code="pin_locked", detail="PinLocked") from exc
         except pkcs11.exceptions.PKCS11Error as exc:
-            raise SigningError("Không mở được phiên làm việc với thiết bị ký số.",
+            raise SigningError(code="token_session_failed",
                                detail=repr(exc)) from exc
         login.users += 1
         return login, work
@@ -244,7 +244,7 @@ class Pkcs11KeySource:
         except Exception as exc:  # pyHanko/python-pkcs11 raise assorted types
             self._release(module, login, work)
             raise SigningError(
-                "Không tìm thấy khoá ký hoặc chứng thư số trên thiết bị ký số.",
+                code="token_key_missing",
                 detail=repr(exc),
             ) from exc
         raw = opts.use_raw_mechanism
@@ -284,12 +284,12 @@ def check_certificate(
         raise ValueError("`at` must be timezone-aware")
     if at > c.not_valid_after_utc:
         raise CertificateRefused(
-            f"Chứng thư số đã hết hạn (hết hạn ngày {_fmt_date(c.not_valid_after_utc)}).",
+            code="certificate_expired", params={"date": _fmt_date(c.not_valid_after_utc)},
             detail="expired",
         )
     if at < c.not_valid_before_utc:
         raise CertificateRefused(
-            f"Chứng thư số chưa có hiệu lực (có hiệu lực từ ngày {_fmt_date(c.not_valid_before_utc)}).",
+            code="certificate_not_yet_valid", params={"date": _fmt_date(c.not_valid_before_utc)},
             detail="not yet valid",
         )
     try:
@@ -299,13 +299,12 @@ def check_certificate(
         usable = False  # a document-signing certificate must state its usage
     if not usable:
         raise CertificateRefused(
-            "Chứng thư số không được cấp cho mục đích ký số "
-            "(thiếu mục đích sử dụng khoá digitalSignature/nonRepudiation).",
+            code="certificate_not_for_signing",
             detail="key usage",
         )
     cn = cert_attr(c, NameOID.COMMON_NAME) or ""
     if _norm_name(cn) != _norm_name(expected_name):
         raise CertificateRefused(
-            f"Chứng thư số cấp cho “{cn}”, không phải cho người ký “{expected_name}”.",
+            code="certificate_other_person", params={"cn": cn, "expected_name": expected_name},
             detail="subject mismatch",
         )

@@ -49,7 +49,7 @@ def _reader(pdf: bytes) -> PdfFileReader:
     try:
         return PdfFileReader(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
 
 
 def make_lt(pdf: bytes, vc: ValidationContext) -> bytes:
@@ -57,12 +57,12 @@ def make_lt(pdf: bytes, vc: ValidationContext) -> bytes:
     reader = _reader(pdf)
     sigs = reader.embedded_regular_signatures
     if not sigs:
-        raise SigningError("Tài liệu chưa có chữ ký số.", detail="no signature to extend")
+        raise SigningError(code="ltv_unsigned", detail="no signature to extend")
     out = io.BytesIO()
     try:
         add_validation_info(sigs[-1], vc, output=out)
     except (PyHankoSigningError, PdfError, ValueError) as exc:
-        raise SigningError("Không bổ sung được dữ liệu kiểm tra dài hạn (B-LT).", detail=repr(exc)) from exc
+        raise SigningError(code="ltv_failed", detail=repr(exc)) from exc
     return out.getvalue()
 
 
@@ -79,9 +79,9 @@ def add_document_timestamp(pdf: bytes, timestamper: TimeStamper, vc: ValidationC
         out = signers.PdfTimeStamper(timestamper, field_name=_field_name(stamps)).timestamp_pdf(
             writer, "sha256", validation_context=vc)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except (PyHankoSigningError, PdfError) as exc:
-        raise SigningError("Không thêm được dấu thời gian tài liệu (B-LTA).", detail=repr(exc)) from exc
+        raise SigningError(code="lta_failed", detail=repr(exc)) from exc
     return out.getvalue()
 
 
@@ -93,9 +93,9 @@ def refresh_archive_timestamp(pdf: bytes, timestamper: TimeStamper, vc: Validati
         signers.PdfTimeStamper(timestamper, field_name=_next_field(pdf)).update_archival_timestamp_chain(
             reader, vc, in_place=False, output=out)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except (PyHankoSigningError, PdfError) as exc:
-        raise SigningError("Không gia hạn được dấu thời gian lưu trữ.", detail=repr(exc)) from exc
+        raise SigningError(code="lta_renew_failed", detail=repr(exc)) from exc
     return out.getvalue()
 
 

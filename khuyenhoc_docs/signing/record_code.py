@@ -63,9 +63,9 @@ def stamp_record_code(pdf: bytes, code: str, url: str) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     if any(value is not None for _, value, _ in enumerate_sig_fields(writer.prev)):
-        raise SigningError("Tài liệu đã được ký; không thể thêm mã tra cứu.", detail="already signed")
+        raise SigningError(code="record_code_after_signature", detail="already signed")
     page = writer.root["/Pages"]["/Kids"][0].get_object()
     x1, y1, x2, _y2 = (float(v) for v in page["/MediaBox"])
     qx, qy = x2 - MARGIN - QR_SIZE, y1 + MARGIN

@@ -34,11 +34,11 @@ from . import SigningError, WrongPin
 
 
 class ProviderUnreachable(SigningError):
-    default_reason_vi = "Không kết nối được dịch vụ ký số từ xa. Vui lòng thử lại sau."
+    code = "provider_unreachable"
 
 
 class ProviderRefused(SigningError):
-    default_reason_vi = "Dịch vụ ký số từ xa từ chối yêu cầu."
+    code = "provider_refused"
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ class RemoteEndpoint:
 
 def _unreachable(exc: BaseException, timeout: float) -> ProviderUnreachable:
     if isinstance(exc, (asyncio.TimeoutError, requests.Timeout)):
-        return ProviderUnreachable(f"Dịch vụ ký số từ xa không phản hồi trong {timeout:g} giây. Vui lòng thử lại sau.",
-                                   detail=repr(exc))
+        return ProviderUnreachable(code="provider_timeout", params={"timeout": timeout}, detail=repr(exc))
     return ProviderUnreachable(detail=repr(exc))
 
 
@@ -79,7 +78,7 @@ class PinAuthorizationManager(CSCAuthorizationManager):
             if resp.status >= 400:
                 error = str((data or {}).get("error", ""))
                 if error in ("invalid_pin", "invalid_otp") or "PIN" in str((data or {}).get("error_description", "")):
-                    raise WrongPin("Mã PIN hoặc mã OTP của dịch vụ ký số không đúng.", detail=error)
+                    raise WrongPin(code="remote_pin_wrong", detail=error)
                 raise ProviderRefused(detail=f"authorize {resp.status} {error}")
         return self.parse_csc_auth_response(data)
 
@@ -105,7 +104,7 @@ class CscClient:
         async with session.post(base.endpoint_url("auth/login"), json={"rememberMe": False}, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=ep.timeout)) as resp:
             if resp.status in (401, 403):
-                raise ProviderRefused("Dịch vụ ký số từ xa từ chối mã ứng dụng (client id/secret) đã cấu hình.",
+                raise ProviderRefused(code="provider_client_refused",
                                       detail=f"auth/login {resp.status}")
             resp.raise_for_status()
             token = (await resp.json(content_type=None))["access_token"]
@@ -124,7 +123,7 @@ class CscClient:
             cause = exc.__cause__
             if isinstance(cause, (aiohttp.ClientConnectionError, asyncio.TimeoutError)):
                 raise _unreachable(cause, self.endpoint.timeout) from exc
-            raise ProviderRefused("Dịch vụ ký số từ xa trả lời không đúng chuẩn CSC.", detail=repr(exc)) from exc
+            raise ProviderRefused(code="provider_not_csc", detail=repr(exc)) from exc
 
     def certificates(self) -> CSCCredentialInfo:
         """credentials/info: the signer's certificate (first) and its chain."""
@@ -185,10 +184,10 @@ class AsyncConfirmClient:
         except ValueError:
             data = {}
         if resp.status_code in (401, 403):
-            raise ProviderRefused("Dịch vụ ký số từ xa từ chối mã ứng dụng (client id/secret) đã cấu hình.",
+            raise ProviderRefused(code="provider_client_refused",
                                   detail=f"{path} {resp.status_code}")
         if resp.status_code == 404 and path.endswith("get_certificate"):
-            raise ProviderRefused("Dịch vụ ký số từ xa không có tài khoản ký số của người dùng này.",
+            raise ProviderRefused(code="provider_no_account",
                                   detail="unknown user")
         if resp.status_code >= 400 or not isinstance(data, dict):
             raise ProviderRefused(detail=f"{path} {resp.status_code} {str(data)[:200]}")
@@ -202,7 +201,7 @@ class AsyncConfirmClient:
             return [asn1_x509.Certificate.load(base64.b64decode(c))
                     for c in [item["cert_data"], *item.get("chain_data", [])]]
         except (KeyError, IndexError, ValueError, TypeError) as exc:
-            raise ProviderRefused("Dịch vụ ký số từ xa không trả về chứng thư số.", detail=repr(exc)) from exc
+            raise ProviderRefused(code="provider_no_certificate", detail=repr(exc)) from exc
 
     def sign(self, transaction_id: str, description: str, files: list[tuple[str, bytes]]) -> str:
         """Send the hashes (doc id, hash); returns the transaction code the phone shows."""

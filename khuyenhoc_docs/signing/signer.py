@@ -46,7 +46,7 @@ def _field_state(writer: IncrementalPdfFileWriter, field_name: str) -> tuple[boo
             widget = widget["/Kids"][0].get_object()
         x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", [0, 0, 0, 0]))
         return value is not None, (abs(x2 - x1), abs(y2 - y1))
-    raise SigningError(f"Không có ô chữ ký “{field_name}” trong tài liệu.",
+    raise SigningError(code="signature_field_missing", params={"field_name": field_name},
                        detail=f"no signature field {field_name!r}")
 
 
@@ -84,20 +84,20 @@ def sign_document(
     those changes land in the signature's own revision and are covered by it."""
     pyhanko_signer = signer.signer if isinstance(signer, SigningKey) else signer
     if timestamper is None and options.require_timestamp:
-        raise SigningError("Chưa cấu hình máy chủ dấu thời gian (TSA); không thể ký.",
+        raise SigningError(code="tsa_not_configured",
                            detail="timestamp required (PAdES B-T)")
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError) as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     if writer.prev.encrypted:
-        raise SigningError("Không ký được tệp PDF đã mã hoá.", detail="encrypted")
+        raise SigningError(code="pdf_encrypted_unsignable", detail="encrypted")
 
     signed, box = _field_state(writer, field_name)
     if signed:
-        raise FieldAlreadySigned(f"Ô chữ ký “{field_name}” đã được ký.", detail=field_name)
+        raise FieldAlreadySigned(code="field_signed", params={"field_name": field_name}, detail=field_name)
     if certify and _has_signatures(writer):
-        raise SigningError("Chữ ký chứng thực phải là chữ ký đầu tiên của tài liệu.",
+        raise SigningError(code="certification_must_be_first",
                            detail="certification signature must come first")
 
     at: datetime = signing_moment(stamp)
@@ -129,14 +129,14 @@ def sign_document(
     try:
         out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
     except TimestampRequestError as exc:
-        raise SigningError("Không lấy được dấu thời gian từ máy chủ TSA.", detail=repr(exc)) from exc
+        raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except PyHankoSigningError as exc:
         raise SigningError(detail=repr(exc)) from exc
     except PdfError as exc:
-        raise SigningError("Tệp PDF không hợp lệ.", detail=repr(exc)) from exc
+        raise SigningError(code="pdf_invalid", detail=repr(exc)) from exc
     except RuntimeError as exc:
         # python-pkcs11 errors (token removed, session closed, mechanism...)
         if type(exc).__module__.startswith("pkcs11"):
-            raise SigningError("Thiết bị ký số báo lỗi khi ký.", detail=repr(exc)) from exc
+            raise SigningError(code="token_signing_failed", detail=repr(exc)) from exc
         raise
     return out.getvalue()

@@ -47,7 +47,7 @@ class DemoTimeStamper(DummyTimeStamper):
         fixed_dt: datetime | None = None,
     ) -> None:
         if not isinstance(tsa.key, rsa.RSAPrivateKey):
-            raise SigningError("Khoá của máy chủ dấu thời gian (demo) phải là RSA.",
+            raise SigningError(code="demo_tsa_key_not_rsa",
                                detail="demo TSA key must be RSA")
         kinfo = asn1_keys.PrivateKeyInfo.load(
             tsa.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
@@ -90,5 +90,5 @@ def http_timestamper(
     """RFC 3161 client (pyHanko's aiohttp client) for a configured TSA URL,
     e.g. a national CA's TSA; ``auth`` is HTTP basic (user, password)."""
     if not url.startswith(("http://", "https://")):
-        raise SigningError("Địa chỉ máy chủ dấu thời gian (TSA) không hợp lệ.", detail=url)
+        raise SigningError(code="tsa_url_invalid", detail=url)
     return SharedTlsTimeStamper(url, https=https_only, timeout=timeout, auth=auth)

@@ -101,17 +101,17 @@ def _jsonable(value: Any) -> Any:
 
 def _open(pdf: bytes) -> PdfFileReader:
     if not isinstance(pdf, (bytes, bytearray)) or b"%PDF-" not in pdf[:1024]:
-        raise InvalidPdf("Tệp không phải là tài liệu PDF.", detail="no %PDF- header")
+        raise InvalidPdf(code="pdf_not_pdf", detail="no %PDF- header")
     if b"%%EOF" not in pdf[-1024:]:
         # Incremental updates end with %%EOF; without it the file was cut off
         # and the last revision (often the latest signature) is incomplete.
-        raise InvalidPdf("Tệp PDF bị cắt cụt (không đầy đủ).", detail="no trailing %%EOF")
+        raise InvalidPdf(code="pdf_truncated", detail="no trailing %%EOF")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise InvalidPdf("Tệp PDF bị hỏng hoặc không đầy đủ.", detail=repr(exc)) from exc
+        raise InvalidPdf(code="pdf_damaged", detail=repr(exc)) from exc
     if reader.encrypted:
-        raise InvalidPdf("Tệp PDF đã được mã hoá; không thể kiểm tra chữ ký.", detail="encrypted")
+        raise InvalidPdf(code="pdf_encrypted", detail="encrypted")
     return reader
 
 
@@ -328,7 +328,7 @@ def _collect(reader: PdfFileReader, ctx: _Context) -> list[SignatureReport]:
     try:
         filled = list(enumerate_sig_fields(reader, filled_status=True))
     except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidPdf("Tệp PDF bị hỏng hoặc không đầy đủ.", detail=repr(exc)) from exc
+        raise InvalidPdf(code="pdf_damaged", detail=repr(exc)) from exc
     for name, sig_obj, field_ref in filled:
         try:
             if sig_obj.get_object().get("/Type", "/Sig") != "/Sig":

@@ -11,7 +11,7 @@ from .. import audit, credentials
 from ..accounts import NewUser, UserChanges, create_user, set_password, update_user
 from ..audit import Actor
 from ..credentials import Credential, Owner
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound, Problem, ValidationFailed
 from ..models import Organisation, TemplateVersion, User
 from ..organisations import NewOrganisation, create_organisation
 from ..services import Services
@@ -76,7 +76,7 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str,
     user = get_user(session, user_id)
     if password != confirm:
         raise ValidationFailed(code="password_mismatch",
-                               fields={"password_confirm": "Mật khẩu nhập lại không khớp."})
+                               fields={"password_confirm": Problem("field_password_mismatch")})
     try:
         set_password(session, user, password)
     except ValidationFailed:
@@ -117,7 +117,7 @@ def update_credential(session: Session, actor: Actor, owner: Owner, action: str,
         elif action == "size" and isinstance(owner, Organisation):
             if seal_size_mm is None or not SEAL_MM[0] <= seal_size_mm <= SEAL_MM[1]:
                 raise ValidationFailed(code="seal_diameter", params={"min_mm": SEAL_MM[0], "max_mm": SEAL_MM[1]},
-                                       fields={"seal_size_mm": "Không hợp lệ."})
+                                       fields={"seal_size_mm": Problem("field_invalid")})
             owner.seal_size_mm = seal_size_mm
         else:
             raise ValidationFailed(code="action_invalid")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..access import Principal
 from ..audit import Actor
 from ..db import utcnow
-from ..errors import DomainError, Forbidden, ValidationFailed
+from ..errors import DomainError, Forbidden, Problem, ValidationFailed
 from ..models import AWAITING, Document, Signature
 from ..services import Services
 from ..signing import SignatureCoreError
@@ -55,9 +55,10 @@ def check_ids(document_ids: list[int]) -> list[int]:
     """The distinct ids in request order; refuses an empty or oversized batch."""
     ids = list(dict.fromkeys(int(i) for i in document_ids))
     if not ids:
-        raise ValidationFailed(code="batch_empty", fields={"document_ids": "Bắt buộc."})
+        raise ValidationFailed(code="batch_empty", fields={"document_ids": Problem("field_required")})
     if len(ids) > MAX_BATCH:
-        raise ValidationFailed(code="batch_too_many", params={"max_batch": MAX_BATCH}, fields={"document_ids": "Quá nhiều."})
+        raise ValidationFailed(code="batch_too_many", params={"max_batch": MAX_BATCH},
+                               fields={"document_ids": Problem("field_too_many")})
     return ids
 
 

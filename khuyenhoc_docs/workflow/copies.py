@@ -22,7 +22,7 @@ from ..access import Principal, can, ensure
 from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..models import COPY_KINDS, COPY_SAO_Y, CopyCounter, Document, DocumentCopy, Organisation
 from ..services import Services
 from ..signing import SignatureCoreError
@@ -47,15 +47,15 @@ def _pages(kind: str, pages: Any, total: int) -> list[int]:
     """The copy's pages, 1-based: every page for sao_y; the chosen ones (unique, in order) for trich_sao."""
     if kind == COPY_SAO_Y:
         if pages and sorted(set(pages)) != list(range(1, total + 1)):
-            raise ValidationFailed(fields={"pages": "Không dùng cho bản sao y."}, code="copy_pages")
+            raise ValidationFailed(fields={"pages": Problem("field_not_for_sao_y")}, code="copy_pages")
         return list(range(1, total + 1))
     if not isinstance(pages, list) or not pages:
-        raise ValidationFailed(fields={"pages": "Bắt buộc."},
+        raise ValidationFailed(fields={"pages": Problem("field_required")},
                                code="copy_pages_empty")
     if len(pages) > MAX_PAGES or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= total
                                          for n in pages):
         raise ValidationFailed(params={"total": total},
-                               fields={"pages": f"Văn bản có {total} trang."}, code="copy_pages_range")
+                               fields={"pages": Problem("field_page_count", total=total)}, code="copy_pages_range")
     return sorted(set(pages))
 
 

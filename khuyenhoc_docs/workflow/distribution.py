@@ -13,7 +13,7 @@ from ..db import rowcount, utcnow
 from ..distribution.mailer import Attachment, InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..distribution.register_export import RegisterRow, to_csv, to_xlsx
 from ..distribution.tokens import TokenError, make_token, read_token
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, Problem, ValidationFailed
 from ..filenames import document_basename
 from ..models import (
     ACKNOWLEDGED,
@@ -70,11 +70,11 @@ def issue(session: Session, svc: Services, p: Principal, actor: Actor, doc_id: i
     plan = {r.id: channels.get(r.id) or _default_channel(r) for r in chosen}
     if any(plan[r.id] == "edxml" and not r.code for r in chosen):
         raise ValidationFailed(code="issue_edxml_needs_code",
-                               fields={"channels": "Chọn hình thức khác cho nơi nhận chưa có mã định danh."})
+                               fields={"channels": Problem("field_channel_needs_code")})
     missing = [r.name for r in chosen if plan[r.id] == "email" and not r.email]
     if missing:
-        raise ValidationFailed(code="issue_email_missing", params={"names": '; '.join(missing)},
-                               fields={"channels": "Chọn hình thức khác hoặc bổ sung email."})
+        raise ValidationFailed(code="issue_email_missing", params={"names": "; ".join(missing)},
+                               fields={"channels": Problem("field_channel_needs_email")})
     locked = lock_document(session, doc.id)
     assert locked is not None
     existing = {d.recipient_id for d in session.scalars(select(Dispatch).where(Dispatch.document_id == doc.id))}

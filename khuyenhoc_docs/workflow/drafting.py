@@ -14,7 +14,7 @@ from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
 from ..drafting.render import render_docx_text
 from ..drafting.templates import TemplateKind
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Problem, ValidationFailed
 from ..models import DECLINED, DRAFT, Document, Organisation, Recipient, RecipientList, TemplateVersion
 from ..orgtree import counterpart, is_counterpart
 from ..services import Services
@@ -39,7 +39,8 @@ def latest_template(session: Session, kind: str) -> TemplateVersion:
     try:
         TemplateKind(kind)
     except ValueError:
-        raise ValidationFailed(code="template_kind_unknown", fields={"kind": f"Không có mẫu “{kind}”."}) from None
+        raise ValidationFailed(code="template_kind_unknown",
+                               fields={"kind": Problem("field_template_kind_unknown", kind=kind)}) from None
     tv = session.scalar(
         select(TemplateVersion).where(TemplateVersion.kind == kind).order_by(TemplateVersion.version.desc()).limit(1)
     )
@@ -74,16 +75,15 @@ def _orgs_for(session: Session, p: Principal, lead_org_id: int | None, partner_o
               ) -> tuple[Organisation, Organisation]:
     lead = session.get(Organisation, lead_org_id) if lead_org_id else p.user.organisation
     if lead is None or not can(p, "organisation.draft_for", lead):
-        raise ValidationFailed(code="lead_org_invalid", fields={"lead_org_id": "Tổ chức không thuộc phạm vi của bạn."})
+        raise ValidationFailed(code="lead_org_invalid", fields={"lead_org_id": Problem("field_org_out_of_scope")})
     partner = session.get(Organisation, partner_org_id) if partner_org_id else counterpart(session, lead)
     if partner is None or partner.id == lead.id:
         raise ValidationFailed(code="partner_org_missing",
-                               fields={"partner_org_id": "Chọn tổ chức phối hợp."})
+                               fields={"partner_org_id": Problem("field_partner_required")})
     if not is_counterpart(lead, partner):
         # The partner's chair signs and its clerks see the document: only the counterpart unit qualifies.
         raise ValidationFailed(code="partner_org_invalid",
-                               fields={"partner_org_id": "Chỉ chọn được đơn vị đối tác cùng cấp (ví dụ Hội Khuyến học "
-                                                         "tỉnh – Tỉnh đoàn)."})
+                               fields={"partner_org_id": Problem("field_partner_peer")})
     return lead, partner
 
 
@@ -132,14 +132,14 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
     """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
     ensure(p, "document.create")
     if routing not in ("any", "sequential"):
-        raise ValidationFailed(code="signing_order_invalid", fields={"routing": "Chọn “any” hoặc “sequential”."})
+        raise ValidationFailed(code="signing_order_invalid", fields={"routing": Problem("field_signing_order")})
     template = latest_template(session, kind)
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
     data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id,
                                    keep_printed=keep_printed)
     fields = parse_fields(kind, data, strict=False)
     if parent_id is not None and session.get(Document, parent_id) is None:
-        raise ValidationFailed(code="parent_document_unknown", fields={"parent_id": "Không tìm thấy."})
+        raise ValidationFailed(code="parent_document_unknown", fields={"parent_id": Problem("field_not_found")})
     rendered = pre_rendered if pre_rendered is not None and pre_rendered.fields == fields else render(
         svc, template, fields)
     doc = Document(kind=kind, title=fields.summary[:2000], status=DRAFT, fields=fields.to_dict(),
@@ -167,7 +167,7 @@ def update_draft(session: Session, svc: Services, p: Principal, actor: Actor, do
     if doc.status not in EDITABLE:
         raise Conflict(code="edit_not_draft")
     if routing is not None and routing not in ("any", "sequential"):
-        raise ValidationFailed(code="signing_order_invalid", fields={"routing": "Chọn “any” hoặc “sequential”."})
+        raise ValidationFailed(code="signing_order_invalid", fields={"routing": Problem("field_signing_order")})
     fields = parse_fields(doc.kind, data, strict=False)
     assert doc.template_version is not None  # only records from before the system have none, and they are final
     rendered = render(svc, doc.template_version, fields)

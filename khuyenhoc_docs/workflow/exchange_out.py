@@ -12,7 +12,7 @@ from ..access import Principal, ensure
 from ..audit import Actor
 from ..db import utcnow
 from ..edxml.transport import TransportFailed, send
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..models import ACKNOWLEDGED, FAILED, QUEUED, SENT, Dispatch, Document, ExchangeStatus, Organisation
 from ..services import Services
 from ..signing import SignatureCoreError
@@ -88,7 +88,7 @@ def open_org_key(session: Session, p: Principal, org: Organisation, secret: str)
         raise ValidationFailed(code="edxml_no_pkcs12", params={"org_name": org.name})
     if not secret:
         raise ValidationFailed(code="edxml_passphrase_missing",
-                               fields={"secret": "Bắt buộc."})
+                               fields={"secret": Problem("field_required")})
     try:
         key, cert, chain = load_pkcs12(cred.pkcs12, secret)
     except SignatureCoreError as exc:
@@ -125,18 +125,18 @@ def deliver(session: Session, svc: Services, d: Dispatch) -> str:
 
     row = session.get(StoredObject, d.package_object_id) if d.package_object_id else None
     if row is None:
-        d.status, d.last_error = FAILED, "Chưa có gói tin edXML."
+        d.status, d.last_error = FAILED, str(Problem("edxml_no_package"))
         session.commit()
         return FAILED
     attempt = d.attempts + 1
     try:
         send(svc.transport_options, objects.read(svc.store, row), f"edxml-dispatch-{d.id}-{attempt}.xml")
     except TransportFailed as exc:
-        d.attempts, d.status, d.last_error = attempt, FAILED, "Trục liên thông tạm thời không nhận gói tin; sẽ gửi lại."
+        d.attempts, d.status, d.last_error = attempt, FAILED, str(Problem("edxml_hub_unavailable"))
         session.commit()
         raise TemporaryExchangeFailure(str(exc)) from exc
     except ValueError as exc:
-        d.attempts, d.status, d.last_error = attempt, FAILED, f"Trục liên thông từ chối gói tin: {exc}"[:1000]
+        d.attempts, d.status, d.last_error = attempt, FAILED, Problem("edxml_hub_refused", reason=exc)[:1000]
         session.commit()
         return FAILED
     # The receiver may already have answered (its 01/03 can arrive before this commit): never step
@@ -221,7 +221,7 @@ def send_business(session: Session, svc: Services, p: Principal, actor: Actor, d
         raise ValidationFailed(code="edxml_business_kind", fields={"kind": kind[:40]})
     reason = " ".join(reason.split())
     if not reason or len(reason) > 2000:
-        raise ValidationFailed(code="edxml_business_reason", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="edxml_business_reason", fields={"reason": Problem("field_required")})
     doc = session.get(Document, d.document_id)
     assert doc is not None
     ident = open_org_key(session, p, doc.lead_org, secret)

@@ -22,7 +22,7 @@ from ..access import Principal, ensure
 from ..audit import Actor
 from ..credentials import REMOTE_KINDS, active_credential, register_remote
 from ..db import utcnow
-from ..errors import DomainError, NotFound, ServiceUnavailable, ValidationFailed
+from ..errors import DomainError, NotFound, Problem, ServiceUnavailable, ValidationFailed
 from ..models import SigningCredential, SigningRequest, SigningRequestItem
 from ..services import Services
 from ..signing import SignatureCoreError
@@ -35,14 +35,10 @@ from .batch import BatchResult, check_ids, refusal_text, split_signable
 from .signing import SigningRefused, lock_for_signing, record_signature, stamp_for
 
 MAX_PIN = 256
-CHANGED = ("Văn bản đã thay đổi trong lúc chờ xác nhận (đã có chữ ký khác hoặc bị thu hồi); "
-           "chữ ký chưa được lưu, vui lòng ký lại.")
-MESSAGES = {
-    "rejected": "Người ký đã từ chối yêu cầu ký trên ứng dụng ký số.",
-    "expired": "Hết thời gian chờ xác nhận trên điện thoại; yêu cầu ký đã hết hạn. Vui lòng ký lại.",
-    "cancelled": "Đã hủy yêu cầu ký.",
-    "waiting": "Đang chờ người ký xác nhận trên ứng dụng ký số.",
-}
+# A request's and its items' ``message`` is stored text (the worker writes it): the words of these
+# codes (web/messages.py) at the time.
+MESSAGES = {"rejected": "remote_rejected", "expired": "remote_expired", "cancelled": "remote_cancelled",
+            "waiting": "remote_waiting"}
 
 
 def endpoint_for(svc: Services, cred: SigningCredential) -> RemoteEndpoint:
@@ -105,7 +101,7 @@ def start(session: Session, svc: Services, p: Principal, actor: Actor, document_
     if cred is None or cred.kind not in REMOTE_KINDS:
         raise ValidationFailed(code="remote_account_missing")
     if cred.kind == "csc" and (not secret or len(secret) > MAX_PIN or len(otp) > MAX_PIN):
-        raise ValidationFailed(code="remote_pin_missing", fields={"secret": "Bắt buộc."})
+        raise ValidationFailed(code="remote_pin_missing", fields={"secret": Problem("field_required")})
     ok, refused = split_signable(session, p, ids)
     results = {r.document_id: r for r in refused}
     if not ok:
@@ -119,20 +115,20 @@ def start(session: Session, svc: Services, p: Principal, actor: Actor, document_
     cred.cert_pem = pem_bundle(certs)
     req = SigningRequest(user_id=p.user.id, credential_id=cred.id, kind=cred.kind, transaction_id=uuid.uuid4().hex,
                          expires_at=now + timedelta(minutes=svc.settings.remote_expiry_minutes),
-                         message=MESSAGES["waiting"])
+                         message=str(Problem(MESSAGES["waiting"])))
     session.add(req)
     session.commit()
     items = []
     for doc_id in ok:
         try:
             items.append(_prepare_item(session, svc, p, req, doc_id, certs, now))
-            results[doc_id] = BatchResult(doc_id, "pending", MESSAGES["waiting"])
+            results[doc_id] = BatchResult(doc_id, "pending", Problem(MESSAGES["waiting"]))
         except DomainError as exc:
             session.rollback()
             results[doc_id] = BatchResult(doc_id, "refused" if exc.status in (403, 404, 409) else "failed",
                                           refusal_text(exc))
     if not items:
-        _close(session, req, "failed", "Không chuẩn bị được văn bản nào để ký.")
+        _close(session, req, "failed", Problem("remote_nothing_prepared"))
         return None, [results[i] for i in ids]
     try:
         _send(session, svc, cred, req, items, secret, otp)
@@ -165,7 +161,7 @@ def _prepare_item(session: Session, svc: Services, p: Principal, req: SigningReq
                               base_object_id=locked.pdf_object_id, prepared_pdf=prep.prepared_pdf,
                               region_start=prep.region_start, region_end=prep.region_end,
                               document_digest=prep.document_digest, tbs=prep.tbs, certify=certify, signed_at=now,
-                              message=MESSAGES["waiting"])
+                              message=str(Problem(MESSAGES["waiting"])))
     session.add(item)
     session.commit()  # releases the document lock; the item now holds the document (reservations)
     return item
@@ -217,10 +213,10 @@ def tick(session: Session, svc: Services, request_id: int) -> str:
             status = client.status(req.transaction_id)
             if status.state == "pending":
                 if utcnow() > req.expires_at:
-                    _close(session, req, "expired", MESSAGES["expired"])
+                    _close(session, req, "expired", Problem(MESSAGES["expired"]))
                 return req.status
             if status.state in ("rejected", "expired"):
-                _close(session, req, status.state, MESSAGES[status.state])
+                _close(session, req, status.state, Problem(MESSAGES[status.state]))
                 return req.status
             signatures = {i.id: status.signatures[str(i.id)] for i in pending if str(i.id) in status.signatures}
     except ProviderUnreachable as exc:
@@ -228,16 +224,16 @@ def tick(session: Session, svc: Services, request_id: int) -> str:
             _close(session, req, "failed", exc.reason_vi)
         return req.status
     except (SignatureCoreError, DomainError, ValueError, KeyError) as exc:
-        message = getattr(exc, "reason_vi", None) or getattr(exc, "message", None) or "Lỗi dịch vụ ký số từ xa."
+        message = getattr(exc, "reason_vi", None) or getattr(exc, "message", None) or Problem("remote_service_error")
         _close(session, req, "failed", message)
         return req.status
     for item in pending:
         _finish_item(session, svc, req, item, signatures.get(item.id))
     done = sum(1 for i in req.items if i.status == "signed")
     if done:
-        _close(session, req, "signed", f"Đã ký {done}/{len(req.items)} văn bản.")
+        _close(session, req, "signed", Problem("remote_signed_count", done=done, total=len(req.items)))
     else:
-        _close(session, req, "failed", next((i.message for i in req.items if i.message), "Không ký được."))
+        _close(session, req, "failed", next((i.message for i in req.items if i.message), Problem("remote_not_signed")))
     return req.status
 
 
@@ -246,7 +242,7 @@ def _finish_item(session: Session, svc: Services, req: SigningRequest, item: Sig
     """Embed one signature under the document lock; any problem leaves the document untouched."""
     item_id, req_id = item.id, req.id
     if raw is None:
-        item.status, item.message = "failed", "Dịch vụ ký số không trả về chữ ký cho văn bản này."
+        item.status, item.message = "failed", str(Problem("remote_no_signature"))
         session.commit()
         return
     try:
@@ -258,11 +254,11 @@ def _finish_item(session: Session, svc: Services, req: SigningRequest, item: Sig
             session.rollback()
             return
         if mine.id != item.signature_id or locked.pdf_object_id != item.base_object_id:
-            raise SigningRefused(CHANGED)
+            raise SigningRefused(code="remote_document_changed")
         certs = x509.load_pem_x509_certificates(req.credential.cert_pem.encode())
         signed_pdf = finish_external(_prepared(item), raw, cert=certs[0], chain=[*certs[1:], *svc.trust_roots],
                                      timestamper=svc.timestamper)
-        item.status, item.message = "signed", "Đã ký."
+        item.status, item.message = "signed", str(Problem("remote_item_signed"))
         record_signature(session, svc, Actor(req.user, "remote-signing"), locked, sigs, mine, signed_pdf,
                          item.certify, item.signed_at, via=req.kind, signing_request=req_id)
     except (DomainError, SignatureCoreError) as exc:
@@ -288,7 +284,7 @@ def cancel(session: Session, p: Principal, actor: Actor, request_id: int) -> Sig
     req = get_request(session, p, request_id)
     ensure(p, "signing_request.cancel", req)
     if req.status == "pending":
-        _close(session, req, "rejected", MESSAGES["cancelled"])
+        _close(session, req, "rejected", Problem(MESSAGES["cancelled"]))
         audit.record(session, actor, "remote_sign_cancel", "signing_request", req.id)
         session.commit()
     return req
@@ -333,9 +329,9 @@ def configure_account(session: Session, svc: Services, actor: Actor, user, kind:
         cred.cert_pem = pem_bundle(certs)
         cred.subject = certs[0].subject.rfc4514_string()[:500]
         cred.not_after = certs[0].not_valid_after_utc
-        message = f"Đã lưu cấu hình dịch vụ ký số từ xa; chứng thư số: {cred.subject}."
+        message = Problem("remote_saved", subject=cred.subject)
     except DomainError as exc:
-        message = f"Đã lưu cấu hình dịch vụ ký số từ xa, nhưng chưa kiểm tra được tài khoản: {exc.message}"
+        message = Problem("remote_saved_unchecked", reason=exc.message)
     audit.record(session, actor, "credential_update", "user", user.id, change=kind, kind=kind)
     session.commit()
     return message

@@ -19,7 +19,7 @@ from ..db import utcnow
 from ..distribution.mailer import InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..filenames import safe_filename
 from ..models import ISSUED, SEALED, SIGNED, Document, ReportObligation
 from ..services import Services
@@ -258,7 +258,7 @@ def withdraw_signature(session: Session, p: Principal, actor: Actor, obligation_
     reason = " ".join((reason or "").split())
     if len(reason) < 5 or len(reason) > 500:
         raise ValidationFailed(code="report_withdraw_reason",
-                               fields={"reason": "Từ 5 đến 500 ký tự."})
+                               fields={"reason": Problem("field_reason_length")})
     o = _lock_obligation(session, obligation_id)
     if o.signed_at is None:
         session.rollback()
@@ -287,7 +287,7 @@ def _page_one_box(pdf: bytes) -> tuple[float, float, float, float]:
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             x0, y0, x1, y1 = (float(v) for v in doc.pages[0].mediabox)
     except Exception as exc:  # noqa: BLE001 - any unreadable page tree is an unusable report
-        raise InvalidPdf("Không đọc được trang đầu của tệp PDF.", detail=repr(exc)) from exc
+        raise InvalidPdf(code="report_first_page_unreadable", detail=repr(exc)) from exc
     right, top = x1 - 42.5, y1 - 20
     return right - 190, top - 48, right, top
 
@@ -302,8 +302,8 @@ def _report_type(data: bytes) -> str:
             raise ValidationFailed(code="report_pdf_invalid", params={"reason": exc.reason_vi}) from exc
         if (active := active_content(reader)):
             # A report is read and signed by people: nothing in it may run or carry other files.
-            raise ValidationFailed(code="report_active_content", params={"active": ', '.join(active)},
-                                   fields={"file": "PDF chứa " + ", ".join(active) + "."})
+            raise ValidationFailed(code="report_active_content", params={"active": ", ".join(active)},
+                                   fields={"file": Problem("field_pdf_active", active=', '.join(active))})
         return "pdf"
     try:
         validate_docx(data)

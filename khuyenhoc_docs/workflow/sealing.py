@@ -22,7 +22,7 @@ from ..audit import Actor
 from ..credentials import active_credential, key_source
 from ..db import utcnow
 from ..drafting.vn import format_date_words, format_doc_number
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Problem, ValidationFailed
 from ..images import seal_png
 from ..models import LEAD, PARTNER, SEAL_FIELDS, SEALED, SIGNED, Document, Organisation, Seal
 from ..services import Services
@@ -82,7 +82,7 @@ def _org_key(session: Session, svc: Services, org: Organisation, secret: str):
     """The organisation's key source for the passphrase/PIN its clerk typed (never stored)."""
     if not secret or len(secret) > MAX_SECRET:
         raise ValidationFailed(code="org_secret_missing",
-                               fields={"secret": "Bắt buộc."})
+                               fields={"secret": Problem("field_required")})
     cred = active_credential(session, org)
     if cred is None:
         raise ValidationFailed(params={"org_name": org.name},

@@ -18,7 +18,7 @@ from ..accounts import (
     verify_password,
 )
 from ..audit import Actor
-from ..errors import ValidationFailed
+from ..errors import Problem, ValidationFailed
 from ..models import User
 
 
@@ -80,9 +80,9 @@ def change_password(session: Session, actor: Actor, user: User, current: str, ne
     """A user changes their own password: every session and token of theirs ends, and this browser gets
     a new session (``user.session_token``). Returns per-field errors (empty: done). Commits."""
     if not verify_password(user.password_hash, current):
-        return {"current_password": "Mật khẩu hiện tại không đúng."}
+        return {"current_password": Problem("current_password_wrong")}
     if new != confirm:
-        return {"password_confirm": "Mật khẩu nhập lại không khớp."}
+        return {"password_confirm": Problem("field_password_mismatch")}
     try:
         set_password(session, user, new)
     except ValidationFailed as exc:

@@ -15,7 +15,7 @@ from ..archive_index import match_upload, trailing_sentence
 from ..audit import Actor
 from ..credentials import LOCAL_KINDS, active_credential, key_source
 from ..db import utcnow
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, Problem, ValidationFailed
 from ..images import signature_png
 from ..models import (
     AWAITING,
@@ -102,7 +102,7 @@ class Placement:
 
 def check_secret(secret: str) -> None:
     if not secret or len(secret) > MAX_SECRET:
-        raise ValidationFailed(code="secret_missing", fields={"secret": "Bắt buộc."})
+        raise ValidationFailed(code="secret_missing", fields={"secret": Problem("field_required")})
 
 
 def open_local_key(session: Session, svc: Services, p: Principal, secret: str) -> KeySource:
@@ -246,7 +246,7 @@ def decline(session: Session, svc: Services, p: Principal, actor: Actor, doc_id:
     get_document(session, p, doc_id, "document.decline")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
-        raise ValidationFailed(code="decline_reason", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="decline_reason", fields={"reason": Problem("field_required")})
     locked, sigs, mine = _lock_pending(session, doc_id, p.user.id)
     mine.status, mine.reason = SIG_DECLINED, reason
     for s in sigs:
@@ -293,7 +293,7 @@ def parse_validation_time(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ValidationFailed(code="validation_time_invalid", fields={"at": "Sai định dạng."}) from exc
+        raise ValidationFailed(code="validation_time_invalid", fields={"at": Problem("field_format")}) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VN_TZ)
     return moment

@@ -15,7 +15,7 @@ from ..access import Principal
 from ..audit import Actor
 from ..drafting.fields import ProgrammeFields
 from ..drafting.vn import DATE_BLANK_LEN, NUMBER_BLANK_LEN
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, Problem, ValidationFailed
 from ..images import signature_png
 from ..models import (
     AWAITING,
@@ -188,7 +188,7 @@ def withdraw(session: Session, svc: Services, p: Principal, actor: Actor, doc_id
     doc = get_document(session, p, doc_id, "document.withdraw")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
-        raise ValidationFailed(code="withdraw_reason", fields={"reason": "Bắt buộc."})
+        raise ValidationFailed(code="withdraw_reason", fields={"reason": Problem("field_required")})
     locked = lock_document(session, doc_id)
     if locked is None or locked.status not in (AWAITING, SIGNED, SEALED, DECLINED):
         session.rollback()
