@@ -4,7 +4,10 @@ never by reading stored PDFs.
 
 Answers: ``identical`` (byte for byte a stored version), ``earlier_revision`` (a prefix of a
 stored version: it lacks the later signatures), ``modified`` (shares a stored revision, then has
-changes of its own), ``unknown``."""
+changes of its own), ``unknown``.
+
+The match's one-line verdict (Vietnamese) is part of the answer shown with the record, like the
+validation report's words; refusals are raised by code (``web/messages/``)."""
 from __future__ import annotations
 
 import hashlib

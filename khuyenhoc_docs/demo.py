@@ -1,4 +1,6 @@
-"""Demo data: the Bến Tre organisations, users, certificates, templates and the reference draft."""
+"""Demo data: the Bến Tre organisations, users, certificates, templates and the reference draft.
+
+Its Vietnamese (names, titles, positions) is demo content, not UI wording."""
 from __future__ import annotations
 
 import logging

@@ -1,7 +1,7 @@
 """Domain errors shared by the core; the web layer maps them to HTTP answers and words them.
 
 The core raises by ``code`` (a stable English name) with the values the wording needs in
-``params``; the Vietnamese text for each code lives in ``web/messages.py``, which installs itself
+``params``; the Vietnamese text for each code lives in ``web/messages/``, which installs itself
 here (``install_wording``) when imported (``describe`` imports it on first use otherwise), so
 ``exc.message`` reads as the user will see it wherever the error is caught (web views, the worker's
 stored failures, CLI). A form field's problem is a ``Problem`` (a code that reads as its words).
@@ -35,7 +35,7 @@ def describe(code: str, params: Mapping[str, Any] | None = None) -> str | None:
 
 class Problem(str):
     """One form field's problem, named by ``code`` with ``params``. It reads as its wording
-    (``web/messages.py``), so a field map stays a plain ``{field: text}`` for forms and JSON."""
+    (``web/messages/``), so a field map stays a plain ``{field: text}`` for forms and JSON."""
 
     code: str
     params: dict[str, Any]
@@ -48,7 +48,7 @@ class Problem(str):
 
 class DomainError(Exception):
     """Base class: ``code`` names the error, ``params`` fill its wording, ``fields`` map form fields to
-    their problems. ``message`` is the worded text (``web/messages.py``), falling back to a message
+    their problems. ``message`` is the worded text (``web/messages/``), falling back to a message
     given at raise time, then to the code.
     """
 

@@ -3,6 +3,8 @@ signature fields, certificate name attributes, pyHanko's enums, template placeho
 
 One mapping module, reused by the validation report (core), the Jinja filters (web) and any
 later report: add new names here, never translate in templates.
+These are names of things (content), not messages: error and refusal sentences are worded
+from codes in ``web/messages/``.
 """
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ register of their year (marked imported; the counter moves past it so the shared
 repeats a number), a text layer for full-text search, and an audit event. A signed PDF is validated
 at import and the report kept: one whose signatures fail is "unverified", with the reason, never
 shown as valid. A scan becomes PDF/A with a Vietnamese OCR text layer.
+The record's origin line (``legacy_status``) and stored reason are part of the record (content);
+refusals are raised by code and worded in ``web/messages/``.
 """
 from __future__ import annotations
 

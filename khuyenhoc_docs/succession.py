@@ -30,7 +30,7 @@ def is_gone(org: Organisation, on: date | None = None) -> bool:
 
 
 def gone_message(org: Organisation) -> str:
-    """Why a merged or dissolved organisation can no longer act (worded in web/messages.py)."""
+    """Why a merged or dissolved organisation can no longer act (worded in web/messages/)."""
     when = f"{org.dissolved_on:%d/%m/%Y}"
     if org.successor is not None:
         return Problem("org_gone_into", name=org.name, successor=org.successor.name, date=when)

@@ -6,7 +6,7 @@ explicitly (frozen dataclasses).
 The exception base lives here (before the submodule imports) so that every submodule can
 raise it without import cycles. Each exception is named by ``reason_code`` with ``params``;
 its Vietnamese, user-facing ``reason_vi`` (also available as ``message``) is worded in
-``web/messages.py``; an optional English ``detail`` is for logs.
+``web/messages/``; an optional English ``detail`` is for logs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..errors import describe
 
 class DistributionError(Exception):
     """Base class; ``reason_code`` (+ ``params``) names the problem (``code`` is the SMTP reply's
-    on mail failures), ``reason_vi`` is its wording from ``web/messages.py`` and is safe to show to
+    on mail failures), ``reason_vi`` is its wording from ``web/messages/`` and is safe to show to
     end users, ``detail`` is for logs only."""
 
     reason_code = "distribution_failed"

@@ -7,6 +7,9 @@ Excel (UTF-8 with a BOM, so Excel detects the encoding); the XLSX is the printab
 Cells that a spreadsheet could take for a formula (first character ``= + - @``, tab, CR/LF, or
 their full-width forms) get a leading apostrophe in the CSV and are stored as plain strings in
 the XLSX: document summaries and recipient names come from users.
+
+The Vietnamese column headers and titles are the decree's form itself (document content), so they
+live here rather than with the UI's error wording in ``web/messages/``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a clerk fills in for a joint programme: frozen dataclasses, JSON round-trip, validation.
 
 Problems are keyed by field path ("party_b.signer_name", "contents[2]") so a form can show each
-one next to its input; each is an ``errors.Problem`` code worded in ``web/messages.py`` with the
+one next to its input; each is an ``errors.Problem`` code worded in ``web/messages/`` with the
 field's label. The labels (``LABELS``) and the defaults ("Lưu: VT.", "chương trình phối hợp") stay
 here: they are document content, printed into the programme and its template page, not messages.
 """

@@ -3,6 +3,7 @@
 The values are the reference text verbatim, sentence by sentence; tests compare the rendered
 document against /work/shared/reference/ctph-ben-tre-2018-2020.txt. The reference text has no
 header block, so the header names, number and date below are the ones the project brief uses.
+Vietnamese here is document content (the reference programme), not messages.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ _LABELS_VI = {
 
 class TemplateInvalid(ValueError):
     """A template the service refuses: ``code`` is the kind of problem (corrupt, zip_bomb, syntax…),
-    ``reason`` with ``params`` the exact one; ``message`` is its Vietnamese wording (web/messages.py),
+    ``reason`` with ``params`` the exact one; ``message`` is its Vietnamese wording (web/messages/),
     shown to the user as is."""
 
     def __init__(self, message: str = "", *, code: str, reason: str = "", params: Mapping[str, Any] | None = None,
@@ -140,7 +140,7 @@ class TemplateInfo:
 # -- sandbox ------------------------------------------------------------------------------------
 
 def _refused(code: str, **params: Any) -> SecurityError:
-    """A sandbox refusal; Jinja carries it as text, so it is worded here (web/messages.py)."""
+    """A sandbox refusal; Jinja carries it as text, so it is worded here (web/messages/)."""
     return SecurityError(describe(code, params) or code)
 
 

@@ -14,7 +14,7 @@ from ..errors import describe
 
 class EdxmlInvalid(Exception):
     """A package or status message that cannot be accepted: ``code`` (+ ``params``) names why,
-    ``reason_vi`` is its wording (``web/messages.py``), ``detail`` is for logs."""
+    ``reason_vi`` is its wording (``web/messages/``), ``detail`` is for logs."""
 
     def __init__(self, reason_vi: str | None = None, *, code: str = "edxml_invalid",
                  params: Mapping[str, Any] | None = None, detail: str | None = None) -> None:

@@ -7,7 +7,7 @@ setting is passed explicitly (frozen dataclasses).
 The exception hierarchy lives here (before the submodule imports) so that
 every submodule can raise it without import cycles. Each exception names its
 problem by ``code`` (the class's own, or a more precise one given at the raise)
-with ``params``; ``reason_vi`` is its Vietnamese wording from ``web/messages.py``.
+with ``params``; ``reason_vi`` is its Vietnamese wording from ``web/messages/``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ pyHanko 0.38 writes glyph widths unscaled, so a 2048-units-per-em font
 rescaled to 1000 units per em with fontTools, once per process (and per
 source path), and subset to Latin + Vietnamese to keep per-signature shaping
 cheap.
+
+The stamp text ("Ký ngày: …") is printed into the PDF: document content, not a UI message.
 """
 
 from __future__ import annotations

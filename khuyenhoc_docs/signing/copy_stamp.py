@@ -3,6 +3,8 @@
 Top right of page 1, no image, Times New Roman 10 upright black: the form of copy ("SAO Y"), the
 copying organisation's name and the signing time in ISO 8601 with the Vietnam offset. The field is
 added and signed in one incremental update; the original bytes stay unchanged.
+The stamp's words are printed into the PDF (content); the errors raised here carry codes worded in
+``web/messages/``.
 """
 from __future__ import annotations
 

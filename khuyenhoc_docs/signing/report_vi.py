@@ -3,7 +3,7 @@ key usages, time zone.
 
 This is the validation report's vocabulary: it is stored with each version's report, printed in the
 evidence export and shown as the report itself, so it is domain content like a register's column
-headers, not a UI error message (those are worded from codes in ``web/messages.py``)."""
+headers, not a UI error message (those are worded from codes in ``web/messages/``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -16,7 +16,7 @@ INCOMING_STATES = (RECEIVED, RECALL_REQUESTED, RECALLED, REPLACED)
 
 
 def _date(value: str | None, label: str) -> date | None:
-    """An ISO date filter; ``label`` is the code of the filter's name (worded in web/messages.py)."""
+    """An ISO date filter; ``label`` is the code of the filter's name (worded in web/messages/)."""
     if not value:
         return None
     try:

@@ -1,6 +1,7 @@
 """Public verification for recipients (no login): a record found by its code, and an uploaded
 copy compared with it. Only number, date, organisations, signers and the archive match are
-ever returned: nothing of the body, recipients or accounts."""
+ever returned: nothing of the body, recipients or accounts.
+The verdict sentence is part of the answer (content); refusals carry codes (``web/messages/``)."""
 from __future__ import annotations
 
 from typing import Any

@@ -36,7 +36,7 @@ from .signing import SigningRefused, lock_for_signing, record_signature, stamp_f
 
 MAX_PIN = 256
 # A request's and its items' ``message`` is stored text (the worker writes it): the words of these
-# codes (web/messages.py) at the time.
+# codes (web/messages/) at the time.
 MESSAGES = {"rejected": "remote_rejected", "expired": "remote_expired", "cancelled": "remote_cancelled",
             "waiting": "remote_waiting"}
 
