@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from ..access import Principal, ensure, incoming_search_scope, search_scope
+from ..errors import Problem
 from ..models import RECALL_REQUESTED, RECALLED, RECEIVED, REPLACED, STATUSES
 from ..search import SearchFilters, SearchPage, search_index_for
 from ..search.text import SearchQueryInvalid
-from .errors import Problem
 
 INCOMING_STATES = (RECEIVED, RECALL_REQUESTED, RECALLED, REPLACED)
 
