@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     # workflow/archive.py
     "search_value_invalid": "{label} không hợp lệ.",
     "search_status_invalid": "Trạng thái không hợp lệ.",
+    "search_kind_invalid": "Loại văn bản không hợp lệ.",
     "search_date_format": "{label} không hợp lệ (định dạng yyyy-mm-dd).",
     # workflow/batch.py
     "batch_nothing_to_sign": "Bạn không có chữ ký nào đang chờ trên văn bản này.",
