@@ -1,6 +1,10 @@
 """Validate every signature of a PDF against configurable trust roots and
-summarise the result in Vietnamese (JSON-serialisable report); the report's words are
-``report_vi`` (content of the validation report and the evidence export, not UI messages)."""
+summarise the result in Vietnamese (JSON-serialisable report).
+
+The report's Vietnamese (problems, warnings, the summary; mostly in ``report_vi``) is the
+report itself: stored with each version, shown on the record page and printed in the evidence
+export, so it is domain content, not UI error wording (``web/messages/``). Refusals to read the
+input (``InvalidPdf``) carry codes."""
 
 from __future__ import annotations
 
