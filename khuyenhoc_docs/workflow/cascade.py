@@ -128,7 +128,7 @@ def start_incoming_cascade(session: Session, p: Principal, actor: Actor, incomin
 
     row = get_incoming(session, p, incoming_id, "incoming.cascade")
     if row.status == RECALLED:
-        raise Conflict("Văn bản đến đã bị thu hồi; không triển khai được.")
+        raise Conflict(code="cascade_incoming_recalled")
     job = _job(session, p, incoming_source(session, row), unit_ids, own=own)
     audit.record(session, actor, "cascade", "incoming", row.id, job=job.id, units=len(job.params["unit_ids"]),
                  own=own)
@@ -139,10 +139,10 @@ def start_incoming_cascade(session: Session, p: Principal, actor: Actor, incomin
 def _job(session: Session, p: Principal, source: Source, unit_ids: list[int] | None, own: bool) -> BackgroundJob:
     available = {u.id for u in units_for(session, source)}
     if not available and not own:
-        raise ValidationFailed("Tổ chức chủ trì không có đơn vị cấp dưới.")
+        raise ValidationFailed(code="cascade_no_units")
     chosen = list(dict.fromkeys(unit_ids)) if unit_ids else ([] if own else sorted(available))
     if not set(chosen) <= available:
-        raise ValidationFailed("Có đơn vị không thuộc cấp dưới trực tiếp của tổ chức chủ trì.",
+        raise ValidationFailed(code="cascade_unit_invalid",
                                fields={"unit_ids": ", ".join(str(u) for u in sorted(set(chosen) - available))})
     if own:
         chosen.insert(0, source.org_id)

@@ -79,7 +79,7 @@ def reply(session: Session, svc: Services, p: Principal, actor: Actor, incoming_
     Commits; nothing is written when it fails."""
     row = get_incoming(session, p, incoming_id, "incoming.reply")
     if row.status == RECALLED:
-        raise Conflict("Văn bản đến đã bị thu hồi; không trả lời được.")
+        raise Conflict(code="incoming_recalled_no_answer")
     org = row.organisation
     partner = counterpart(session, org)
     try:

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "batch_too_many": "Mỗi lần ký tối đa {max_batch} văn bản.",
     # workflow/cascade.py
     "cascade_not_issued": "Chỉ triển khai xuống cấp dưới từ chương trình đã ký, cấp số và đóng dấu.",
+    "cascade_incoming_recalled": "Văn bản đến đã bị thu hồi; không triển khai được.",
     "cascade_no_units": "Tổ chức chủ trì không có đơn vị cấp dưới.",
     "cascade_unit_invalid": "Có đơn vị không thuộc cấp dưới trực tiếp của tổ chức chủ trì.",
     "job_not_found": "Không tìm thấy công việc.",

@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "edxml_in_one_pdf": "Gói tin phải có đúng một tệp văn bản PDF.",
     "edxml_in_signature_invalid": "Chữ ký số trên văn bản không hợp lệ: {summary}",
     "edxml_in_business_unmatched": "Không có văn bản đến nào khớp với yêu cầu thu hồi/cập nhật/thay thế.",
+    "incoming_recalled_no_answer": "Văn bản đến đã bị thu hồi; không trả lời được.",
     "incoming_revoked": "Văn bản đến này đã bị thu hồi.",
     "incoming_not_found": "Không tìm thấy văn bản đến.",
     "incoming_status_invalid": "Trạng thái phải là 04 (phân công), 05 (đang xử lý) hoặc 06 (hoàn thành).",
