@@ -181,3 +181,17 @@ def test_signing_edxml_mail_and_template_errors_are_worded_from_codes():
         assert str(exc).startswith("Mỗi người nhận chỉ được có một địa chỉ thư điện tử (đã nhập: a@b@c).")
     else:
         raise AssertionError("two @ must be refused")
+
+
+def test_a_process_without_the_web_layer_still_words_codes():
+    """The worker and scripts never import the web app: ``errors.describe`` loads the table itself."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from khuyenhoc_docs.errors import NotFound; "
+            "assert 'khuyenhoc_docs.web.messages' not in sys.modules; "
+            "assert 'flask' not in sys.modules; "
+            "print(NotFound(code='document_not_found').message); "
+            "assert 'flask' not in sys.modules")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "Không tìm thấy văn bản."
