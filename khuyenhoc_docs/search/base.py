@@ -184,8 +184,11 @@ class SqlSearchIndex:
         """Context around the queries of a full-text search (planner settings)."""
         return nullcontext()
 
-    def _newest_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
-        """``SELECT search_entries.id`` of the matching records, newest first."""
+    def _newest_matching(
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+    ) -> Select[Any]:
+        """``SELECT search_entries.id`` of the matching records, newest first (``total`` of them;
+        the page ends ``reach`` rows in)."""
         source, match, _ = self._match(terms)
         return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(*NEWEST)
 
@@ -248,7 +251,8 @@ class SqlSearchIndex:
                 rows = session.execute(window.limit(per_page).offset(offset)).all()
                 ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
             else:
-                window = self._newest_matching(terms, filtering) if terms else select(c.id).where(where).order_by(*NEWEST)
+                window = (self._newest_matching(session, terms, filtering, total, offset + per_page) if terms
+                          else select(c.id).where(where).order_by(*NEWEST))
                 ids, scores = list(session.execute(window.limit(per_page).offset(offset)).scalars()), {}
         if not ids:
             return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
-from .base import SqlSearchIndex
+from .base import NEWEST, SqlSearchIndex
 from .schema import search_entries
 from .text import is_prefix
 
@@ -52,6 +52,9 @@ def _upsert() -> TextClause:
 _UPSERT = _upsert()
 _SEQSCAN_CURRENT = text("SELECT current_setting('enable_seqscan')")
 _SEQSCAN_SET = text("SELECT set_config('enable_seqscan', :value, true)")
+_RELTUPLES = text("SELECT reltuples FROM pg_class WHERE oid = 'search_entries'::regclass")
+# The newest-first walk may read up to this many rows (each detoasts its tsvector).
+_WALK_ROWS = 2_000
 _DELETE = search_entries.delete().where(search_entries.c.kind == bindparam("kind"),
                                        search_entries.c.document_id == bindparam("document_id"))
 
@@ -83,19 +86,32 @@ class PostgresSearchIndex(SqlSearchIndex):
         query = _tsquery(terms)
         return search_entries, _tsv.op("@@")(query), func.ts_rank(_tsv, query)
 
-    def _newest_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
-        # Sort the matches (GIN bitmap, no tsvector read) instead of walking the newest
-        # index: the walk reads the tsvector of every row it passes, and when the match
-        # or a filter correlates with the date ("2019", year=2019) it passes tens of
+    def _newest_matching(
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+    ) -> Select[Any]:
+        c = search_entries.c
+        source, match, _ = self._match(terms)
+        if not conditions and reach * self._archive_size(session) <= _WALK_ROWS * total:
+            # Dense matches and no filter ("khuyến học" in most records): walk the newest
+            # index and test each row, which stops after ~reach × archive / total rows
+            # (100k records, all matching: ~1 ms instead of ~100 ms of GIN scan + sort).
+            # The copy "tsv || ''" keeps the planner off the GIN index for this statement.
+            copy = _tsv.op("||")(literal_column("''::tsvector"))
+            return select(c.id).where(copy.op("@@")(_tsquery(terms))).order_by(*NEWEST)
+        # Otherwise sort the matches (GIN bitmap, no tsvector read) instead of walking the
+        # newest index: the walk reads the tsvector of every row it passes, and when the
+        # match or a filter correlates with the date ("2019", year=2019) it passes tens of
         # thousands (100k records: 520-830 ms walking vs ~100 ms sorting). "+ 0" makes
         # the sort keys unindexable, so the planner cannot take the walk.
-        c = search_entries.c
         zero: ColumnClause[Any] = literal_column("0")
-        source, match, _ = self._match(terms)
         return (
             select(c.id).select_from(source).where(*conditions, match)
             .order_by((c.issue_date + zero).desc().nulls_last(), (c.document_id + zero).desc())
         )
+
+    def _archive_size(self, session: Session) -> int:
+        """The planner's estimate of the number of records (0 before the first ANALYZE)."""
+        return max(0, int(session.connection().execute(_RELTUPLES).scalar_one() or 0))
 
     @contextmanager
     def _tuned(self, session: Session) -> Iterator[None]:

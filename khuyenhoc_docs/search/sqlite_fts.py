@@ -88,7 +88,9 @@ class SqliteSearchIndex(SqlSearchIndex):
     def _matching_rowids(self, terms: Sequence[str]) -> Select[Any]:
         return select(_fts.c.rowid).where(_fts_name.op("MATCH")(fts5_query(terms)))
 
-    def _newest_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    def _newest_matching(
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+    ) -> Select[Any]:
         # For newest-first pages of broad matches: the MATCH runs once as a list, and
         # "id + 0" (not indexable) keeps SQLite from driving the query from that list,
         # so it walks ix_search_entries_newest, checking ids against the list without
