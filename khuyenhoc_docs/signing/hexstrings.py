@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.misc import PDF_WHITESPACE
 
 _original = generic.read_hex_string_from_stream
 _HEX = b"0123456789abcdefABCDEF"
-_CHUNK = 1 << 16
+_FIRST_CHUNK, _MAX_CHUNK = 512, 1 << 20  # short strings (names, IDs) read little; /Contents grows fast
 
 
 def read_hex_string_from_stream(stream: Any) -> Any:
@@ -25,8 +25,10 @@ def read_hex_string_from_stream(stream: Any) -> Any:
     start = stream.tell()
     stream.read(1)  # the opening "<"
     parts: list[bytes] = []
+    size = _FIRST_CHUNK
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(size)
+        size = min(size * 8, _MAX_CHUNK)
         if not chunk:  # truncated: pyHanko raises its own error
             stream.seek(start)
             return _original(stream)
