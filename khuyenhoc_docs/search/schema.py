@@ -133,7 +133,11 @@ _SQLITE_DROP = [
 # ranking): ~2,700 pages. The target only applies when a row is written, hence the rewrite
 # in the migration that introduced it (narrow_heap_statements).
 TOAST_TARGET = 128
-_POSTGRES_NARROW = [f"ALTER TABLE search_entries SET (toast_tuple_target = {TOAST_TARGET})"]
+# ...but the small columns the filters read stay in the row (MAIN: out of line only if the row
+# would not fit a page), or every filter check would fetch its value from TOAST.
+INLINE_COLUMNS = ("kind", "level_code", "status", "organisation_ids", "doc_number_key", "signer_key")
+_POSTGRES_INLINE = [f"ALTER TABLE search_entries ALTER COLUMN {name} SET STORAGE MAIN" for name in INLINE_COLUMNS]
+_POSTGRES_NARROW = [f"ALTER TABLE search_entries SET (toast_tuple_target = {TOAST_TARGET})", *_POSTGRES_INLINE]
 
 _POSTGRES_CREATE = [
     "CREATE TABLE search_entries ("
@@ -221,6 +225,21 @@ def narrow_heap_statements(dialect: str) -> list[str]:
         # ...and the new versions, scattered over the old pages, are packed together.
         "CLUSTER search_entries USING search_entries_pkey",
     ]))
+
+
+def inline_filter_statements(dialect: str) -> list[str]:
+    """PostgreSQL: the filter columns back in the row (MAIN storage), existing rows rewritten."""
+    fresh = ", ".join(f"{name} = {name} || ''" for name in INLINE_COLUMNS)  # fresh values, stored anew
+    return list(_statements(dialect, [], [
+        *_POSTGRES_INLINE,
+        f"UPDATE search_entries SET {fresh}",
+        "CLUSTER search_entries USING search_entries_pkey",
+    ]))
+
+
+def extended_filter_statements(dialect: str) -> list[str]:
+    return list(_statements(dialect, [], [
+        f"ALTER TABLE search_entries ALTER COLUMN {name} SET STORAGE EXTENDED" for name in INLINE_COLUMNS]))
 
 
 def wide_heap_statements(dialect: str) -> list[str]:

@@ -96,7 +96,7 @@ _VOCABULARY = ("khuyến học khuyến tài gia đình dòng họ cộng đồn
                "chương trình phối hợp kế hoạch báo cáo sơ kết tổng kết tuyên dương")
 
 
-def long_entry(document_id: int) -> SearchEntry:
+def long_entry(document_id: int, **overrides: Any) -> SearchEntry:
     """An entry with ~3 KB of varied text, like a programme: it compresses to ~1.5 KB, small
     enough that PostgreSQL would by default keep part of it in the row."""
     import random
@@ -104,7 +104,7 @@ def long_entry(document_id: int) -> SearchEntry:
     rng = random.Random(document_id)
     vocabulary = _VOCABULARY.split()
     body = " ".join(rng.choice(vocabulary) + str(rng.randint(0, 99)) for _ in range(350))
-    return make_entry(document_id, body=body, title=f"Chương trình phối hợp số {document_id}")
+    return make_entry(document_id, **{"body": body, "title": f"Chương trình phối hợp số {document_id}", **overrides})
 
 
 def live_heap_pages(engine: Engine) -> int:

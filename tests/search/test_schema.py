@@ -142,3 +142,25 @@ def test_postgres_rows_keep_their_text_out_of_line(engine: Engine) -> None:
         assert live_heap_pages(engine) <= 4
         found = index.search(session, "khuyen hoc", SearchFilters(organisation_ids=frozenset({1})))
         assert found.total == 120 and found.hits[0].snippet_html
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_postgres_filter_columns_stay_in_the_row(engine: Engine) -> None:
+    """Only the long texts go out of line: a filter check must not fetch its value from TOAST."""
+    assert filter_storage(engine) == {name: "m" for name in schema.INLINE_COLUMNS}
+    with Session(engine) as session:
+        add(session, search_index_for(engine),
+            *(long_entry(i, signer_names=("Nguyễn Văn An", "Trần Thị Bình Minh Quang"), organisation_ids=(3, 7, 11))
+              for i in range(1, 31)))
+    with engine.connect() as conn:
+        # a value stored out of line reads as its 18-byte pointer's target; in the row it is its own size
+        sizes = conn.execute(text("SELECT max(pg_column_size(signer_key)), max(octet_length(signer_key)) "
+                                  "FROM search_entries")).one()
+    assert sizes[0] <= sizes[1] + 4
+
+
+def filter_storage(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT attname, attstorage FROM pg_attribute WHERE attrelid = "
+                                 "'search_entries'::regclass AND attnum > 0")).all()
+    return {name: storage for name, storage in rows if name in schema.INLINE_COLUMNS}
