@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from .db import utcnow
@@ -118,6 +118,17 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Asked on every request, so built once (building a statement costs about as much as running it):
+# the token with its user, the user's organisation and roles joined (the roles would otherwise be
+# a second, select-in query), and likewise the user of a live browser session.
+_TOKEN_ROW = (select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
+              .options(joinedload(ApiToken.user).joinedload(User.role_rows)))
+_SESSION_USER = (select(User).join(BrowserSession, BrowserSession.user_id == User.id)
+                 .where(BrowserSession.token_hash == bindparam("digest"), BrowserSession.user_id == bindparam("user_id"),
+                        BrowserSession.expires_at > bindparam("now"))
+                 .options(joinedload(User.role_rows)))
+
+
 def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, datetime]:
     """A new bearer token for ``user``; only its hash is stored."""
     token = secrets.token_urlsafe(32)
@@ -131,10 +142,7 @@ def user_for_token(session: Session, token: str, now: datetime | None = None) ->
     """The active user owning an unexpired, unrevoked token."""
     if not token or len(token) > 200:
         return None
-    # One query on every API request: the token with its user, the user's organisation and roles
-    # joined (the roles would otherwise be a second, select-in query).
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))
-                          .options(joinedload(ApiToken.user).joinedload(User.role_rows))).unique().first()
+    row = session.scalars(_TOKEN_ROW, {"digest": _token_digest(token)}).unique().first()
     if row is None or row.revoked or row.expires_at <= (now or utcnow()) or not row.user.active:
         return None
     return row.user
@@ -167,11 +175,8 @@ def browser_session_user(session: Session, user_id: int, token: str) -> User | N
     """The active user of a live browser session, or None (ended, expired, disabled or forged)."""
     if not token or len(token) > 100:
         return None
-    # One query on every page: the user of the live session row, with organisation and roles joined.
-    user = session.scalars(select(User).join(BrowserSession, BrowserSession.user_id == User.id)
-                           .where(BrowserSession.token_hash == _token_digest(token), BrowserSession.user_id == user_id,
-                                  BrowserSession.expires_at > utcnow())
-                           .options(joinedload(User.role_rows))).unique().first()
+    user = session.scalars(_SESSION_USER, {"digest": _token_digest(token), "user_id": user_id,
+                                           "now": utcnow()}).unique().first()
     if user is None or not user.active:
         return None
     user.session_token = token

@@ -1,7 +1,7 @@
 """Queries over the organisation tree."""
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Organisation
@@ -21,10 +21,17 @@ def scope_ids(session: Session, org_id: int) -> set[int]:
 
     One recursive query (it runs on every request that asks for a principal): from the unit, add
     every unit whose parent or successor is already in the scope, until nothing new comes."""
-    scope = select(Organisation.id).where(Organisation.id == org_id).cte("scope", recursive=True)
+    return {org_id, *session.scalars(_SCOPE, {"org_id": org_id})}
+
+
+def _scope_statement() -> Select[tuple[int]]:
+    scope = select(Organisation.id).where(Organisation.id == bindparam("org_id")).cte("scope", recursive=True)
     scope = scope.union(select(Organisation.id).join(
         scope, or_(Organisation.parent_id == scope.c.id, Organisation.successor_id == scope.c.id)))
-    return {org_id, *session.scalars(select(scope.c.id))}
+    return select(scope.c.id)
+
+
+_SCOPE = _scope_statement()  # built once: it runs on every request with a principal
 
 
 _OTHER_FAMILY = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}
