@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -261,8 +262,8 @@ def main() -> None:
             from khuyenhoc_docs.conversion import SupervisorOptions, UnoserverSupervisor
             from tests.services.converter import free_port_block
 
-            sup = UnoserverSupervisor(SupervisorOptions(instances=1, base_port=free_port_block(2),
-                                                        workdir=Path(f"/tmp/khd-list-uno-{os.getpid()}")))
+            uno_dir = Path(tempfile.mkdtemp(prefix="khd-list-uno-"))
+            sup = UnoserverSupervisor(SupervisorOptions(instances=1, base_port=free_port_block(2), workdir=uno_dir))
             sup.start()
             config["converter_endpoints"] = ",".join(f"{h}:{p}" for h, p in sup.endpoints)
             overrides["converter_endpoints"] = sup.endpoints
@@ -275,6 +276,7 @@ def main() -> None:
     finally:
         if sup is not None:
             sup.stop()
+            shutil.rmtree(sup.options.workdir, ignore_errors=True)
         PKI.stop()
     print(describe(result), file=sys.stderr)
     if args.json:
