@@ -21,7 +21,8 @@ def _upload(client, kind: str, data: bytes, name: str):
 def test_new_version_lists_placeholders_and_documents_keep_theirs(app, client):
     h = api_token(client, "vanthu")
     listed = {t["kind"]: t for t in client.get("/api/v1/templates", headers=h).get_json()["items"]}
-    assert set(listed) == {"programme_province", "programme_district", "programme_grassroots", "agreement"}
+    assert set(listed) == {"programme_province", "programme_district", "programme_grassroots", "agreement",
+                            "official_letter"}
     assert "doc_number" in listed["programme_province"]["placeholders"] and listed["programme_province"]["version"] == 1
     old_doc = client.get("/api/v1/documents", headers=h).get_json()["items"][0]["id"]
     login(client, "admin")

@@ -1,4 +1,4 @@
-"""Generate the four .docx templates in the Decree 30 layout.
+"""Generate the .docx templates (programmes, agreement, công văn) in the Decree 30 layout.
 
 Run: .venv/bin/python -m khuyenhoc_docs.drafting.builder templates/
 
@@ -54,6 +54,11 @@ STYLES: dict[str, tuple[float, bool, bool, int, float, float, float]] = {
     "KH Recipient": (11, False, False, L, 0, 0, 1.0),
     "KH Page Number": (13, False, False, C, 0, 0, 1.0),
 }
+# Only the công văn template defines these (the other templates stay as they were built).
+LETTER_STYLES: dict[str, tuple[float, bool, bool, int, float, float, float]] = {
+    "KH Letter Subject": (12, False, False, C, 0, 0, 1.0),  # "V/v …" under the number
+    "KH Addressee": (14, False, False, L, 0, 6, 1.15),  # "Kính gửi: …"
+}
 
 
 def _child(parent: object, tag: str) -> object:
@@ -75,7 +80,7 @@ def _set_fonts(owner: object) -> object:
     return rpr
 
 
-def _setup_styles(doc: DocxDocument) -> None:
+def _setup_styles(doc: DocxDocument, *, letter: bool = False) -> None:
     # Document defaults and Normal: the base every style and every RichText run inherits.
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     rpr_default = defaults.find(qn("w:rPrDefault"))
@@ -86,7 +91,8 @@ def _setup_styles(doc: DocxDocument) -> None:
     normal.font.size = Pt(14)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.line_spacing = 1.0
-    for name, (size, bold, italic, align, indent, after, spacing) in STYLES.items():
+    styles = {**STYLES, **LETTER_STYLES} if letter else STYLES
+    for name, (size, bold, italic, align, indent, after, spacing) in styles.items():
         style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.quick_style = True
@@ -175,6 +181,26 @@ def _header(doc: DocxDocument) -> None:
     _p(table.cell(1, 1), "{{ place_date }}", "KH Place Date", first=True)
     for cell in table.rows[1].cells:
         cell.paragraphs[0].paragraph_format.space_before = Pt(6)
+
+
+def _letter_header(doc: DocxDocument) -> None:
+    """A công văn's header: the organisations, then "Số: …" with "V/v …" under it, and the place and date."""
+    _header(doc)
+    table = doc.tables[-1]
+    _p(table.cell(1, 0), "{{ summary_vv }}", "KH Letter Subject").paragraph_format.space_before = Pt(4)
+    _p(doc, "", "KH Spacer")
+    addressee = _p(doc, "Kính gửi: {{ addressees }}", "KH Addressee")
+    addressee.paragraph_format.space_before = Pt(12)
+    addressee.paragraph_format.left_indent = Mm(25)
+    _p(doc, "", "KH Spacer")
+
+
+def _letter_body(doc: DocxDocument) -> None:
+    """Opening ("Phúc đáp văn bản số …, … trả lời như sau:"), then the clerk's paragraphs, unnumbered."""
+    _p(doc, "{{r preamble }}")
+    _p(doc, "{%p for item in contents %}")
+    _loop(doc, "para in item.paragraphs", "{{r para }}")
+    _p(doc, "{%p endfor %}")
 
 
 def _title(doc: DocxDocument) -> None:
@@ -296,14 +322,18 @@ def build_template(kind: TemplateKind) -> bytes:
     doc = Document()
     doc.part.package.rels.pop(next(k for k, r in doc.part.package.rels.items() if r.reltype.endswith("/thumbnail")))
     _page_setup(doc)
-    _setup_styles(doc)
+    _setup_styles(doc, letter=not kind.is_programme)
     body = doc.element.body
     for para in list(body.iterchildren(qn("w:p"))):  # python-docx's template starts with an empty paragraph
         body.remove(para)
-    _header(doc)
-    _title(doc)
-    _preamble(doc, kind)
-    _body(doc, kind)
+    if kind.is_programme:
+        _header(doc)
+        _title(doc)
+        _preamble(doc, kind)
+        _body(doc, kind)
+    else:
+        _letter_header(doc)
+        _letter_body(doc)
     _closing_and_signatures(doc)
     _page_numbers(doc)
     props = doc.core_properties

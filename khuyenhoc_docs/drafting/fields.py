@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     "place": "Địa danh", "parent": "Văn bản cấp trên", "preamble": "Phần mở đầu",
     "purposes": "Mục đích", "requirements": "Yêu cầu", "contents": "Nội dung phối hợp",
     "responsibilities": "Trách nhiệm thực hiện", "closing": "Câu kết",
-    "party_a": "Bên chủ trì", "party_b": "Bên phối hợp", "recipients": "Nơi nhận",
+    "party_a": "Bên chủ trì", "party_b": "Bên phối hợp", "recipients": "Nơi nhận", "addressees": "Kính gửi",
     "archive": "Dòng lưu", "report_deadline": "Hạn báo cáo", "report_to": "Nơi nhận báo cáo",
     "type_abbr": "Ký hiệu loại văn bản", "org_abbrs": "Ký hiệu cơ quan",
     "lead_left_in_header": "Bên chủ trì ở bên trái tiêu đề",
@@ -185,6 +185,7 @@ class ProgrammeFields:
     party_a: Party
     party_b: Party
     recipients: tuple[str, ...] = ()
+    addressees: tuple[str, ...] = ()  # "Kính gửi:" of a công văn (programmes print none)
     archive: str = "Lưu: VT."
     report_deadline: str = ""  # "15/11"
     report_to: str = ""  # who receives the yearly report (district and grassroots templates)
@@ -195,7 +196,8 @@ class ProgrammeFields:
 
     def __post_init__(self) -> None:
         # Accept lists from callers but store tuples so instances stay hashable and immutable.
-        for name in ("purposes", "requirements", "contents", "recipients", "org_abbrs", "responsibilities"):
+        for name in ("purposes", "requirements", "contents", "recipients", "addressees", "org_abbrs",
+                     "responsibilities"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     # -- layout helpers -------------------------------------------------------------------
@@ -210,8 +212,10 @@ class ProgrammeFields:
         return (a, b) if self.lead_left_in_signatures else (b, a)
 
     # -- validation -----------------------------------------------------------------------
-    def validate(self, *, require_parent: bool = False, require_report: bool = False) -> Errors:
-        """Vietnamese messages per field path; empty when the fields can be issued."""
+    def validate(self, *, require_parent: bool = False, require_report: bool = False,
+                 letter: bool = False) -> Errors:
+        """Vietnamese messages per field path; empty when the fields can be issued. A công văn (``letter``)
+        needs its addressees and body text but no purposes, requirements or responsibilities."""
         errors: Errors = {}
         _check_text(errors, "doc_type", self.doc_type, required=True, limit=MAX_SHORT, upper=True)
         _check_text(errors, "summary", self.summary, required=True, limit=MAX_TEXT)
@@ -219,12 +223,13 @@ class ProgrammeFields:
         _check_text(errors, "place", self.place, required=True, limit=MAX_SHORT)
         for name in ("preamble", "closing"):
             _check_text(errors, name, getattr(self, name), required=True, limit=MAX_TEXT, rich=True)
-        _check_list(errors, "purposes", self.purposes, required=True)
-        _check_list(errors, "requirements", self.requirements, required=True)
+        _check_list(errors, "purposes", self.purposes, required=not letter)
+        _check_list(errors, "requirements", self.requirements, required=not letter)
         _check_list(errors, "contents", self.contents, required=True, limit=MAX_CONTENT_ITEM)
         _check_list(errors, "recipients", self.recipients, required=True, limit=MAX_SHORT)
+        _check_list(errors, "addressees", self.addressees, required=letter, limit=MAX_SHORT)
         _check_list(errors, "org_abbrs", self.org_abbrs, required=False, limit=MAX_SHORT)
-        if not self.responsibilities:
+        if not self.responsibilities and not letter:
             _add(errors, "responsibilities", "draft_items_required")
         if len(self.responsibilities) > MAX_ITEMS:
             _add(errors, "responsibilities", "draft_too_many_items", max_items=MAX_ITEMS, count=len(self.responsibilities))
@@ -308,7 +313,7 @@ def _to_json(value: Any) -> Any:
 
 
 _NESTED: dict[str, type] = {"parent": ParentProgramme, "party_a": Party, "party_b": Party}
-_STR_LISTS = {"purposes", "requirements", "contents", "recipients", "org_abbrs", "items"}
+_STR_LISTS = {"purposes", "requirements", "contents", "recipients", "addressees", "org_abbrs", "items"}
 
 
 def _read(cls: type, data: Any, path: str, errors: Errors) -> Any:

@@ -18,7 +18,7 @@ from fontTools.ttLib import TTFont
 from jinja2.exceptions import SecurityError
 from lxml import etree
 
-from .builder import CELL_MARGIN_MM, STYLES, TEXT_WIDTH_MM
+from .builder import CELL_MARGIN_MM, LETTER_STYLES, STYLES, TEXT_WIDTH_MM
 from .fields import ProgrammeFields
 from .templates import TemplateInvalid, check_container, sandbox_env
 from .vn import format_doc_number_blank, format_place_date, format_place_date_blank, format_short_date, recipient_lines
@@ -80,6 +80,8 @@ def build_context(fields: ProgrammeFields, *, doc_number: str | None, issue_date
         "report_to": clean(fields.report_to), "report_deadline": clean(fields.report_deadline),
         "closing": rich(fields.closing),
         "recipients": recipient_lines([clean(r) for r in fields.recipients], clean(fields.archive)),
+        "summary_vv": f"V/v {lower_first(clean(fields.summary))}",
+        "addressees": addressee_text([clean(a) for a in fields.addressees]),
     }
     for side, party in (("left", sign_left), ("right", sign_right)):
         ctx[f"sign_{side}_authority"] = clean(party.authority_prefix)
@@ -87,6 +89,26 @@ def build_context(fields: ProgrammeFields, *, doc_number: str | None, issue_date
         ctx[f"sign_{side}_name"] = clean(party.signer_name)
     _balance(ctx)
     return ctx
+
+
+def lower_first(text: str) -> str:
+    """ "Phúc đáp …" → "phúc đáp …" after "V/v"; a word in capitals ("UBND", "Hội") keeps its case."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower() and first.lower() not in _PROPER_STARTS:
+        return text[:1].lower() + text[1:]
+    return text
+
+
+# Words that begin an organisation's name in a trích yếu and therefore keep their capital.
+_PROPER_STARTS = frozenset({"hội", "đoàn", "ban", "ủy", "uỷ", "trung", "tỉnh", "thành"})
+
+
+def addressee_text(names: list[str]) -> str:
+    """What follows "Kính gửi:": one addressee on the same line ("X."), several as "- X;" lines."""
+    names = [n.rstrip(" .;") for n in names if n.rstrip(" .;")]
+    if len(names) <= 1:
+        return f"{names[0]}." if names else ""
+    return "\n" + "\n".join(f"- {n}{'.' if i == len(names) - 1 else ';'}" for i, n in enumerate(names))
 
 
 def _balance(ctx: dict[str, Any]) -> None:
@@ -105,6 +127,7 @@ def _balance(ctx: dict[str, Any]) -> None:
         ctx["place_date"] = f"{place},\n{rest}"
     ctx["doc_type"] = balance_lines(ctx["doc_type"], TEXT_WIDTH_MM, size["KH Doc Type"], bold=True)
     ctx["summary"] = balance_lines(ctx["summary"], TEXT_WIDTH_MM, size["KH Summary"], bold=True)
+    ctx["summary_vv"] = balance_lines(ctx["summary_vv"], cell, LETTER_STYLES["KH Letter Subject"][0])
 
 
 # -- line balancing -------------------------------------------------------------------------------

@@ -48,23 +48,29 @@ _BODY = ("preamble", "purposes", "requirements", "contents", "responsibilities",
 _SIGN = tuple(f"sign_{side}_{what}" for side in ("left", "right") for what in ("authority", "position", "name"))
 _BASE_REQUIRED = frozenset(_HEADER + _BODY + _SIGN + ("recipients",))
 _PARENT_REQUIRED = frozenset({"parent_citation", "report_to", "report_deadline"})
+# A công văn prints no type name and has no programme sections: "V/v …" under the number, "Kính gửi:",
+# an opening, the clerk's body text and a closing line.
+_LETTER_REQUIRED = frozenset({"header_left_name", "header_right_name", "doc_number", "place_date", "summary_vv",
+                              "addressees", "preamble", "contents", "closing", "recipients"} | set(_SIGN))
 
 #: Every name the renderer puts in the context (render.build_context keeps to this list).
 CONTEXT_KEYS = _BASE_REQUIRED | _PARENT_REQUIRED | frozenset({
     "header_left_parent", "header_right_parent", "period", "place", "party_a_name", "party_b_name",
-    "issue_date", "is_draft",
+    "issue_date", "is_draft", "summary_vv", "addressees",
 })
 #: Values that are RichText and therefore must be written {{r name }}.
 RICH_KEYS = frozenset({"preamble", "closing"})
 
 
 class TemplateKind(enum.Enum):
-    """The four document templates; the value is also the file stem under templates/."""
+    """The document templates; the value is also the file stem under templates/ (new kinds go last: the
+    position numbers the stored template objects)."""
 
     PROGRAMME_PROVINCE = "programme_province"
     PROGRAMME_DISTRICT = "programme_district"
     PROGRAMME_GRASSROOTS = "programme_grassroots"
     AGREEMENT = "agreement"
+    OFFICIAL_LETTER = "official_letter"  # công văn, e.g. a reply to a received document
 
     @property
     def needs_parent(self) -> bool:
@@ -72,8 +78,15 @@ class TemplateKind(enum.Enum):
         return self in (TemplateKind.PROGRAMME_DISTRICT, TemplateKind.PROGRAMME_GRASSROOTS)
 
     @property
+    def is_programme(self) -> bool:
+        """Programmes and agreements have purposes, contents and responsibilities; a công văn has not."""
+        return self is not TemplateKind.OFFICIAL_LETTER
+
+    @property
     def required(self) -> frozenset[str]:
         """Placeholders the template must contain."""
+        if not self.is_programme:
+            return _LETTER_REQUIRED
         return _BASE_REQUIRED | (_PARENT_REQUIRED if self.needs_parent else frozenset())
 
     @property
@@ -95,6 +108,7 @@ _LABELS_VI = {
     TemplateKind.PROGRAMME_DISTRICT: "Chương trình phối hợp cấp huyện, thành phố",
     TemplateKind.PROGRAMME_GRASSROOTS: "Chương trình phối hợp cấp cơ sở",
     TemplateKind.AGREEMENT: "Thỏa thuận hợp tác",
+    TemplateKind.OFFICIAL_LETTER: "Công văn",
 }
 
 

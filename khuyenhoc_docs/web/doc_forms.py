@@ -10,7 +10,7 @@ SCALARS = ("doc_type", "summary", "period", "place", "preamble", "closing", "arc
 PARTY_FIELDS = ("org_name", "org_name_upper_for_header", "parent_org_name", "authority_prefix", "position",
                 "signer_name")
 PARENT_FIELDS = ("number", "date", "parties", "subject", "doc_kind", "relation")
-LISTS = ("purposes", "requirements", "contents", "recipients")
+LISTS = ("purposes", "requirements", "contents", "recipients", "addressees")
 LIMIT = 20_000  # anything longer is cut one past the field limit so validation still reports it
 
 

@@ -55,7 +55,8 @@ def parse_fields(kind: str, data: Any, *, strict: bool) -> ProgrammeFields:
         raise ValidationFailed(code="fields_not_object")
     needs_parent = kind in (TemplateKind.PROGRAMME_DISTRICT.value, TemplateKind.PROGRAMME_GRASSROOTS.value)
     fields, errors = ProgrammeFields.parse(data, require_parent=strict and needs_parent,
-                                           require_report=strict and needs_parent)
+                                           require_report=strict and needs_parent,
+                                           letter=kind == TemplateKind.OFFICIAL_LETTER.value)
     if errors or fields is None:
         flat = {path or "_": " ".join(msgs) for path, msgs in errors.items()}
         raise ValidationFailed(code="fields_invalid", fields=flat)

@@ -20,9 +20,8 @@ from .cascade import incoming_source, units_for
 from .exchange_in import get_incoming
 from .prefill import initial_fields
 
-# The programme template is the one whose basis line is optional, so the reply's own opening sentence
-# ("Phúc đáp văn bản số …") starts the text; the clerk rewrites the rest of the model text.
-REPLY_KIND = TemplateKind.PROGRAMME_PROVINCE.value
+# A reply is a công văn (Decree 30: "V/v …" under the number, "Kính gửi:", "Phúc đáp văn bản số …").
+REPLY_KIND = TemplateKind.OFFICIAL_LETTER.value
 
 
 def cascade_units(session: Session, row: IncomingDocument) -> list[Organisation]:
@@ -53,6 +52,11 @@ def reply_opening(row: IncomingDocument) -> str:
     subject = row.subject[:1].lower() + row.subject[1:]
     return (f"Phúc đáp văn bản số {row.doc_number}, ngày {format_short_date(row.promulgation_date)} "
             f"của {row.sender_name} về việc {subject}")
+
+
+def reply_speakers(org: Organisation, partner: Organisation | None) -> str:
+    """Who answers in the opening sentence: the two organisations of the joint reply, the receiver first."""
+    return f"{org.name} và {partner.name}" if partner is not None else org.name
 
 
 def _sender_entry(session: Session, actor: Actor, row: IncomingDocument) -> Recipient:
@@ -86,8 +90,9 @@ def reply(session: Session, svc: Services, p: Principal, actor: Actor, incoming_
         sender = _sender_entry(session, actor, row)
         data = initial_fields(session, REPLY_KIND, org, partner)
         opening = reply_opening(row)
-        data.update(summary=f"Phúc đáp văn bản số {row.doc_number} của {row.sender_name}", parent=None,
-                    preamble=f"{opening}, {data['preamble']}")
+        data.update(summary=f"Phúc đáp văn bản số {row.doc_number} của {row.sender_name}",
+                    addressees=[row.sender_name.strip()], preamble=f"{opening}, {reply_speakers(org, partner)} "
+                                                                    "trả lời như sau:")
         doc = drafting.create_draft(session, svc, p, actor, kind=REPLY_KIND, data=data, lead_org_id=org.id,
                                     partner_org_id=partner.id if partner else None, answers_incoming_id=row.id,
                                     recipient_ids=[sender.id, *(recipient_ids or [])], keep_printed=True)

@@ -39,6 +39,10 @@ def party_for(session: Session, org: Organisation) -> Party:
     )
 
 
+#: The body paragraph a new công văn starts with: the clerk writes the letter in its place.
+LETTER_BODY = "[Nội dung công văn: văn thư/chuyên viên soạn thảo thay đoạn này bằng nội dung trả lời.]"
+
+
 def initial_fields(session: Session, kind: str, org: Organisation, partner: Organisation | None) -> dict[str, Any]:
     """A complete, editable starting point (the clerk changes what differs)."""
     base: ProgrammeFields = (
@@ -47,6 +51,11 @@ def initial_fields(session: Session, kind: str, org: Organisation, partner: Orga
     )
     if kind == TemplateKind.AGREEMENT.value:
         base = replace(base, doc_type="THỎA THUẬN HỢP TÁC")
+    if kind == TemplateKind.OFFICIAL_LETTER.value:
+        base = replace(base, doc_type="CÔNG VĂN", type_abbr="CV", summary="", period="", parent=None,
+                       purposes=(), requirements=(), responsibilities=(), report_deadline="", report_to="",
+                       preamble=f"{org.name} trân trọng đề nghị như sau:", contents=(LETTER_BODY,),
+                       closing="Trân trọng./.", addressees=(), recipients=(), archive="Lưu: VT.")
     # The model texts have the Đoàn unit as party A (it drafts, as in the reference) and the
     # Hội Khuyến học unit as party B, whichever of the two the clerk belongs to.
     pair = [org, partner] if partner is not None else [org]

@@ -271,4 +271,4 @@ def test_text_read_while_rendering_is_the_saved_documents_text(template_bytes, k
     docx, text = render_docx_text(template_bytes(kind), fields, doc_number=REFERENCE_NUMBER if numbered else None,
                                   issue_date=REFERENCE_DATE if numbered else None)
     assert text == extract_text(docx)
-    assert norm(fields.summary[:40]) in norm(text)
+    assert norm(fields.summary[:40]).lower() in norm(text).lower()  # a công văn prints it after "V/v"
