@@ -5,7 +5,7 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from ..models import (
     Organisation,
     StoredObject,
 )
+from ..search import text as search_text
 from ..services import Services
 from ..signing import SignatureCoreError
 from ..signing.validation import validate_pdf
@@ -283,13 +284,22 @@ def register(session: Session, p: Principal, year: int, query: str = "") -> list
     scope = incoming_scope(p)
     if scope is not None:
         stmt = stmt.where(IncomingDocument.organisation_id.in_(scope))
-    if query:
-        like = f"%{query.strip()[:200]}%"
-        stmt = stmt.where(or_(IncomingDocument.subject.ilike(like), IncomingDocument.code_notation.ilike(like),
-                              IncomingDocument.sender_name.ilike(like), IncomingDocument.text.ilike(like),
-                              IncomingDocument.code_number == query.strip()))
-    return list(session.scalars(stmt.order_by(IncomingDocument.organisation_id,
+    rows = list(session.scalars(stmt.order_by(IncomingDocument.organisation_id,
                                               IncomingDocument.arrival_number.desc())))
+    terms = search_text.words(query[:200]) if query else []
+    if not terms:
+        return rows
+    # Folded as the search index folds ("dang ky", "Đăng ký" and "ĐĂNG KÝ" find the same rows): the query's
+    # words, whole and in order, in the number, sender, summary or text. A year's register is small enough
+    # to fold in Python, the same way on SQLite and PostgreSQL.
+    phrase = f" {' '.join(terms)} "
+    return [row for row in rows if phrase in _register_key(row)]
+
+
+def _register_key(row: IncomingDocument) -> str:
+    """The folded words a register search looks in."""
+    return search_text.key_text(" ".join((row.code_number, row.code_notation, row.sender_name, row.subject,
+                                          row.text or "")))
 
 
 def statuses(session: Session, incoming_id: int) -> list[ExchangeStatus]:
