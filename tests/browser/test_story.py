@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ def smtp():
 
 
 @pytest.fixture(scope="module")
-def live(seeded_template_dir, tmp_path_factory, smtp):
+def live_app(seeded_template_dir, tmp_path_factory, smtp):
+    """The served app: (base URL, app)."""
     import shutil
 
     data_dir = tmp_path_factory.mktemp("story") / "data"
@@ -44,9 +46,14 @@ def live(seeded_template_dir, tmp_path_factory, smtp):
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", app
     server.shutdown()
     app.extensions["khd.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def live(live_app) -> str:
+    return live_app[0]
 
 
 @pytest.fixture(scope="module")
@@ -189,4 +196,49 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
                  f"/documents/{doc_url.rsplit('/', 1)[1]}/dispatches", "/documents/new"):
         clerk.goto(live + path)
         story.check(clerk, f"clerk {path}")
+    assert story.violations == {}, "\n".join(f"{k}: {v}" for k, v in story.violations.items())
+
+
+def test_an_edxml_package_is_received_and_answered_with_a_cong_van(browser, live_app):
+    """Another organisation's system POSTs an edXML package; the clerk finds it in the incoming register
+    (typed without diacritics), answers with "Trả lời", writes the công văn's body and sees its draft."""
+    import requests
+
+    from tests.edxml.test_incoming import signed_package
+    from tests.test_distribution_flow import signed_doc
+
+    live, app = live_app
+    client = app.test_client()
+    # in a thread of its own: the browser fixture's Playwright loop runs in this one, and signing uses asyncio
+    with ThreadPoolExecutor(1) as pool:
+        doc_id, h = pool.submit(signed_doc, client).result()
+        pdf = pool.submit(lambda: client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data).result()
+    token = requests.post(live + "/api/v1/auth/token", json={"username": "vanthu", "password": DEMO_PASSWORD},
+                          timeout=30).json()["token"]
+    got = requests.post(live + "/api/v1/incoming/edxml", data=signed_package(app, pdf, number="77"), timeout=120,
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/xml"})
+    assert got.status_code == 201, got.text
+    (incoming_id,) = got.json()["ids"]
+
+    story = Story(browser, live)
+    clerk = story.as_user("vanthu")
+    clerk.goto(live + "/incoming?q=khuyen+tai+giai+doan")
+    assert clerk.locator(f"a[href='/incoming/{incoming_id}']").count() >= 1
+    story.shot(clerk, "incoming-register-search")
+    clerk.goto(live + f"/incoming/{incoming_id}")
+    assert "77/CTPH-HKVN-ĐTNCSHCM" in clerk.content()
+    story.shot(clerk, "incoming-document")
+    clerk.click("#reply button[type=submit]")
+    clerk.wait_for_url(re.compile(r".*/documents/\d+/edit$"))
+    assert clerk.input_value("#list-addressees textarea") == "Hội Khuyến học Việt Nam"
+    assert clerk.locator("#list-purposes").count() == 0  # a công văn, not a programme
+    clerk.fill("#list-contents textarea", "Hai đơn vị thống nhất triển khai nội dung phối hợp trên địa bàn tỉnh.")
+    story.shot(clerk, "reply-letter-form")
+    clerk.click("#draft-form button[type=submit]")
+    clerk.wait_for_selector("text=Đã lưu phiên bản mới.")
+    assert "Trả lời văn bản đến số" in clerk.content()
+    story.shot(clerk, "reply-letter-saved")
+    pdf = clerk.request.get(clerk.url + "/file", timeout=120_000)
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    (SHOTS / "reply-letter.pdf").write_bytes(pdf.body())
     assert story.violations == {}, "\n".join(f"{k}: {v}" for k, v in story.violations.items())
