@@ -204,15 +204,24 @@ def test_an_edxml_package_is_received_and_answered_with_a_cong_van(browser, live
     (typed without diacritics), answers with "Trả lời", writes the công văn's body and sees its draft."""
     import requests
 
+    from khuyenhoc_docs.drafting.reference import reference_fields
     from tests.edxml.test_incoming import signed_package
-    from tests.test_distribution_flow import signed_doc
+    from tests.flow import api_token, sign_and_seal, submit
+
+    def sealed_pdf(client) -> bytes:
+        """A new programme, signed and sealed (the demo draft may already be the other story's record)."""
+        h = api_token(client, "vanthu")
+        doc_id = client.post("/api/v1/documents", headers=h, json={
+            "kind": "programme_province", "fields": reference_fields().to_dict()}).get_json()["id"]
+        submit(client, doc_id)
+        sign_and_seal(client, doc_id)
+        return client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data
 
     live, app = live_app
     client = app.test_client()
     # in a thread of its own: the browser fixture's Playwright loop runs in this one, and signing uses asyncio
     with ThreadPoolExecutor(1) as pool:
-        doc_id, h = pool.submit(signed_doc, client).result()
-        pdf = pool.submit(lambda: client.get(f"/api/v1/documents/{doc_id}/file", headers=h).data).result()
+        pdf = pool.submit(sealed_pdf, client).result()
     token = requests.post(live + "/api/v1/auth/token", json={"username": "vanthu", "password": DEMO_PASSWORD},
                           timeout=30).json()["token"]
     got = requests.post(live + "/api/v1/incoming/edxml", data=signed_package(app, pdf, number="77"), timeout=120,
