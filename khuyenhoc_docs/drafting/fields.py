@@ -239,7 +239,7 @@ class ProgrammeFields:
         self.party_a.validate(errors, "party_a")
         self.party_b.validate(errors, "party_b")
         _check_text(errors, "archive", self.archive, required=True, limit=MAX_SHORT)
-        _check_text(errors, "type_abbr", self.type_abbr, required=True, limit=MAX_SHORT, upper=True)
+        _check_text(errors, "type_abbr", self.type_abbr, required=not letter, limit=MAX_SHORT, upper=True)
         if self.parent is not None:
             self.parent.validate(errors, "parent")
         elif require_parent:

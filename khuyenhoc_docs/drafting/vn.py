@@ -70,9 +70,11 @@ def format_short_date(d: date) -> str:
 def _symbol(type_abbr: str, org_abbrs: Sequence[str] | str) -> str:
     if isinstance(org_abbrs, str):
         org_abbrs = [org_abbrs] if org_abbrs else []
-    parts = [type_abbr.strip(), *(a.strip() for a in org_abbrs if a.strip())]
-    if not parts[0]:
-        raise ValueError("type abbreviation is required")
+    # A công văn's symbol has no kind abbreviation, only the issuing bodies' (Decree 30, Appendix III:
+    # "123/HKH-TĐ"); every other kind starts with its own ("05/CTPH-HKH-TĐ").
+    parts = [p for p in (type_abbr.strip(), *(a.strip() for a in org_abbrs)) if p]
+    if not parts:
+        raise ValueError("a symbol needs a type or an organisation abbreviation")
     return "-".join(parts)
 
 

@@ -52,7 +52,7 @@ def initial_fields(session: Session, kind: str, org: Organisation, partner: Orga
     if kind == TemplateKind.AGREEMENT.value:
         base = replace(base, doc_type="THỎA THUẬN HỢP TÁC")
     if kind == TemplateKind.OFFICIAL_LETTER.value:
-        base = replace(base, doc_type="CÔNG VĂN", type_abbr="CV", summary="", period="", parent=None,
+        base = replace(base, doc_type="CÔNG VĂN", type_abbr="", summary="", period="", parent=None,
                        purposes=(), requirements=(), responsibilities=(), report_deadline="", report_to="",
                        preamble=f"{org.name} trân trọng đề nghị như sau:", contents=(LETTER_BODY,),
                        closing="Trân trọng./.", addressees=(), recipients=(), archive="Lưu: VT.")

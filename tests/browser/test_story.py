@@ -241,6 +241,9 @@ def test_an_edxml_package_is_received_and_answered_with_a_cong_van(browser, live
     clerk.wait_for_url(re.compile(r".*/documents/\d+/edit$"))
     assert clerk.input_value("#list-addressees textarea") == "Hội Khuyến học Việt Nam"
     assert clerk.locator("#list-purposes").count() == 0  # a công văn, not a programme
+    # a công văn's symbol has no kind abbreviation (Decree 30): the field is empty and may stay so
+    assert clerk.input_value("input[name=type_abbr]") == ""
+    assert clerk.get_attribute("input[name=type_abbr]", "required") is None
     clerk.fill("#list-contents textarea", "Hai đơn vị thống nhất triển khai nội dung phối hợp trên địa bàn tỉnh.")
     story.shot(clerk, "reply-letter-form")
     clerk.click("#draft-form button[type=submit]")

@@ -52,8 +52,11 @@ def test_format_doc_number() -> None:
     assert format_doc_number(40, "CTPH", ("HKVN", "ĐTNCSHCM")) == "40/CTPH-HKVN-ĐTNCSHCM"
     assert format_doc_number(12, "KH", "TĐ") == "12/KH-TĐ"
     assert format_doc_number(3, "CTPH", []) == "03/CTPH"
+    # a công văn carries only the issuing bodies' abbreviations (Decree 30, Appendix III)
+    assert format_doc_number(3, " ", ["HKH", "TĐ"]) == "03/HKH-TĐ"
+    assert format_doc_number_draft("", ["HKH", "TĐ"]) == "……/HKH-TĐ"
     with pytest.raises(ValueError):
-        format_doc_number(3, " ", ["TĐ"])
+        format_doc_number(3, " ", [" "])
 
 
 def test_short_date_as_cited_in_running_text() -> None:

@@ -1,5 +1,6 @@
-"""A reply to a received document is a công văn (Decree 30 layout), numbered CV in the register, signed and
-sealed like the other templates: draft → submit → sign → seal → issue, checked by pyHanko and pdfsig."""
+"""A reply to a received document is a công văn (Decree 30 layout), numbered in the register with no kind
+abbreviation ("02/HKH-TĐ", Decree 30 Appendix III), signed and sealed like the
+other templates: draft → submit → sign → seal → issue, checked by pyHanko and pdfsig."""
 from __future__ import annotations
 
 import re
@@ -48,7 +49,7 @@ def test_reply_is_a_cong_van_numbered_cv_signed_sealed_and_issued(exchange_app, 
     doc = client.get(f"/api/v1/documents/{reply_id}", headers=h).get_json()
     assert doc["kind"] == "official_letter"
     fields = doc["fields"]
-    assert fields["type_abbr"] == "CV" and fields["addressees"] == ["Hội Khuyến học Việt Nam"]
+    assert fields["type_abbr"] == "" and fields["addressees"] == ["Hội Khuyến học Việt Nam"]
     assert fields["purposes"] == [] and fields["responsibilities"] == []
     draft = client.get(f"/api/v1/documents/{reply_id}/file", headers=h).data
     text = " ".join(pdftext(draft).split())
@@ -59,7 +60,7 @@ def test_reply_is_a_cong_van_numbered_cv_signed_sealed_and_issued(exchange_app, 
     assert "Nơi nhận: - Hội Khuyến học Việt Nam; - Lưu: VT." in text
     # no programme left in it: no type name line, no sections
     assert "CHƯƠNG TRÌNH" not in text and "MỤC ĐÍCH" not in text and "TRÁCH NHIỆM" not in text
-    assert re.search(r"Số:\s*/CV-HKH-TĐ", layout_text(draft).replace("Số:", "Số: ", 1)), layout_text(draft)[:200]
+    assert re.search(r"Số:\s*/HKH-TĐ", layout_text(draft).replace("Số:", "Số: ", 1)), layout_text(draft)[:200]
     page_png(draft, "reply-draft")
 
     # the draft form of a công văn asks for "Kính gửi" and the body, not a programme's sections
@@ -76,7 +77,7 @@ def test_reply_is_a_cong_van_numbered_cv_signed_sealed_and_issued(exchange_app, 
     submit(client, reply_id)
     sign_both(client, reply_id)
     sealed = seal_both(client, reply_id)
-    assert re.fullmatch(r"\d{2,}/CV-HKH-TĐ", sealed["doc_number"]), sealed
+    assert re.fullmatch(r"\d{2,}/HKH-TĐ", sealed["doc_number"]), sealed
     final = client.get(f"/api/v1/documents/{reply_id}/file", headers=h).data
     assert f"Số:{sealed['doc_number']}" in layout_text(final)
     sigs = nssdb.pdfsig(final)
@@ -89,10 +90,10 @@ def test_reply_is_a_cong_van_numbered_cv_signed_sealed_and_issued(exchange_app, 
     with exchange_app.extensions["khd.sessions"]() as s:
         entry = s.scalars(select(RegisterEntry).where(RegisterEntry.document_id == reply_id,
                                                       RegisterEntry.role == "lead")).one()
-        assert entry.doc_number == sealed["doc_number"]  # the organisation's one yearly series, CV symbol
+        assert entry.doc_number == sealed["doc_number"]  # the organisation's one yearly series
 
     issued = client.post(f"/api/v1/documents/{reply_id}/issue", headers=h, json={"secret": DEMO_PASSWORD})
     assert issued.status_code == 201, issued.get_json()
     packages = [m for m in outbox(exchange_app) if b"edXMLEnvelope" in m and b"<edXML:Status>" not in m]
     pkg, _ = edxml.open_package(packages[-1])
-    assert pkg.header.type_name == "Công văn" and pkg.header.code_notation == "CV-HKH-TĐ"
+    assert pkg.header.type_name == "Công văn" and pkg.header.code_notation == "HKH-TĐ"
