@@ -19,8 +19,9 @@ from jinja2.exceptions import SecurityError
 from lxml import etree
 
 from .builder import CELL_MARGIN_MM, LETTER_STYLES, STYLES, TEXT_WIDTH_MM
+from .container import TemplateInvalid, check_container
 from .fields import ProgrammeFields
-from .templates import TemplateInvalid, check_container, sandbox_env
+from .templates import sandbox_env
 from .vn import format_doc_number_blank, format_place_date, format_place_date_blank, format_short_date, recipient_lines
 
 # XML 1.0 cannot hold these; \a and \f are also docxtpl's paragraph/page-break escapes.

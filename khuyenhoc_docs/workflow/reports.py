@@ -17,8 +17,9 @@ from ..conversion import validate_docx
 from ..conversion.base import InvalidDocument
 from ..db import utcnow
 from ..distribution.mailer import InvalidRecipient, MailDeliveryFailed, OutgoingMail
+from ..drafting.container import TemplateInvalid, check_container
 from ..drafting.report_doc import yearly_report_docx
-from ..drafting.templates import TemplateInvalid, TemplateKind, check_container
+from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
 from ..filenames import safe_filename
 from ..models import ISSUED, SEALED, SIGNED, Document, ReportObligation

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from docxtpl import DocxTemplate
 
+from khuyenhoc_docs.drafting.container import MAX_UNCOMPRESSED
 from khuyenhoc_docs.drafting.templates import (
-    MAX_UNCOMPRESSED,
     TemplateInvalid,
     TemplateKind,
     inspect_template,
