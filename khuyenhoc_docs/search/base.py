@@ -96,7 +96,10 @@ def entry_values(entry: SearchEntry) -> dict[str, Any]:
 
 
 # Listing order; the schema has an index in exactly this order (schema.NEWEST_INDEX).
-NEWEST = (search_entries.c.issue_date.desc().nulls_last(), search_entries.c.document_id.desc())
+# kind last: a record and an incoming document may share a date and an id, and pages cut by OFFSET
+# need one total order.
+NEWEST = (search_entries.c.issue_date.desc().nulls_last(), search_entries.c.document_id.desc(),
+          search_entries.c.kind.desc())
 
 
 def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:

@@ -106,7 +106,7 @@ class PostgresSearchIndex(SqlSearchIndex):
         zero: ColumnClause[Any] = literal_column("0")
         return (
             select(c.id).select_from(source).where(*conditions, match)
-            .order_by((c.issue_date + zero).desc().nulls_last(), (c.document_id + zero).desc())
+            .order_by((c.issue_date + zero).desc().nulls_last(), (c.document_id + zero).desc(), c.kind.desc())
         )
 
     def _archive_size(self, session: Session) -> int:

@@ -139,6 +139,12 @@ INLINE_COLUMNS = ("kind", "level_code", "status", "organisation_ids", "doc_numbe
 _POSTGRES_INLINE = [f"ALTER TABLE search_entries ALTER COLUMN {name} SET STORAGE MAIN" for name in INLINE_COLUMNS]
 _POSTGRES_NARROW = [f"ALTER TABLE search_entries SET (toast_tuple_target = {TOAST_TARGET})", *_POSTGRES_INLINE]
 
+# kind last: a record and an incoming document may share a date and an id (SQLite's index above
+# already has kind right after document_id).
+_POSTGRES_NEWEST = (f"CREATE INDEX {NEWEST_INDEX} ON search_entries "
+                    "(issue_date DESC NULLS LAST, document_id DESC, kind DESC)")
+_POSTGRES_OLD_NEWEST = f"CREATE INDEX {NEWEST_INDEX} ON search_entries (issue_date DESC NULLS LAST, document_id DESC)"
+
 _POSTGRES_CREATE = [
     "CREATE TABLE search_entries ("
     + _columns("SERIAL PRIMARY KEY", "TIMESTAMP WITH TIME ZONE")
@@ -146,7 +152,7 @@ _POSTGRES_CREATE = [
     + ",\n    tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED\n)",
     *_POSTGRES_NARROW,
     *_INDEXES,
-    f"CREATE INDEX {NEWEST_INDEX} ON search_entries (issue_date DESC NULLS LAST, document_id DESC)",
+    _POSTGRES_NEWEST,
     "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
 ]
 
@@ -253,6 +259,12 @@ def covering_newest_statements(dialect: str) -> list[str]:
 
 def plain_newest_statements(dialect: str) -> list[str]:
     return list(_statements(dialect, [f"DROP INDEX IF EXISTS {NEWEST_INDEX}", _SQLITE_OLD_NEWEST], []))
+
+
+def newest_with_kind_statements(dialect: str, *, with_kind: bool = True) -> list[str]:
+    """PostgreSQL: the newest-first index ends with kind, the order's tie-breaker (SQLite's has it)."""
+    index = _POSTGRES_NEWEST if with_kind else _POSTGRES_OLD_NEWEST
+    return list(_statements(dialect, [], [f"DROP INDEX IF EXISTS {NEWEST_INDEX}", index]))
 
 
 def create(execute: Execute, dialect: str) -> None:

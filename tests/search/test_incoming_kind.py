@@ -102,3 +102,18 @@ def test_records_keep_their_order_when_incoming_entries_join(index, session) -> 
     add(session, index, incoming(3, body="khuyến học", issue_date=date(2026, 1, 3)))
     after = [hit for hit in kinds(index, session, "") if hit[0] == "document"]
     assert before == after == [("document", i) for i in (5, 4, 3, 2, 1)]
+
+
+def test_records_and_incoming_documents_sharing_a_date_and_an_id_page_in_one_order(index, session) -> None:
+    # Records 1..6 and incoming documents 1..6, each pair with the same date and id: one page at a
+    # time must give every entry exactly once, in the same order as one big page (kind breaks the tie).
+    same_day = date(2026, 5, 5)
+    add(session, index, *(make_entry(i, title="Khuyến học", issue_date=same_day, year=2026) for i in range(1, 7)),
+        *(incoming(i, title="Khuyến học", issue_date=same_day) for i in range(1, 7)))
+    for query in ("", "khuyen hoc"):
+        whole = kinds(index, session, query)
+        paged = [(h.kind, h.document_id) for p in range(1, 13)
+                 for h in index.search(session, query, page=p, per_page=1).hits]
+        assert len(whole) == 12 and paged == whole, (query, paged)
+        if not query:  # newest first: the higher id first, then incoming before the record
+            assert whole[:2] == [("incoming", 6), ("document", 6)]
