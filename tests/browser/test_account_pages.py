@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.test_story import Story, browser, live, smtp  # noqa: F401  (fixtures)
+from tests.browser.test_story import Story, browser, live, live_app, smtp  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
 
