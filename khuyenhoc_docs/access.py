@@ -6,11 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden
-from .models import SIG_CANCELLED, SIG_PENDING, SIG_SIGNED, Document, ReportObligation, Signature, User
+from .models import (
+    SIG_CANCELLED,
+    SIG_PENDING,
+    SIG_SIGNED,
+    Document,
+    DocumentCount,
+    ReportObligation,
+    Signature,
+    User,
+)
 from .orgtree import counterpart, scope_ids
 
 
@@ -47,6 +56,26 @@ def visible_documents_clause(p: Principal) -> ColumnElement[bool] | None:
         return None
     signed_by_me = select(Signature.document_id).where(Signature.signer_id == p.user.id)
     return or_(in_scope_clause(p), Document.id.in_(signed_by_me))
+
+
+@dataclass(frozen=True)
+class VisibleCount:
+    """``visible_documents_clause`` split for counting: the counters of the (lead, partner) pairs
+    in scope (``pairs`` over ``DocumentCount``; None: every counter) plus the documents outside those
+    pairs that the principal still sees (``rest`` over ``Document``; None: no such documents)."""
+
+    pairs: ColumnElement[bool] | None
+    rest: ColumnElement[bool] | None
+
+
+def visible_count(p: Principal) -> VisibleCount:
+    """What ``visible_documents_clause`` admits, as counters plus the few documents outside them
+    (those the principal signs for organisations outside their scope)."""
+    if p.has("admin"):
+        return VisibleCount(None, None)
+    pairs = or_(DocumentCount.lead_org_id.in_(p.scope), DocumentCount.partner_org_id.in_(p.scope))
+    signed_by_me = select(Signature.document_id).where(Signature.signer_id == p.user.id)
+    return VisibleCount(pairs, and_(Document.id.in_(signed_by_me), not_(in_scope_clause(p))))
 
 
 def search_scope(p: Principal) -> frozenset[int] | None:

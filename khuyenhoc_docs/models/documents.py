@@ -123,6 +123,23 @@ class Document(Base):
     answers_incoming: Mapped[IncomingDocument | None] = relationship(foreign_keys=[answers_incoming_id])
 
 
+class DocumentCount(Base):
+    """How many documents a (lead, partner, status) has: the sum of ``n`` over its rows. Kept by
+    database triggers on ``documents`` (migration i16l_document_counts), so a listing totals what a
+    principal sees from a few counters instead of stepping every document (issue 16). SQLite keeps
+    one row per key; PostgreSQL's triggers take a row no other transaction holds (SKIP LOCKED) or
+    add one, so writers never wait on each other here. Never written by the app."""
+
+    __tablename__ = "document_counts"
+    __table_args__ = (Index("ix_document_counts_key", "lead_org_id", "partner_org_id", "status"),)
+
+    id: Mapped[intpk]
+    lead_org_id: Mapped[int]
+    partner_org_id: Mapped[int]
+    status: Mapped[str40]
+    n: Mapped[int]
+
+
 class DocumentVersion(Base):
     """An immutable version: the fields, the DOCX and the PDF made from them."""
 

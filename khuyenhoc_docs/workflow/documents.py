@@ -12,7 +12,16 @@ from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit
-from ..access import Principal, can, ensure, in_scope_clause, is_my_turn, my_pending_signature, visible_documents_clause
+from ..access import (
+    Principal,
+    can,
+    ensure,
+    in_scope_clause,
+    is_my_turn,
+    my_pending_signature,
+    visible_count,
+    visible_documents_clause,
+)
 from ..audit import Actor
 from ..db import rowcount
 from ..errors import NotFound, ValidationFailed
@@ -29,6 +38,7 @@ from ..models import (
     AuditEvent,
     Dispatch,
     Document,
+    DocumentCount,
     DocumentVersion,
     Organisation,
     Signature,
@@ -171,9 +181,11 @@ def list_documents(session: Session, p: Principal, *, status: str | None = None,
     if text:
         like = f"%{text.replace('%', '').replace('_', '')}%"
         conditions.append(or_(Document.title.ilike(like), Document.doc_number.ilike(like)))
-    # Counted on the documents table alone, where the scope index answers it (a count over
-    # the full row select was a subquery of every column, reading every row).
-    total = session.scalar(select(func.count(Document.id)).where(*conditions)) or 0
+        # A title/number filter is no counter's: counted on the documents table alone, where the
+        # scope index answers it.
+        total = session.scalar(select(func.count(Document.id)).where(*conditions)) or 0
+    else:
+        total = _counted_total(session, p, status if status in STATUSES else None)
     page = max(1, page)
     key = Document.id.desc() if order == "created" else Document.updated_at.desc()
     # Two queries whatever the page's size: the count and the page (LIST_COLUMNS).
@@ -181,6 +193,24 @@ def list_documents(session: Session, p: Principal, *, status: str | None = None,
                             .join(_PARTNER, _PARTNER.id == Document.partner_org_id).where(*conditions)
                             .order_by(key).offset((page - 1) * per_page).limit(per_page)).all()
     return DocumentPage(list(items), total, page, per_page)
+
+
+def _counted_total(session: Session, p: Principal, status: str | None) -> int:
+    """The exact number of documents the principal sees (with ``status``), from the triggers'
+    counters of the pairs in scope plus the documents signed outside it: one query whose cost does
+    not grow with the number of documents (stepping the scope index was ~3-5 ms at 10,000)."""
+    visible = visible_count(p)
+    counted = select(func.coalesce(func.sum(DocumentCount.n), 0))
+    if visible.pairs is not None:
+        counted = counted.where(visible.pairs)
+    if status is not None:
+        counted = counted.where(DocumentCount.status == status)
+    if visible.rest is None:
+        return int(session.scalar(counted) or 0)
+    rest = select(func.count(Document.id)).where(visible.rest)
+    if status is not None:
+        rest = rest.where(Document.status == status)
+    return int(session.scalar(select(counted.scalar_subquery() + rest.scalar_subquery())) or 0)
 
 
 def versions(session: Session, doc: Document, *, newest_first: bool = False) -> list[DocumentVersion]:
