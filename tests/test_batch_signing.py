@@ -95,3 +95,61 @@ def test_batch_page_lists_my_documents_and_signs_in_chunks(client, docs):
     assert wrong.status_code == 422 and "không đúng" in wrong.get_json()["error"]["message"]
     html = client.post("/sign-batch", data={"csrf_token": token, "secret": DEMO_PASSWORD, "document_ids": [b]})
     assert html.status_code == 200 and "Đã ký" in html.get_data(as_text=True)
+
+
+def test_a_document_changed_between_signing_and_storing_is_not_overwritten(app, client, docs, monkeypatch):
+    """The batch signs outside the document's lock: when another signature lands on a document after
+    the batch read its PDF, the batch's signature of the old PDF is refused (failed), never stored
+    over the newer PDF; the other documents are signed, validated in the second process."""
+    import threading
+
+    from khuyenhoc_docs.workflow import batch as batch_mod
+
+    (a, b), _draft, h = docs
+    monkeypatch.setattr(batch_mod, "POOL_MIN", 1)  # validate in the child process even for two documents
+    store = batch_mod._Batch.store
+    seen: list[int] = []
+
+    def store_after_a_concurrent_signature(self, item):
+        if item.doc_id == a and not seen:
+            seen.append(a)
+            other = app.test_client()  # "another process": the first chair signs ``a`` through the API
+            answer: list = []
+            t = threading.Thread(target=lambda: answer.append(other.post(
+                f"/api/v1/documents/{a}/sign", headers=api_token(other, "chutich.hkh"),
+                json={"secret": DEMO_PASSWORD})))
+            t.start()
+            t.join()
+            assert answer[0].status_code == 200, answer[0].get_json()
+        return store(self, item)
+
+    monkeypatch.setattr(batch_mod._Batch, "store", store_after_a_concurrent_signature)
+    before_b = pdf(client, b, h)
+    # both documents use "any" routing: the second chair may sign before the first
+    res = {r["document_id"]: r for r in batch(client, "phobithu.td", [a, b]).get_json()["results"]}
+    assert seen == [a]
+    assert res[a]["status"] == "failed" and "đã thay đổi" in res[a]["message"], res[a]
+    assert res[b]["status"] == "signed", res[b]
+    # a keeps exactly the first chair's signature (the newer PDF), the batch's signature is nowhere
+    doc_a = client.get(f"/api/v1/documents/{a}", headers=h).get_json()
+    assert doc_a["status"] == "awaiting_signatures"
+    report = client.get(f"/api/v1/documents/{a}/verification?rerun=true", headers=h).get_json()
+    mine = [s for s in doc_a["signatures"] if s["status"] == "signed"]
+    assert len(mine) == 1 and [s["field_name"] for s in report["signatures"]] == [mine[0]["field_name"]], doc_a
+    assert report["ok"], report
+    assert pdf(client, b, h) != before_b
+    # the chair signs ``a`` again: on the current PDF, both signatures hold and the record is signed
+    monkeypatch.setattr(batch_mod._Batch, "store", store)
+    from khuyenhoc_docs.signing.validation_pool import ValidationPool
+
+    submitted: list[bytes] = []
+    submit = ValidationPool.submit
+    monkeypatch.setattr(ValidationPool, "submit", lambda self, data: submitted.append(data) or submit(self, data))
+    again = batch(client, "phobithu.td", [a]).get_json()["results"]
+    assert again[0]["status"] == "signed", again
+    assert batch(client, "chutich.hkh", [b]).get_json()["results"][0]["status"] == "signed"
+    assert len(submitted) == 2  # both completing signatures were validated by the child process
+    for doc_id in (a, b):
+        assert client.get(f"/api/v1/documents/{doc_id}", headers=h).get_json()["status"] == "signed"
+        report = client.get(f"/api/v1/documents/{doc_id}/verification?rerun=true", headers=h).get_json()
+        assert report["ok"] and len(report["signatures"]) == 2

@@ -72,22 +72,35 @@ def store_final(session: Session, svc: Services, doc: Document, stamped: bytes) 
     return row
 
 
+def passes(report: ValidationReport, signatures: int) -> bool:
+    """A report that lets a stage complete: valid, with exactly ``signatures`` signatures."""
+    return report.ok and len(report.signatures) == signatures
+
+
+def judge(svc: Services, pdf: bytes, stamped: bytes | None, report: ValidationReport,
+          signatures: int) -> tuple[bytes | None, ValidationReport]:
+    """(stamped PDF to keep, its report) from the report of ``stamped`` (or of ``pdf`` when None):
+    a stamped PDF that does not pass is dropped and the unstamped PDF validated alone."""
+    if stamped is not None and not passes(report, signatures):
+        return None, svc.validate(pdf)
+    return stamped, report
+
+
 def finalise(session: Session, svc: Services, doc: Document, row: StoredObject, pdf: bytes, *,
-             status: str, signatures: int, lt_context: ValidationContext | None = None) -> StoredObject:
+             status: str, signatures: int, lt_context: ValidationContext | None = None,
+             judged: tuple[bytes | None, ValidationReport] | None = None) -> StoredObject:
     """Validate a PDF that completes a stage; only a passing report (valid, exactly ``signatures``
     signatures) moves the document to ``status`` and retention-locks ``row``.
 
     A final record also gets its document timestamp (B-LTA), stored as the current PDF. The timestamp
     is added first and the stamped PDF validated once (its report judges the earlier signatures too);
-    should the stamped PDF not pass, the stamp is dropped and the unstamped PDF judged alone."""
-    def passes(report: ValidationReport) -> bool:
-        return report.ok and len(report.signatures) == signatures
-
-    stamped = document_timestamp(svc, doc, pdf, lt_context) if is_final(doc, status) else None
-    report = svc.validate(stamped if stamped is not None else pdf)
-    if stamped is not None and not passes(report):
-        stamped, report = None, svc.validate(pdf)
-    if passes(report):
+    should the stamped PDF not pass, the stamp is dropped and the unstamped PDF judged alone.
+    ``judged``: (stamped PDF or None, report) already computed by ``judge`` outside the lock (batch)."""
+    if judged is None:
+        stamped = document_timestamp(svc, doc, pdf, lt_context) if is_final(doc, status) else None
+        judged = judge(svc, pdf, stamped, svc.validate(stamped if stamped is not None else pdf), signatures)
+    stamped, report = judged
+    if passes(report, signatures):
         doc.status = status
         until = _retain_until(svc)
         svc.store.set_retention(row.key, row.version_id, until)

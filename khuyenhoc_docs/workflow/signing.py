@@ -223,8 +223,10 @@ def sign_with_key(session: Session, svc: Services, p: Principal, actor: Actor, d
 
 def record_signature(session: Session, svc: Services, actor: Actor, locked: Document, sigs: list[Signature],
                      mine: Signature, signed_pdf: bytes, certify: bool, now: datetime,
+                     judged: tuple[bytes | None, ValidationReport] | None = None,
                      **audit_extra: Any) -> Document:
-    """Store the newly signed PDF as the document's current one and commit (the lock is held)."""
+    """Store the newly signed PDF as the document's current one and commit (the lock is held).
+    ``judged``: the final validation already done outside the lock (``archival.finalise``)."""
     done = sum(1 for s in sigs if s.status == SIG_SIGNED) + 1
     row = objects.put(session, svc.store, document_key(locked.id, locked.current_version, f"signed-{done}", "pdf"),
                       signed_pdf, content_type=objects.PDF,
@@ -233,7 +235,8 @@ def record_signature(session: Session, svc: Services, actor: Actor, locked: Docu
     mine.certification = certify
     locked.pdf_object_id = row.id
     if all(s.status == SIG_SIGNED for s in sigs):
-        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SIGNED, signatures=2)
+        row = archival.finalise(session, svc, locked, row, signed_pdf, status=SIGNED, signatures=2,
+                                judged=judged)
     search_sync.index(session, locked)
     audit.record(session, actor, "sign", "document", locked.id, field=mine.field_name, certification=certify,
                  sha256=row.sha256, status=locked.status, **audit_extra)

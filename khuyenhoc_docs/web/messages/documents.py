@@ -37,6 +37,8 @@ MESSAGES: dict[str, str] = {
     "batch_nothing_to_sign": "Bạn không có chữ ký nào đang chờ trên văn bản này.",
     "batch_empty": "Chưa chọn văn bản nào để ký.",
     "batch_too_many": "Mỗi lần ký tối đa {max_batch} văn bản.",
+    "batch_document_changed": "Văn bản đã thay đổi trong lúc ký (vừa có cập nhật khác); chữ ký chưa được lưu, "
+                              "hãy ký lại.",
     # workflow/cascade.py
     "cascade_not_issued": "Chỉ triển khai xuống cấp dưới từ chương trình đã ký, cấp số và đóng dấu.",
     "cascade_incoming_recalled": "Văn bản đến đã bị thu hồi; không triển khai được.",
