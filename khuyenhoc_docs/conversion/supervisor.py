@@ -38,6 +38,12 @@ _MAX_BACKOFF = 30.0
 _HEALTHY_AFTER = 60.0
 _LOG_ROTATE_BYTES = 5 << 20
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+#: What an instance runs (cwd: its directory): unoserver's server through unoserver_hidden, with this
+#: package importable wherever the project lives (it need not be installed in the Python).
+_SERVER_BOOTSTRAP = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+    "from khuyenhoc_docs.conversion.unoserver_hidden import main; sys.exit(main())"
+)
 
 
 class _Instance:
@@ -261,7 +267,8 @@ class UnoserverSupervisor:
             if inst.log.exists() and inst.log.stat().st_size > _LOG_ROTATE_BYTES:
                 inst.log.replace(inst.log.with_suffix(".log.1"))
             cmd = [
-                opts.python, "-m", "unoserver.server",
+                # unoserver's own server, loading documents hidden (see unoserver_hidden)
+                opts.python, "-c", _SERVER_BOOTSTRAP,
                 "--interface", opts.host,
                 "--port", str(inst.port),
                 "--uno-interface", "127.0.0.1",
