@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TICKS = os.sysconf("SC_CLK_TCK")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -69,18 +71,44 @@ def run(instances: int) -> dict:
             doc.status, doc.doc_number, doc.issue_date = "signed", "01/CTPH-HKH-TĐ", date.today()
             s.commit()
             job = start_cascade(s, p, Actor(clerk, "bench"), doc.id)
+            pids = {pid: _comm(pid) for pid in sup.pids()}
+            before, app_before = {pid: _cpu(pid) for pid in pids}, time.process_time()
             t = time.perf_counter()
             job = run_cascade(s, svc, job.id)
             elapsed = time.perf_counter() - t
+            app_cpu = time.process_time() - app_before
+            cpu = {pid: _cpu(pid) - before[pid] for pid in pids}
             assert job.status == "done", job.error
         app.extensions["khd.engine"].dispose()
         created = len(job.result["created"])
         return {"units": created, "instances": instances, "seconds": elapsed, "docs_per_s": created / elapsed,
-                "import_seconds": import_s, "imported": plan.count("create"), "goal_seconds": GOAL_SECONDS}
+                "import_seconds": import_s, "imported": plan.count("create"), "goal_seconds": GOAL_SECONDS,
+                # CPU seconds during the cascade: this process (render, store, database: SQLite runs in it),
+                # each LibreOffice (soffice.bin) and unoserver's Python (XML-RPC) summed over the instances
+                "app_cpu_s": app_cpu,
+                "libreoffice_cpu_s": [round(v, 2) for pid, v in cpu.items() if pids[pid] == "soffice.bin"],
+                "unoserver_cpu_s": round(sum(v for pid, v in cpu.items() if pids[pid].startswith("python")), 2)}
     finally:
         sup.stop()
         PKI.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(b")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
 
 
 def main() -> None:
@@ -93,6 +121,10 @@ def main() -> None:
     print(f"cascade to {result['units']} commune-level units with {result['instances']} converter instances: "
           f"{result['seconds']:.1f} s ({result['docs_per_s']:.2f} docs/s; goal ≤ {GOAL_SECONDS:.0f} s: "
           f"{'met' if result['seconds'] <= GOAL_SECONDS else 'NOT met'})")
+    units = max(result["units"], 1)
+    print(f"CPU during the cascade: app {result['app_cpu_s']:.1f} s ({result['app_cpu_s'] / units * 1000:.0f} ms/unit), "
+          f"LibreOffice {' + '.join(f'{v:.1f}' for v in result['libreoffice_cpu_s'])} s "
+          f"({sum(result['libreoffice_cpu_s']) / units * 1000:.0f} ms/unit), unoserver {result['unoserver_cpu_s']:.1f} s")
     if args.json:
         args.json.write_text(json.dumps(result))
 
