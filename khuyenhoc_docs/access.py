@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, not_, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden
@@ -58,24 +58,26 @@ def visible_documents_clause(p: Principal) -> ColumnElement[bool] | None:
     return or_(in_scope_clause(p), Document.id.in_(signed_by_me))
 
 
-@dataclass(frozen=True)
-class VisibleCount:
-    """``visible_documents_clause`` split for counting: the counters of the (lead, partner) pairs
-    in scope (``pairs`` over ``DocumentCount``; None: every counter) plus the documents outside those
-    pairs that the principal still sees (``rest`` over ``Document``; None: no such documents)."""
+# "document.view" for listings, built once with parameters (building a statement costs about as much
+# as running it, and a reused statement keeps its cache key): ``listing_params`` gives the values.
+# On the table's columns, so statements made of them stay Core (no ORM loading for plain rows).
+_SCOPE, _ME = bindparam("scope_ids", expanding=True, type_=Integer), bindparam("me_id", type_=Integer)
+_DOCS, _COUNTS = Document.__table__.c, DocumentCount.__table__.c
+_SIGNED_BY_ME = select(Signature.__table__.c.document_id).where(Signature.__table__.c.signer_id == _ME)
+_DOC_IN_SCOPE = or_(_DOCS.lead_org_id.in_(_SCOPE), _DOCS.partner_org_id.in_(_SCOPE))
+VISIBLE_DOCUMENTS = or_(_DOC_IN_SCOPE, _DOCS.id.in_(_SIGNED_BY_ME))
+# The same documents counted: the counters of the (lead, partner) pairs in scope plus the documents
+# outside those pairs that the principal signs (organisations outside their scope).
+VISIBLE_PAIRS = or_(_COUNTS.lead_org_id.in_(_SCOPE), _COUNTS.partner_org_id.in_(_SCOPE))
+VISIBLE_OUTSIDE_PAIRS = and_(_DOCS.id.in_(_SIGNED_BY_ME), not_(_DOC_IN_SCOPE))
 
-    pairs: ColumnElement[bool] | None
-    rest: ColumnElement[bool] | None
 
-
-def visible_count(p: Principal) -> VisibleCount:
-    """What ``visible_documents_clause`` admits, as counters plus the few documents outside them
-    (those the principal signs for organisations outside their scope)."""
+def listing_params(p: Principal) -> dict[str, Any] | None:
+    """The values of ``VISIBLE_DOCUMENTS``, ``VISIBLE_PAIRS`` and ``VISIBLE_OUTSIDE_PAIRS`` for the
+    principal; None when they see every document (admins: no condition at all)."""
     if p.has("admin"):
-        return VisibleCount(None, None)
-    pairs = or_(DocumentCount.lead_org_id.in_(p.scope), DocumentCount.partner_org_id.in_(p.scope))
-    signed_by_me = select(Signature.document_id).where(Signature.signer_id == p.user.id)
-    return VisibleCount(pairs, and_(Document.id.in_(signed_by_me), not_(in_scope_clause(p))))
+        return None
+    return {"scope_ids": sorted(p.scope), "me_id": p.user.id}
 
 
 def search_scope(p: Principal) -> frozenset[int] | None:

@@ -88,7 +88,38 @@ def _exercise(url: str) -> None:
             conn.execute(update(Document).values(status="issued"))
             conn.rollback()
         _assert_counts_exact(engine)
+    _assert_list_totals_exact(engine, orgs, user)
     engine.dispose()
+
+
+def _assert_list_totals_exact(engine: Engine, orgs: list[int], user: int) -> None:
+    """The list's prebuilt total and page statements, every kind, against a count of the documents
+    the same access clause admits (on this engine: parameters, LIMIT/OFFSET, the counters' sum)."""
+    from sqlalchemy import func
+
+    from khuyenhoc_docs.access import VISIBLE_DOCUMENTS
+    from khuyenhoc_docs.workflow.documents import _list_statements
+
+    docs = Document.__table__.c
+    with engine.connect() as conn:
+        for scope in ([orgs[0]], orgs[1:3], []):
+            for restricted in (True, False):
+                for status in (None, *STATUSES):
+                    for like in (None, "%bản 0.1%"):
+                        params: dict = {"scope_ids": scope, "me_id": user, "limit": 5, "offset": 2}
+                        exact = select(func.count()).select_from(Document.__table__)
+                        if restricted:
+                            exact = exact.where(VISIBLE_DOCUMENTS)
+                        if status is not None:
+                            params["status"] = status
+                            exact = exact.where(docs.status == status)
+                        if like is not None:
+                            params["like"] = like
+                            exact = exact.where(docs.title.ilike(like))
+                        count, listed = _list_statements(restricted, status is not None, like is not None, True)
+                        expected = conn.execute(exact, params).scalar_one()
+                        assert conn.execute(count, params).scalar_one() == expected, (scope, restricted, status, like)
+                        assert len(conn.execute(listed, params).all()) == max(0, min(5, expected - 2))
 
 
 def _concurrent(url: str, threads: int = 4, rounds: int = 15) -> None:
