@@ -46,13 +46,20 @@ def active_content(reader: PdfFileReader) -> tuple[str, ...]:
     found: set[str] = set()
     _inspect(reader.trailer_view, found)
     seen = 0
+    xrefs = reader.xrefs
     for revision in range(reader.xrefs.total_revisions):
         for ref in reader.xrefs.explicit_refs_in_revision(revision):
             seen += 1
             if seen > _MAX_OBJECTS:
                 return tuple(sorted(found))
             try:
-                obj = reader.get_object(ref, revision=revision)
+                # the same definition as get_object(ref, revision=revision), through the caches the
+                # validation's other passes filled: the current one when this revision's definition
+                # is still the latest, else this revision's historical resolver
+                if xrefs[ref] == xrefs.get_historical_ref(ref, revision):
+                    obj = reader.get_object(ref)
+                else:
+                    obj = reader.get_historical_resolver(revision)(ref)
             except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError):
                 continue  # an unreadable object carries nothing a reader would run
             _inspect(obj, found)

@@ -8,6 +8,7 @@ input (``InvalidPdf``) carry codes."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -21,6 +22,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import collect_timing_info
+from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
@@ -179,6 +182,17 @@ def _revocation(st: Any, ctx: _Context) -> RevocationStatus | None:
     return check_revocation(leaf, issuer, embedded_ocsps=ctx.ocsps, embedded_crls=ctx.crls, online=ctx.online)
 
 
+def _timestamp_validity(emb: EmbeddedPdfSignature, vc: ValidationContext) -> TimestampSignatureStatus | None:
+    """The signature timestamp's status as pyHanko's validation of the signature computes it."""
+    async def run() -> TimestampSignatureStatus | None:
+        try:
+            status = await collect_timing_info(emb.signer_info, vc, raw_digest=emb.compute_digest)
+        finally:
+            await vc.aclose()
+        return status.get("timestamp_validity")
+    return asyncio.run(run())
+
+
 def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
     kind, perm = _kind(emb)
     try:
@@ -197,11 +211,10 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
                              _name_attr(cert, "organization_name") if cert else None,
                              _name_attr(cert, "title") if cert else None)
     try:
-        # First only the moment: the signature timestamp, without the difference analysis of the
-        # later revisions (the costly part, and the same at any moment), which the one full
-        # validation below does.
-        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(ctx.at), skip_diff=True)
-        tsv = st.timestamp_validity
+        # First only the moment: the signature timestamp token alone, validated now (what pyHanko's
+        # own timing step of a full validation does); the signer's CMS, chain and the difference
+        # analysis are judged once, by the full validation below at that moment.
+        tsv = _timestamp_validity(emb, ctx.vc(ctx.at))
         signing_time = tsv.timestamp if tsv is not None and tsv.intact and tsv.valid else None
         # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
         st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time or ctx.at))
