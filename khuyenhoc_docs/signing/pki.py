@@ -13,6 +13,7 @@ import enum
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
@@ -110,7 +111,15 @@ def to_asn1_cert(cert: x509.Certificate | asn1_x509.Certificate) -> asn1_x509.Ce
     """Accept either certificate flavour; return asn1crypto's."""
     if isinstance(cert, asn1_x509.Certificate):
         return parsed(cert)
-    return parsed(asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+    return _asn1_from_der(cert.public_bytes(serialization.Encoding.DER))
+
+
+@lru_cache(maxsize=256)
+def _asn1_from_der(der: bytes) -> asn1_x509.Certificate:
+    # The same few certificates (trust roots, the TSA's, the signers') are converted for every
+    # signing and validation (~2 ms each to parse to the leaves, ~30 times per issuance); the parsed
+    # object is only read afterwards, so one per certificate is shared (see ``parsed``).
+    return parsed(asn1_x509.Certificate.load(der))
 
 
 def parsed(cert: asn1_x509.Certificate) -> asn1_x509.Certificate:
