@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -126,8 +128,10 @@ def sign_document(
         timestamper=timestamper,
         stamp_style=stamp_style or style_for(stamp, at, box, options.appearance),
     )
+    size_key = _size_key(pyhanko_signer, options.md_algorithm)
+    reserved = _reserved_sizes(timestamper).get(size_key) if size_key is not None else None
     try:
-        out = pdf_signer.sign_pdf(writer, existing_fields_only=True)
+        out = pdf_signer.sign_pdf(writer, existing_fields_only=True, bytes_reserved=reserved)
     except TimestampRequestError as exc:
         raise SigningError(code="tsa_failed", detail=repr(exc)) from exc
     except PyHankoSigningError as exc:
@@ -139,4 +143,42 @@ def sign_document(
         if type(exc).__module__.startswith("pkcs11"):
             raise SigningError(code="token_signing_failed", detail=repr(exc)) from exc
         raise
-    return out.getvalue()
+    signed_pdf = out.getvalue()
+    if reserved is None and size_key is not None:
+        learnt = _contents_size(signed_pdf, len(pdf))
+        if learnt is not None:
+            _reserved_sizes(timestamper)[size_key] = learnt
+    return signed_pdf
+
+
+# pyHanko sizes the signature's /Contents by building and encoding a complete dry-run CMS
+# (~15-20 ms of every signature). That size depends only on the signer's certificate, the
+# certificates the signer embeds, the digest and the timestamper (whose dummy token it caches):
+# the size pyHanko chose the first time is kept per timestamper and passed on the next signatures.
+_SIZES: WeakKeyDictionary[TimeStamper, dict[tuple[str, ...], int]] = WeakKeyDictionary()
+_NO_TSA: dict[tuple[str, ...], int] = {}
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _reserved_sizes(timestamper: TimeStamper | None) -> dict[tuple[str, ...], int]:
+    if timestamper is None:
+        return _NO_TSA
+    return _SIZES.setdefault(timestamper, {})
+
+
+def _size_key(signer: Signer, md_algorithm: str) -> tuple[str, ...] | None:
+    cert = signer.signing_cert
+    if cert is None:
+        return None
+    embedded = sorted(c.sha256.hex() for c in signer.cert_registry)
+    return (md_algorithm, cert.sha256.hex(), *embedded)
+
+
+def _contents_size(signed_pdf: bytes, start: int) -> int | None:
+    """The hex digits reserved for the signature just appended after ``start`` (its /ByteRange gap
+    less the angle brackets)."""
+    found = list(_BYTE_RANGE.finditer(signed_pdf, start))
+    if not found:
+        return None
+    _, first_len, second_start, _ = (int(g) for g in found[-1].groups())
+    return second_start - first_len - 2
