@@ -51,12 +51,12 @@ def lean_docx(docx: bytes) -> tuple[bytes, bool]:
     used: set[bytes] = set()
     for name, data in parts.items():
         if name.startswith("word/") and name.endswith(".xml") and name not in (_STYLES, _DROPPED):
+            if not _utf8(data) or (_W_URI in data and _W_BOUND not in data):
+                return docx, True  # another encoding or prefix: fields and references cannot be read as bytes
             if _INDEX_FIELD.search(data):
                 return docx, True
-            if _W_URI in data and _W_BOUND not in data:
-                return docx, False  # WordprocessingML under another prefix: the references cannot be read
             used.update(_STYLE_REF.findall(data))
-    styles = _pruned_styles(parts[_STYLES], frozenset(used)) if _STYLES in parts else None
+    styles = _pruned_styles(parts[_STYLES], frozenset(used)) if _utf8(parts.get(_STYLES, b"")) else None
     if styles is None:
         return docx, False
     parts[_STYLES] = styles
@@ -71,6 +71,19 @@ def lean_docx(docx: bytes) -> tuple[bytes, bool]:
         for name, data in parts.items():
             lean.writestr(name, data)
     return out.getvalue(), False
+
+
+_DECLARED = re.compile(rb"""<\?xml[^>]*?\sencoding\s*=\s*["']([^"']+)["']""")
+
+
+def _utf8(xml: bytes) -> bool:
+    """True if the part is UTF-8 (or ASCII) text, as the byte patterns above assume."""
+    if xml.startswith(b"\xef\xbb\xbf"):
+        xml = xml[3:]
+    if not xml.startswith(b"<"):
+        return False  # UTF-16 (with its BOM or zero bytes) or not XML
+    declared = _DECLARED.match(xml[:200])
+    return declared is None or declared.group(1).lower().replace(b"-", b"") in (b"utf8", b"ascii", b"usascii")
 
 
 @functools.lru_cache(maxsize=8)

@@ -98,7 +98,22 @@ def test_wordprocessingml_under_another_prefix_is_left_alone() -> None:
     with zipfile.ZipFile(out, "w") as package:
         for name, data in parts.items():
             package.writestr(name, data)
-    assert lean_docx(out.getvalue()) == (out.getvalue(), False)
+    assert lean_docx(out.getvalue()) == (out.getvalue(), True)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "windows-1252"])
+def test_a_part_in_another_encoding_is_left_alone(encoding: str) -> None:
+    docx = _rendered(TemplateKind.AGREEMENT)
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        parts = {n: package.read(n) for n in package.namelist()}
+    xml = parts["word/document.xml"].decode("utf-8").replace("UTF-8", encoding, 1)
+    assert encoding in xml[:100]
+    parts["word/document.xml"] = xml.encode(encoding, "xmlcharrefreplace")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    assert lean_docx(out.getvalue()) == (out.getvalue(), True)
 
 
 def test_not_a_zip_is_passed_on_for_libreoffice_to_judge() -> None:
