@@ -22,8 +22,6 @@ import re
 import zipfile
 import zlib
 
-from lxml import etree
-
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _STYLES = "word/styles.xml"
 _DROPPED = "word/stylesWithEffects.xml"
@@ -36,7 +34,6 @@ _W_URI = W.encode()
 _W_BOUND = b'xmlns:w="' + _W_URI + b'"'
 #: Field instructions LibreOffice imports as an index it regenerates on request.
 _INDEX_FIELD = re.compile(rb"(?:<w:instrText[^>]*>|w:instr=\")\s*(?:TOC|INDEX|TOA|BIBLIOGRAPHY)\b")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
 
 
 def lean_docx(docx: bytes) -> tuple[bytes, bool]:
@@ -89,8 +86,10 @@ def _utf8(xml: bytes) -> bool:
 @functools.lru_cache(maxsize=8)
 def _pruned_styles(styles_xml: bytes, used: frozenset[bytes]) -> bytes | None:
     """styles.xml with only the reachable styles (cached: a cascade renders one template many times)."""
+    from lxml import etree  # here: the app's list-only workers never load lxml (tests/test_lazy_imports.py)
+
     try:
-        root = etree.fromstring(styles_xml, _PARSER)
+        root = etree.fromstring(styles_xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
     except etree.XMLSyntaxError:
         return None
     style_tag, id_attr, val_attr = f"{{{W}}}style", f"{{{W}}}styleId", f"{{{W}}}val"

@@ -6,7 +6,7 @@ import io
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fontTools.ttLib import TTFont
 from jinja2.exceptions import SecurityError
 from lxml import etree
 
+from ..conversion.lean import lean_docx
 from .builder import CELL_MARGIN_MM, LETTER_STYLES, STYLES, TEXT_WIDTH_MM
 from .container import TemplateInvalid, check_container
 from .fields import ProgrammeFields
@@ -207,6 +208,7 @@ def _best_split(words: list[str], lines: int, m: _Measure) -> list[str]:
     return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+@lru_cache(maxsize=1024)  # pure; a cascade balances the same header and signature lines for every unit
 def balance_lines(text: str, width_mm: float, size_pt: float, *, bold: bool = False, italic: bool = False,
                   max_lines: int = 4) -> str:
     """Break a centred line into evenly long lines ("\\n" between them) when it would wrap."""
@@ -218,6 +220,7 @@ def balance_lines(text: str, width_mm: float, size_pt: float, *, bold: bool = Fa
     return "\n".join(_best_split(words, lines, m))
 
 
+@lru_cache(maxsize=1024)
 def balance_pair(left: str, right: str, width_mm: float, size_pt: float, *, bold: bool = True) -> tuple[str, str]:
     """Give two side-by-side blocks the same number of lines (two) when either needs a second one.
 
@@ -237,8 +240,26 @@ def balance_pair(left: str, right: str, width_mm: float, size_pt: float, *, bold
         return f"{head}\n{' '.join(lw[shared:])}", f"{head}\n{' '.join(rw[shared:])}"
     return "\n".join(_best_split(lw, 2, ml)), "\n".join(_best_split(rw, 2, mr))
 
+@lru_cache(maxsize=8)
+def _lean_template(template: bytes) -> bytes:
+    """The template without the style definitions no part of it names (python-docx's ~160 built-ins,
+    Word's stylesWithEffects copy and latent list): parsing and saving those was over half of a
+    rendering's CPU, and LibreOffice then had them to import too. See conversion.lean; cached, as a
+    cascade renders one template per unit."""
+    return lean_docx(template)[0]
+
+
+@lru_cache(maxsize=16)
+def _patched(src_xml: str) -> str:
+    return DocxTemplate.patch_xml(None, src_xml)  # a pure function of the text: it uses no state
+
+
 class _StrictTemplate(DocxTemplate):
     """docxtpl parses the rendered body with recover=True, silently dropping broken markup; refuse it instead."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        # The same template body is patched (a dozen regex passes) for every rendering: cached.
+        return _patched(src_xml)
 
     def fix_tables(self, xml: str) -> Any:
         try:
@@ -262,7 +283,7 @@ def render_docx_text(template: bytes, fields: ProgrammeFields, *, doc_number: st
     tree just rendered rather than from a second parse of the saved DOCX."""
     check_container(template, parse_xml=False)
     context = build_context(fields, doc_number=doc_number, issue_date=issue_date)
-    tpl = _StrictTemplate(io.BytesIO(template))
+    tpl = _StrictTemplate(io.BytesIO(_lean_template(template)))
     try:
         tpl.render(context, jinja_env=sandbox_env(), autoescape=True)
     except TemplateInvalid:
