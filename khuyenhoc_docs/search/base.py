@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from . import cache
 from .model import (  # re-exported: callers import the model from here too
     DOCUMENT,
     INCOMING,
@@ -39,7 +41,7 @@ from .model import (  # re-exported: callers import the model from here too
     SearchHit,
     SearchPage,
 )
-from .schema import search_entries
+from .schema import search_entries, search_scopes
 from .text import (
     SearchQueryInvalid,
     clean,
@@ -108,10 +110,17 @@ def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
 
 
 def _in_organisations(ids: frozenset[int]) -> ColumnElement[bool]:
+    # One semi-join on the scope rows (organisation, entry) instead of a LIKE '%,i,%' on
+    # organisation_ids per organisation and row: the same entries, since the rows are made
+    # from that column by triggers (schema.SCOPE_TABLE).
     if not ids:
         return false()
-    c = search_entries.c
-    return or_(*(c.organisation_ids.like(f"%,{i},%") for i in sorted(ids)))
+    # "id + 0": entries are checked against the list, never looked up from it, so a newest-first
+    # page still walks the newest index and stops at the end of the page.
+    s = search_scopes.c
+    return (search_entries.c.id + literal_column("0")).in_(
+        select(s.entry_id).where(s.organisation_id.in_(sorted(ids)) if len(ids) > 1
+                                 else s.organisation_id == next(iter(ids))))
 
 
 def _scope(filters: SearchFilters) -> ColumnElement[bool] | None:
@@ -151,6 +160,17 @@ def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     if scope is not None:
         conditions.append(scope)
     return conditions
+
+
+# Totals per (database, generation, index, query, filters); pages (immutable) per that and the page.
+_TOTALS: cache.Lru[int] = cache.Lru(1024)
+_PAGES: cache.Lru[SearchPage] = cache.Lru(256)
+
+
+def clear_cache() -> None:
+    """Forget every kept result of this process (benchmarks measuring the first run)."""
+    _TOTALS.clear()
+    _PAGES.clear()
 
 
 def _check_paging(page: int, per_page: int) -> None:
@@ -231,7 +251,25 @@ class SqlSearchIndex:
         terms = tokenize(query)
         if not terms and query.strip():
             raise SearchQueryInvalid(code="search_query_no_word")
-        filtering = filter_conditions(filters or SearchFilters())
+        filters = filters or SearchFilters()
+        before = cache.generation(session)
+        question = (before, type(self), self.rank_limit, tuple(terms), filters)
+        key = (*question, self.snippet_words, page, per_page)
+        if before is not None:
+            found = _PAGES.get(key)
+            if found is not None:
+                return found
+        result = self._search(session, terms, filters, page, per_page, _TOTALS.get(question) if before else None)
+        if before is not None and cache.generation(session) == before:
+            _TOTALS.put(question, result.total)
+            _PAGES.put(key, result)
+        return result
+
+    def _search(
+        self, session: Session, terms: list[str], filters: SearchFilters, page: int, per_page: int,
+        known_total: int | None,
+    ) -> SearchPage:
+        filtering = filter_conditions(filters)
         c = search_entries.c
         source: FromClause = search_entries
         score: ColumnElement[Any] | None = None
@@ -244,7 +282,7 @@ class SqlSearchIndex:
         where = and_(true(), *conditions)
         offset = (page - 1) * per_page
         with self._tuned(session) if terms else nullcontext():
-            total = session.execute(count).scalar_one()
+            total = known_total if known_total is not None else session.execute(count).scalar_one()
             # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
             ranked = score is not None and total <= self.rank_limit
             if offset >= total:
