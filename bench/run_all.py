@@ -185,10 +185,14 @@ def sub_benches(rep: Report, size: dict[str, Any]) -> None:
     for result in search["results"]:
         fts = [t for q in result["queries"] for t in q["fts_ms"]]
         like = [t for q in result["queries"] for t in q["like_ms"]]
+        # first = each query's first run (nothing kept yet); the 5 timed runs follow it
+        first = [q["fts_first_ms"] for q in result["queries"] if "fts_first_ms" in q] or [0.0]
         engine = "sqlite" if result["engine"] == "sqlite" else "postgres"
-        rep.data.update({f"search_p95_ms_{engine}": p95(fts), f"search_median_ms_{engine}": med(fts)})
+        rep.data.update({f"search_p95_ms_{engine}": p95(fts), f"search_median_ms_{engine}": med(fts),
+                         f"search_first_p95_ms_{engine}": p95(first), f"search_first_median_ms_{engine}": med(first)})
         rep.row(f"search, {search['n']} records, {len(result['queries'])} queries: {result['engine']}",
-                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms (goal ≤ 50: {goal(p95(fts) <= 50)}); naive LIKE scan "
+                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms (goal ≤ 50: {goal(p95(fts) <= 50)}); first runs median "
+                f"{med(first):.1f} ms, p95 {p95(first):.1f} ms; naive LIKE scan "
                 f"median {med(like):.0f} ms, p95 {p95(like):.0f} ms")
 
 

@@ -109,30 +109,35 @@ def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
     return column.like(f"%{escaped}%", escape="\\")
 
 
+def _scoped(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    # One semi-join on the scope rows (organisation, entry, kind) instead of a LIKE '%,i,%' on
+    # organisation_ids per organisation and row: the same entries, since the rows are made from
+    # that column by triggers (schema.SCOPE_TABLE). "id + 0": entries are checked against the
+    # list, never looked up from it, so a newest-first page still walks the newest index and
+    # stops at the end of the page.
+    return (search_entries.c.id + literal_column("0")).in_(select(search_scopes.c.entry_id).where(condition))
+
+
+def _organisation_in(ids: frozenset[int]) -> ColumnElement[bool]:
+    column = search_scopes.c.organisation_id
+    return column == next(iter(ids)) if len(ids) == 1 else column.in_(sorted(ids))
+
+
 def _in_organisations(ids: frozenset[int]) -> ColumnElement[bool]:
-    # One semi-join on the scope rows (organisation, entry) instead of a LIKE '%,i,%' on
-    # organisation_ids per organisation and row: the same entries, since the rows are made
-    # from that column by triggers (schema.SCOPE_TABLE).
-    if not ids:
-        return false()
-    # "id + 0": entries are checked against the list, never looked up from it, so a newest-first
-    # page still walks the newest index and stops at the end of the page.
-    s = search_scopes.c
-    return (search_entries.c.id + literal_column("0")).in_(
-        select(s.entry_id).where(s.organisation_id.in_(sorted(ids)) if len(ids) > 1
-                                 else s.organisation_id == next(iter(ids))))
+    return _scoped(_organisation_in(ids)) if ids else false()
 
 
 def _scope(filters: SearchFilters) -> ColumnElement[bool] | None:
-    """The access scope; records alone keep their old plain condition (and query plans)."""
+    """The access scope; records alone keep their plain condition (and query plans)."""
     records, incoming = filters.organisation_ids, filters.incoming_organisation_ids
     if incoming is None or incoming == records:
         return None if records is None else _in_organisations(records)
     kind = search_entries.c.kind
-    return or_(
-        and_(kind == DOCUMENT, true() if records is None else _in_organisations(records)),
-        and_(kind == INCOMING, _in_organisations(incoming)),
-    )
+    if records is None:
+        return or_(kind == DOCUMENT, and_(kind == INCOMING, _in_organisations(incoming)))
+    s = search_scopes.c
+    parts = [and_(s.kind == k, _organisation_in(ids)) for k, ids in ((DOCUMENT, records), (INCOMING, incoming)) if ids]
+    return _scoped(or_(*parts)) if parts else false()
 
 
 def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:

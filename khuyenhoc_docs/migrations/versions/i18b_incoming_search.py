@@ -48,4 +48,5 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for statement in search_schema.drop_kind_statements(dialect):
         op.execute(statement)
-    search_schema.rebuild(op.execute, dialect)  # the FTS5 index forgets the deleted rows
+    # the FTS5 index forgets the deleted rows (no generation table at this revision)
+    search_schema.rebuild(op.execute, dialect, forget_results=False)
