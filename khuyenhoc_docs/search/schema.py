@@ -382,6 +382,20 @@ def newest_with_kind_statements(dialect: str, *, with_kind: bool = True) -> list
     return list(_statements(dialect, [], [f"DROP INDEX IF EXISTS {NEWEST_INDEX}", index]))
 
 
+# SQLite: sqlite_fts.order_key in SQL (julianday('0001-01-01') - 1721424.5 = 1 = date.toordinal()).
+ORDER_KEY_SQL = ("((CASE WHEN issue_date IS NULL THEN 1 ELSE CAST(round(julianday(issue_date) - 1721424.5) "
+                 "AS INTEGER) + 1 END) << 32) | (document_id << 1) | (kind = 'incoming')")
+
+
+def newest_rowid_statements(dialect: str) -> list[str]:
+    """SQLite: every entry gets its newest-first row id (sqlite_fts.order_key) and the full-text
+    index is rebuilt under the new ids (the scope rows follow by trigger)."""
+    return list(_statements(dialect, [
+        f"UPDATE search_entries SET id = {ORDER_KEY_SQL}",
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+    ], []))
+
+
 def create(execute: Execute, dialect: str) -> None:
     """Create ``search_entries`` and its full-text index (``execute`` = ``op.execute``)."""
     for statement in create_statements(dialect):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Join
 
 from .base import NEWEST, SqlSearchIndex
+from .model import INCOMING
 from .schema import FTS_TABLE, search_entries
 from .text import is_prefix
 
@@ -42,7 +44,7 @@ _FTS_DELETE = text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, folded) VALUES 
 _FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, folded) VALUES (:rowid, :folded)")
 _c = search_entries.c
 _SELECT_OLD = select(_c.id, _c.folded).where(_c.kind == bindparam("kind"), _c.document_id == bindparam("document_id"))
-_INSERT = insert(search_entries).returning(_c.id)
+_INSERT = insert(search_entries)
 _UPDATE = update(search_entries).where(_c.id == bindparam("old_id"))
 _DELETE = search_entries.delete().where(_c.id == bindparam("old_id"))
 
@@ -63,6 +65,19 @@ def _compile_fts_join(join: _FtsJoin, compiler: Any, **kw: Any) -> str:
     # visit_join also feeds the FROM linter; the left side is the bare FTS table name,
     # so the first " JOIN " is this join's keyword.
     return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def order_key(issue_date: date | None, document_id: int, kind: str) -> int:
+    """The row id of an entry on SQLite: ascending ids are the reverse of the newest-first order
+    (issue date, undated last; then document id; then kind, "incoming" before "document").
+
+    So FTS5, whose matches come in row id order, yields a newest-first page of a broad match by
+    reading its posting lists backwards and stopping at the page's end, instead of listing every
+    match first. Every key is at least 2**32, above any id given before (migration
+    ``p16search_newest_rowid`` renumbered those with ``schema.ORDER_KEY_SQL``, the same formula).
+    """
+    rank = issue_date.toordinal() + 1 if issue_date is not None else 1
+    return (rank << 32) | (document_id << 1) | (kind == INCOMING)
 
 
 def fts5_query(terms: Sequence[str]) -> str:
@@ -91,7 +106,11 @@ class SqliteSearchIndex(SqlSearchIndex):
     def _newest_matching(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
     ) -> Select[Any]:
-        # For newest-first pages of broad matches: the MATCH runs once as a list, and
+        if not conditions:
+            # Row ids are the newest-first order (order_key): FTS5 reads the matches backwards and
+            # stops at the end of the page (100k records, all matching: ~8 ms instead of ~70 ms).
+            return self._matching_rowids(terms).order_by(_fts.c.rowid.desc())
+        # For filtered newest-first pages of broad matches: the MATCH runs once as a list, and
         # "id + 0" (not indexable) keeps SQLite from driving the query from that list,
         # so it walks ix_search_entries_newest, checking ids against the list without
         # reading rows, and stops at the end of the page (100k records, all matching:
@@ -120,12 +139,12 @@ class SqliteSearchIndex(SqlSearchIndex):
         # which matters when a whole archive is (re)indexed.
         conn = session.connection()
         old = self._old(session, values["document_id"], values["kind"])
+        rowid = order_key(values["issue_date"], values["document_id"], values["kind"])
         if old is None:
-            rowid = conn.execute(_INSERT, values).scalar_one()
+            conn.execute(_INSERT, {**values, "id": rowid})
         else:
             conn.execute(_FTS_DELETE, {"rowid": old.id, "folded": old.folded})
-            conn.execute(_UPDATE, {**values, "old_id": old.id})
-            rowid = old.id
+            conn.execute(_UPDATE, {**values, "id": rowid, "old_id": old.id})  # a new date moves the row
         conn.execute(_FTS_INSERT, {"rowid": rowid, "folded": values["folded"]})
 
     def _delete(self, session: Session, document_id: int, kind: str) -> None:

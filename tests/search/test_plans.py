@@ -83,16 +83,15 @@ def test_sqlite_runs_each_match_once(filled: Engine, session: Session, query, fi
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
-def test_sqlite_newest_first_pages_walk_the_date_index(filled: Engine, session: Session) -> None:
+def test_sqlite_newest_first_pages_read_the_matches_backwards(filled: Engine, session: Session) -> None:
     broad = SqliteSearchIndex(rank_limit=10)  # 300 matches: too many to rank
     statements = captured(filled, lambda: broad.search(session, "khuyen hoc"))
     page_query = [st for st in statements if "ORDER BY" in st[0]]
     assert len(page_query) == 1
     statement, params = page_query[0]
     plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
-    assert any(NEWEST_INDEX in step and step.startswith("SCAN") for step in plan), plan
-    assert "LIST SUBQUERY 1" in plan, plan  # the MATCH runs once
-    assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort of every match
+    # row ids are the newest-first order: FTS5 yields the page itself, no list and no sort
+    assert len(plan) == 1 and plan[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
     found = [h.document_id for h in broad.search(session, "khuyen hoc").hits]
     assert found[0] == 299  # 2024-12-01, the newest, highest id among equals
     assert found == [h.document_id for h in broad.search(session, "").hits]  # every record matches
@@ -161,3 +160,24 @@ def test_sqlite_filtered_newest_pages_never_read_the_wide_row(filled: Engine, se
         statement, params = ordered[0]
         plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
         assert any(step.startswith(f"SCAN search_entries USING COVERING INDEX {NEWEST_INDEX}") for step in plan), plan
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_sqlite_row_ids_keep_the_newest_first_order(session: Session) -> None:
+    """Undated entries, shared dates and ids, both kinds, a date changed by an update: the pages read
+    backwards from FTS5 are the listing's pages, in the listing's order."""
+    index = search_index_for(session)
+    dates = [None, date(2019, 5, 1), date(2019, 5, 1), date(1, 1, 1), date(9999, 12, 31), date(2024, 1, 2)]
+    entries = [make_entry(i, issue_date=dates[i % len(dates)], body="khuyến học", kind=kind)
+               for i in range(1, 41) for kind in ("document", "incoming") if kind == "document" or i % 3 == 0]
+    add(session, index, *entries)
+    add(session, index, make_entry(7, issue_date=date(2030, 1, 1), body="khuyến học"),
+        make_entry(8, issue_date=None, body="khuyến học"))
+    broad = SqliteSearchIndex(rank_limit=1)
+    for per_page in (1, 7, 100):
+        for page in range(1, 60 // per_page + 2):
+            listed = index.search(session, "", page=page, per_page=per_page)
+            found = broad.search(session, "khuyen hoc", page=page, per_page=per_page)
+            assert found.total == listed.total == len(entries)
+            assert [(h.kind, h.document_id) for h in found.hits] == [(h.kind, h.document_id) for h in listed.hits]
+    assert [h.document_id for h in broad.search(session, "khuyen hoc", per_page=8).hits][-2:] == [4, 7]  # 9999, 2030

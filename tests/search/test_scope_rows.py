@@ -3,6 +3,8 @@ both engines, whoever writes (the index, raw SQL, a migration's backfill); resul
 the database's current results for every session."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
@@ -128,8 +130,15 @@ def _check_backfill(url: str) -> None:
             conn.execute(text(statement))
     index = search_index_for(engine)
     with Session(engine) as session:
-        add(session, index, *(make_entry(i, organisation_ids=(i % 4, 5 + i % 3)) for i in range(1, 25)),
+        add(session, index, *(make_entry(i, organisation_ids=(i % 4, 5 + i % 3),
+                                         issue_date=None if i % 5 == 0 else date(2019, 1 + i % 3, 1))
+                              for i in range(1, 25)),
             make_entry(1, kind=INCOMING, organisation_ids=(2,)))
+        if engine.dialect.name == "sqlite":  # ids as given before: in the order of the first write
+            session.execute(text("UPDATE search_entries SET id = document_id * 2 + (kind = 'incoming')"))
+            schema.rebuild(lambda sql: session.execute(text(sql)), "sqlite", forget_results=False)
+            session.commit()
+            assert session.execute(text("SELECT max(id) FROM search_entries")).scalar_one() == 48
     engine.dispose()
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -139,6 +148,17 @@ def _check_backfill(url: str) -> None:
         page = index.search(session, "", SearchFilters(organisation_ids=frozenset({2})), per_page=100)
         assert {(h.kind, h.document_id) for h in page.hits} == {
             ("document", i) for i in range(1, 25) if i % 4 == 2} | {("incoming", 1)}
+        if engine.dialect.name == "sqlite":  # renumbered in newest-first order, full-text index rebuilt
+            from khuyenhoc_docs.search.sqlite_fts import SqliteSearchIndex, order_key
+
+            e = schema.search_entries.c
+            rows = session.execute(select(e.id, e.issue_date, e.document_id, e.kind)).all()
+            assert all(r.id == order_key(r.issue_date, r.document_id, r.kind) for r in rows) and len(rows) == 25
+            session.execute(text(f"INSERT INTO {schema.FTS_TABLE}({schema.FTS_TABLE}, rank) "
+                                 "VALUES ('integrity-check', 1)"))
+            broad = SqliteSearchIndex(rank_limit=1)
+            assert [(h.kind, h.document_id) for h in broad.search(session, "noi dung", per_page=100).hits] == [
+                (h.kind, h.document_id) for h in index.search(session, "", per_page=100).hits]
     engine.dispose()
     migrate.downgrade(url, "me_search_newest_kind")
 
