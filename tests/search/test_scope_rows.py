@@ -123,7 +123,7 @@ def _check_backfill(url: str) -> None:
     from khuyenhoc_docs.db import make_engine
     from khuyenhoc_docs.search import search_index_for
 
-    migrate.upgrade(url, "me_search_newest_kind")
+    migrate.upgrade(url, "i16l_document_counts")
     engine = make_engine(url)
     with engine.begin() as conn:  # as the revision before made it (0004 now creates the rows and triggers)
         for statement in schema.drop_scope_statements(engine.dialect.name):
@@ -160,7 +160,7 @@ def _check_backfill(url: str) -> None:
             assert [(h.kind, h.document_id) for h in broad.search(session, "noi dung", per_page=100).hits] == [
                 (h.kind, h.document_id) for h in index.search(session, "", per_page=100).hits]
     engine.dispose()
-    migrate.downgrade(url, "me_search_newest_kind")
+    migrate.downgrade(url, "i16l_document_counts")
 
 
 def test_sqlite_migration_fills_the_scope_rows_of_existing_entries(tmp_path) -> None:

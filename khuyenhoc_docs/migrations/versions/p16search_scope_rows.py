@@ -2,7 +2,7 @@
 index write, both kept by triggers; the rows are filled from the existing entries
 
 Revision ID: p16search_scope_rows
-Revises: me_search_newest_kind
+Revises: i16l_document_counts
 Create Date: 2026-12-02 05:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 from khuyenhoc_docs.search import schema as search_schema
 
 revision = 'p16search_scope_rows'
-down_revision = 'me_search_newest_kind'
+down_revision = 'i16l_document_counts'
 branch_labels = None
 depends_on = None
 
