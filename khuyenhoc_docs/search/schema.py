@@ -17,6 +17,18 @@ from collections.abc import Callable
 from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, String, Table, Text
 
 from ..db import UTCDateTime
+from .scope_ddl import (  # the scope rows' DDL, apart for size
+    POSTGRES_SCOPE,
+    POSTGRES_SCOPE_DROP,
+    POSTGRES_STATE,
+    POSTGRES_STATE_DROP,
+    SCOPE_TABLE,
+    SQLITE_SCOPE,
+    SQLITE_SCOPE_DROP,
+    SQLITE_STATE,
+    SQLITE_STATE_DROP,
+    STATE_TABLE,
+)
 
 Execute = Callable[[str], object]
 
@@ -158,16 +170,7 @@ _POSTGRES_CREATE = [
     "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
 ]
 
-
-# The access scope as rows: (organisation, entry) for every organisation in an entry's
-# organisation_ids, so a scope of many organisations is one indexed semi-join instead of one
-# LIKE per organisation and match (100k records, 39 organisations: ~350 ms of LIKEs). Kept by
-# triggers on search_entries, so every write (the index's, a migration's, raw SQL) keeps it.
-SCOPE_TABLE = "search_scopes"
-# One row whose generation changes (to a fresh random value) with every write to
-# search_entries, in the writer's transaction: a cached result is keyed by it (cache.py).
-STATE_TABLE = "search_state"
-
+# The scope rows and the generation (their DDL: scope_ddl.py).
 search_scopes = Table(
     SCOPE_TABLE,
     metadata,
@@ -182,84 +185,7 @@ search_state = Table(
     Column("generation", BigInteger, nullable=False),
 )
 
-_SQLITE_SCOPE_ROWS = (f"INSERT OR IGNORE INTO {SCOPE_TABLE} (organisation_id, entry_id, kind) "
-                      "SELECT value, NEW.id, NEW.kind FROM json_each('[' || trim(NEW.organisation_ids, ',') || ']');")
-_SQLITE_BUMP = f"UPDATE {STATE_TABLE} SET generation = random();"
-_EVENTS = ("inserted", "updated", "deleted")
-_SQLITE_STATE = [
-    f"CREATE TABLE {STATE_TABLE} (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)",
-    f"INSERT INTO {STATE_TABLE} (id, generation) VALUES (1, random())",
-    *(f"CREATE TRIGGER search_entries_{event} AFTER {event[:6].upper()} ON search_entries BEGIN {_SQLITE_BUMP} END"
-      for event in _EVENTS),
-]
-_SQLITE_SCOPE = [
-    f"CREATE TABLE {SCOPE_TABLE} (organisation_id INTEGER NOT NULL, entry_id INTEGER NOT NULL, "
-    "kind VARCHAR(20) NOT NULL, PRIMARY KEY (organisation_id, entry_id)) WITHOUT ROWID",
-    f"CREATE INDEX ix_{SCOPE_TABLE}_entry ON {SCOPE_TABLE} (entry_id)",
-    f"CREATE TRIGGER search_scopes_inserted AFTER INSERT ON search_entries BEGIN {_SQLITE_SCOPE_ROWS} END",
-    "CREATE TRIGGER search_scopes_updated AFTER UPDATE ON search_entries "
-    "WHEN OLD.id IS NOT NEW.id OR OLD.kind IS NOT NEW.kind OR OLD.organisation_ids IS NOT NEW.organisation_ids "
-    f"BEGIN DELETE FROM {SCOPE_TABLE} WHERE entry_id = OLD.id; {_SQLITE_SCOPE_ROWS} END",
-    f"CREATE TRIGGER search_scopes_deleted AFTER DELETE ON search_entries BEGIN "
-    f"DELETE FROM {SCOPE_TABLE} WHERE entry_id = OLD.id; END",
-    f"INSERT INTO {SCOPE_TABLE} (organisation_id, entry_id, kind) SELECT DISTINCT j.value, e.id, e.kind "
-    "FROM search_entries e, json_each('[' || trim(e.organisation_ids, ',') || ']') j",
-]
-# The scope rows need search_entries.kind: they go first when a downgrade drops it.
-_SQLITE_SCOPE_DROP = [*(f"DROP TRIGGER IF EXISTS search_scopes_{event}" for event in _EVENTS),
-                      f"DROP TABLE IF EXISTS {SCOPE_TABLE}"]
-_SQLITE_STATE_DROP = [*(f"DROP TRIGGER IF EXISTS search_entries_{event}" for event in _EVENTS),
-                      f"DROP TABLE IF EXISTS {STATE_TABLE}"]
-
-# PostgreSQL: the scope rows per row; the generation once per statement. The generation row is
-# locked from a writer's first index write to its commit, so transactions that index wait for
-# each other there (a few documents a minute at this office; see README).
-_POSTGRES_STATE = [
-    f"CREATE TABLE {STATE_TABLE} (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)",
-    f"INSERT INTO {STATE_TABLE} (id, generation) VALUES (1, CAST(floor(random() * 4e18) AS BIGINT))",
-    f"""CREATE FUNCTION search_entries_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE {STATE_TABLE} SET generation = CAST(floor(random() * 4e18) AS BIGINT);
-    RETURN NULL;
-END $$""",
-    "CREATE TRIGGER search_entries_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON search_entries "
-    "FOR EACH STATEMENT EXECUTE FUNCTION search_entries_changed()",
-]
-_POSTGRES_SCOPE = [
-    f"CREATE TABLE {SCOPE_TABLE} (organisation_id INTEGER NOT NULL, "
-    "entry_id INTEGER NOT NULL REFERENCES search_entries (id) ON DELETE CASCADE, "
-    "kind VARCHAR(20) NOT NULL, PRIMARY KEY (organisation_id, entry_id))",
-    f"CREATE INDEX ix_{SCOPE_TABLE}_entry ON {SCOPE_TABLE} (entry_id)",
-    f"""CREATE FUNCTION search_entries_scoped() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF OLD.id = NEW.id AND OLD.kind = NEW.kind AND OLD.organisation_ids = NEW.organisation_ids THEN
-            RETURN NULL;
-        END IF;
-        DELETE FROM {SCOPE_TABLE} WHERE entry_id = OLD.id;
-    END IF;
-    INSERT INTO {SCOPE_TABLE} (organisation_id, entry_id, kind)
-        SELECT DISTINCT CAST(o AS INTEGER), NEW.id, NEW.kind
-        FROM unnest(string_to_array(trim(BOTH ',' FROM NEW.organisation_ids), ',')) AS o WHERE o <> '';
-    RETURN NULL;
-END $$""",
-    "CREATE TRIGGER search_entries_scoped AFTER INSERT OR UPDATE ON search_entries "
-    "FOR EACH ROW EXECUTE FUNCTION search_entries_scoped()",
-    f"INSERT INTO {SCOPE_TABLE} (organisation_id, entry_id, kind) SELECT DISTINCT CAST(o AS INTEGER), e.id, e.kind "
-    "FROM search_entries e, unnest(string_to_array(trim(BOTH ',' FROM e.organisation_ids), ',')) AS o "
-    "WHERE o <> ''",
-]
-_POSTGRES_SCOPE_DROP = [
-    "DROP TRIGGER IF EXISTS search_entries_scoped ON search_entries",
-    f"DROP TABLE IF EXISTS {SCOPE_TABLE}",
-    "DROP FUNCTION IF EXISTS search_entries_scoped()",
-]
-_POSTGRES_STATE_DROP = [
-    "DROP TRIGGER IF EXISTS search_entries_changed ON search_entries",
-    f"DROP TABLE IF EXISTS {STATE_TABLE}",
-    "DROP FUNCTION IF EXISTS search_entries_changed()",
-]
-_POSTGRES_DROP = [*_POSTGRES_SCOPE_DROP, *_POSTGRES_STATE_DROP, "DROP TABLE IF EXISTS search_entries"]
+_POSTGRES_DROP = [*POSTGRES_SCOPE_DROP, *POSTGRES_STATE_DROP, "DROP TABLE IF EXISTS search_entries"]
 
 
 def owns_table(name: str) -> bool:
@@ -281,18 +207,18 @@ def _statements(dialect: str, sqlite: list[str], postgres: list[str]) -> list[st
 
 def create_statements(dialect: str) -> list[str]:
     """The DDL :func:`create` runs, for review or offline (``--sql``) migrations."""
-    return list(_statements(dialect, _SQLITE_CREATE + _SQLITE_STATE + _SQLITE_SCOPE,
-                            _POSTGRES_CREATE + _POSTGRES_STATE + _POSTGRES_SCOPE))
+    return list(_statements(dialect, _SQLITE_CREATE + SQLITE_STATE + SQLITE_SCOPE,
+                            _POSTGRES_CREATE + POSTGRES_STATE + POSTGRES_SCOPE))
 
 
 def scope_statements(dialect: str) -> list[str]:
     """The scope rows and the generation (tables, triggers, backfill from the existing entries)."""
-    return list(_statements(dialect, _SQLITE_STATE + _SQLITE_SCOPE, _POSTGRES_STATE + _POSTGRES_SCOPE))
+    return list(_statements(dialect, SQLITE_STATE + SQLITE_SCOPE, POSTGRES_STATE + POSTGRES_SCOPE))
 
 
 def drop_scope_statements(dialect: str) -> list[str]:
-    return list(_statements(dialect, _SQLITE_SCOPE_DROP + _SQLITE_STATE_DROP,
-                            _POSTGRES_SCOPE_DROP + _POSTGRES_STATE_DROP))
+    return list(_statements(dialect, SQLITE_SCOPE_DROP + SQLITE_STATE_DROP,
+                            POSTGRES_SCOPE_DROP + POSTGRES_STATE_DROP))
 
 
 def drop_statements(dialect: str) -> list[str]:
@@ -327,8 +253,8 @@ def drop_kind_statements(dialect: str) -> list[str]:
     # SQLite cannot drop a column an index uses: the newest-first index goes back to its
     # form of that time first (already so when migration i16s_search_covering_newest was undone).
     return [
-        *_statements(dialect, [*_SQLITE_SCOPE_DROP, f"DROP INDEX IF EXISTS {NEWEST_INDEX}", _SQLITE_OLD_NEWEST],
-                     _POSTGRES_SCOPE_DROP),
+        *_statements(dialect, [*SQLITE_SCOPE_DROP, f"DROP INDEX IF EXISTS {NEWEST_INDEX}", _SQLITE_OLD_NEWEST],
+                     POSTGRES_SCOPE_DROP),
         "DELETE FROM search_entries WHERE kind <> 'document'",
         f"DROP INDEX IF EXISTS {KIND_INDEX}",
         "CREATE UNIQUE INDEX uq_search_entries_document_id ON search_entries (document_id)",
