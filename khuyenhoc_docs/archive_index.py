@@ -35,13 +35,15 @@ def index_pdf(session: Session, row: StoredObject, pdf: bytes) -> None:
     match = _KEY.match(row.key)
     if match is None or not pdf.startswith(b"%PDF-"):
         return
-    ends = revision_ends(pdf)
-    for n, end in enumerate(ends, start=1):
-        prefix = pdf[:end]
+    # one pass over the bytes: each prefix's hash and signature count continue the previous one's
+    digest, signatures, start = hashlib.sha256(), 0, 0
+    for n, end in enumerate(revision_ends(pdf), start=1):
+        digest.update(memoryview(pdf)[start:end])
+        signatures += len(_SIG.findall(pdf, start, end))
+        start = end
         session.add(RevisionHash(
             document_id=int(match.group(1)), object_id=row.id, version=int(match.group(2)), revision=n,
-            sha256=hashlib.sha256(prefix).hexdigest(), signatures=len(_SIG.findall(prefix)),
-            final=end == len(pdf)))
+            sha256=digest.copy().hexdigest(), signatures=signatures, final=end == len(pdf)))
     session.flush()
 
 
