@@ -26,7 +26,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from . import SigningError
-from .pki import to_asn1_cert
+from .pki import to_asn1_cert, to_crypto_cert
 from .sessions import fetcher_backend
 
 DOC_TS_FIELD = "LTA_timestamp"
@@ -142,6 +142,25 @@ def embedded_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature]:
         except (PdfError, ValueError, KeyError, TypeError, IndexError):
             continue
     return sorted(out, key=lambda e: e.signed_revision)
+
+
+def signer_pairs(embs: Sequence[EmbeddedPdfSignature], roots: Sequence[asn1_x509.Certificate]
+                 ) -> list[tuple[x509.Certificate, x509.Certificate]]:
+    """(signer, issuer) of each signature, the issuer as its CMS or the roots name it: what a
+    validation asks the responders about (``revocation.OnlineAnswers``)."""
+    pairs = []
+    for emb in embs:
+        if is_doc_timestamp(emb):
+            continue
+        try:
+            cert = emb.signer_cert
+            known = [*roots, *(c.chosen for c in emb.signed_data["certificates"])]
+            issuer = next((c for c in known if c.subject.dump() == cert.issuer.dump()), None)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if issuer is not None:
+            pairs.append((to_crypto_cert(cert), to_crypto_cert(issuer)))
+    return pairs
 
 
 def is_doc_timestamp(emb: EmbeddedPdfSignature) -> bool:

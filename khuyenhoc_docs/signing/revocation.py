@@ -6,6 +6,7 @@ came from and when, because the report must (Vietnamese verifiers check CRL/OCSP
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -157,14 +158,47 @@ def _fetch(cert: x509.Certificate, issuer: x509.Certificate, ocsp_urls: list[str
     return None
 
 
+class OnlineAnswers:
+    """The online answers for certificates a validation will judge, asked for in background threads
+    as it starts, so the requests wait beside pyHanko's (CPU-bound) work instead of after it.
+    ``check_revocation`` takes an answer from here when it has one for the same pair."""
+
+    def __init__(self, pairs: Sequence[tuple[x509.Certificate, x509.Certificate]], timeout: float = 5.0) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        wanted = {_pair_key(cert, issuer): (cert, issuer) for cert, issuer in pairs if any(_urls(cert))}
+        self._pool = ThreadPoolExecutor(max_workers=min(4, len(wanted)) or 1, thread_name_prefix="revocation")
+        self._answers = {key: self._pool.submit(_fetch_now, cert, issuer, timeout)
+                         for key, (cert, issuer) in wanted.items()}
+
+    def take(self, cert: x509.Certificate, issuer: x509.Certificate) -> Future[RevocationStatus | None] | None:
+        return self._answers.pop(_pair_key(cert, issuer), None)
+
+    def close(self) -> None:
+        """Stop what was not needed (nothing waits for a request already under way)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _fetch_now(cert: x509.Certificate, issuer: x509.Certificate, timeout: float) -> RevocationStatus | None:
+    # _fetch looked up as the thread runs (a validation child process replaces it)
+    return _fetch(cert, issuer, *_urls(cert), timeout)
+
+
+def _pair_key(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[bytes, bytes]:
+    return cert.public_bytes(serialization.Encoding.DER), issuer.public_bytes(serialization.Encoding.DER)
+
+
 def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, *,
                      embedded_ocsps: Sequence[bytes] = (), embedded_crls: Sequence[bytes] = (),
-                     online: bool = True, timeout: float = 5.0) -> RevocationStatus:
+                     online: bool = True, timeout: float = 5.0,
+                     answers: OnlineAnswers | None = None) -> RevocationStatus:
     """The freshest trustworthy answer: fetched now when possible (it also knows revocations
-    dated back before the signature), else the newest one embedded at signing time."""
+    dated back before the signature), else the newest one embedded at signing time.
+    ``answers``: online answers already asked for in this validation (see ``OnlineAnswers``)."""
     ocsp_urls, crl_urls = _urls(cert)
     if online and (ocsp_urls or crl_urls):
-        fetched = _fetch(cert, issuer, ocsp_urls, crl_urls, timeout)
+        asked = answers.take(cert, issuer) if answers is not None else None
+        fetched = asked.result() if asked is not None else _fetch(cert, issuer, ocsp_urls, crl_urls, timeout)
         if fetched is not None:
             return fetched
     found = [s for s in (*(_from_ocsp(d, cert, issuer, embedded=True) for d in embedded_ocsps),

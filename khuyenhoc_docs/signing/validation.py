@@ -28,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
 from .active_content import active_content
-from .ltv import embedded_signatures, is_doc_timestamp, timestamp_info
+from .ltv import embedded_signatures, is_doc_timestamp, signer_pairs, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
 from .report_vi import (
     REASONS_VI,
@@ -39,7 +39,7 @@ from .report_vi import (
     signer_kind_vi,
     summary_vi,
 )
-from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, RevocationStatus, check_revocation
+from .revocation import NOT_PUBLISHED, REVOKED, UNAVAILABLE, UNKNOWN, OnlineAnswers, RevocationStatus, check_revocation
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,7 @@ class _Context:
     crls: list[bytes]
     doc_stamps: list[tuple[int, datetime, datetime, bool]]  # (revision, time, TSA not_after, trusted then)
     warnings: list[str] = field(default_factory=list)
+    answers: OnlineAnswers | None = None
 
     def vc(self, moment: datetime) -> ValidationContext:
         # No fetching inside pyHanko: revocation is judged by .revocation, which says where
@@ -179,7 +180,8 @@ def _revocation(st: Any, ctx: _Context) -> RevocationStatus | None:
     if len(certs) < 2:
         return None
     leaf, issuer = to_crypto_cert(certs[-1]), to_crypto_cert(certs[-2])
-    return check_revocation(leaf, issuer, embedded_ocsps=ctx.ocsps, embedded_crls=ctx.crls, online=ctx.online)
+    return check_revocation(leaf, issuer, embedded_ocsps=ctx.ocsps, embedded_crls=ctx.crls, online=ctx.online,
+                            answers=ctx.answers)
 
 
 def _timestamp_validity(emb: EmbeddedPdfSignature, vc: ValidationContext) -> TimestampSignatureStatus | None:
@@ -319,10 +321,10 @@ def _dss(reader: PdfFileReader) -> tuple[list[bytes], list[bytes]]:
     return streams("/OCSPs"), streams("/CRLs")
 
 
-def _doc_stamps(reader: PdfFileReader, ctx: _Context) -> list[dict[str, Any]]:
+def _doc_stamps(embs: list[EmbeddedPdfSignature], ctx: _Context) -> list[dict[str, Any]]:
     """Document timestamps, each validated at its own time (it then vouches for what it covers)."""
     out = []
-    for emb in embedded_signatures(reader):
+    for emb in embs:
         if not is_doc_timestamp(emb):
             continue
         try:
@@ -373,9 +375,15 @@ def validate_pdf(
     roots = [to_asn1_cert(c) for c in trust_roots]
     moment = at or datetime.now(UTC)
     ocsps, crls = _dss(reader)
-    ctx = _Context(roots=roots, at=moment, online=online, ocsps=ocsps, crls=crls, doc_stamps=[])
-    stamps = _doc_stamps(reader, ctx)
-    sigs = tuple(_collect(reader, ctx))
+    embs = embedded_signatures(reader)
+    ctx = _Context(roots=roots, at=moment, online=online, ocsps=ocsps, crls=crls, doc_stamps=[],
+                   answers=OnlineAnswers(signer_pairs(embs, roots)) if online else None)
+    try:
+        stamps = _doc_stamps(embs, ctx)
+        sigs = tuple(_collect(reader, ctx))
+    finally:
+        if ctx.answers is not None:
+            ctx.answers.close()
     ok = bool(sigs) and all(s.ok for s in sigs)
     warnings = tuple(dict.fromkeys(w for s in sigs for w in s.warnings))
     active = active_content(reader)
