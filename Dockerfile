@@ -15,6 +15,7 @@ COPY khuyenhoc_docs ./khuyenhoc_docs
 COPY templates ./templates
 RUN useradd --system --home /app --uid 10001 khd && mkdir -p /data && chown khd /data
 USER khd
-ENV PATH=/opt/venv/bin:$PATH KHD_DATA_DIR=/data
+# MALLOC_ARENA_MAX is read by glibc (not config.py): 2 heap arenas per process, smaller workers (README, Memory)
+ENV PATH=/opt/venv/bin:$PATH KHD_DATA_DIR=/data MALLOC_ARENA_MAX=2
 EXPOSE 5000
 CMD ["gunicorn", "--workers", "4", "--threads", "4", "--timeout", "120", "--bind", "0.0.0.0:5000", "app:app"]

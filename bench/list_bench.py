@@ -180,7 +180,8 @@ def bench_list(data_dir: Path, config: dict[str, str], seconds: float, clients: 
     """GET /api/v1/documents?per_page=20 under gunicorn (``workers`` × ``threads``) with ``clients``
     keep-alive clients, Python threads then wrk; worker memory after the runs (and after signing)."""
     port = free_port()
-    env = {**os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "bench",
+    # MALLOC_ARENA_MAX as scripts/run.sh and the Dockerfile start gunicorn (read by glibc)
+    env = {"MALLOC_ARENA_MAX": "2", **os.environ, "KHD_DATA_DIR": str(data_dir), "KHD_SECRET_KEY": "bench",
            "KHD_LOGIN_LIMIT": "100000 per minute", **{f"KHD_{k.upper()}": v for k, v in config.items()}}
     proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
                              "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=env,

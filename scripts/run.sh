@@ -55,7 +55,9 @@ $PY -m khuyenhoc_docs.conversion.supervisor --instances "$INSTANCES" \
 names[$!]="converter supervisor (ports from $BASE_PORT)"
 .venv/bin/huey_consumer khuyenhoc_docs.jobs.huey --workers 2 --worker-type thread &
 names[$!]="job worker (huey)"
-.venv/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind "127.0.0.1:$PORT" \
+# glibc's malloc (read by glibc at process start, not by config.py): at most 2 heap arenas per
+# process instead of 8 per core, so a worker's 4 threads don't each keep a signing request's peak.
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" .venv/bin/gunicorn --workers 2 --threads 4 --timeout 120 --bind "127.0.0.1:$PORT" \
   --access-logfile - app:app &
 names[$!]="web server (gunicorn on 127.0.0.1:$PORT)"
 echo "khuyenhoc_docs: http://127.0.0.1:$PORT  (converter on 127.0.0.1:$BASE_PORT; Ctrl-C to stop)"

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.routing import IntegerConverter
 
-from .. import jobs_setup
+from .. import jobs_setup, memory
 from ..config import ensure_secret_key, load_settings
 from ..db import make_engine, make_session_factory
 from ..services import Services
@@ -73,6 +73,15 @@ def _no_store_for_signed_in(response: Response) -> Response:
             response.mimetype == "text/html" or request.path.startswith("/api/")):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _trim_after_writes(response: Response) -> Response:
+    """Signing, conversion and uploads (POST and the like) peak at tens of MB of buffers and parsed
+    PDFs: once the answer is sent, give the freed pages back (``memory.trim``). Reads are left alone
+    (the list's throughput)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        response.call_on_close(memory.trim)
     return response
 
 
@@ -137,6 +146,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     register_ui(app)
     register_cli(app)
     app.after_request(_no_store_for_signed_in)
+    app.after_request(_trim_after_writes)
     app.teardown_appcontext(close_db)
     logging.getLogger("khuyenhoc_docs").setLevel(logging.INFO)
     return app
