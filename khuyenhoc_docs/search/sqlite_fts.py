@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Join
 
-from .base import NEWEST, SqlSearchIndex
+from .base import SqlSearchIndex
 from .model import INCOMING
-from .schema import FTS_TABLE, search_entries
+from .schema import FILTER_INDEX, FTS_TABLE, search_entries
 from .text import is_prefix
 
 _fts = table(FTS_TABLE, column("rowid"))
@@ -80,6 +80,20 @@ def order_key(issue_date: date | None, document_id: int, kind: str) -> int:
     return (rank << 32) | (document_id << 1) | (kind == INCOMING)
 
 
+class _FtsFilterJoin(_FtsJoin):
+    """The same join, with the filters read from ix_search_entries_filters (looked up by id): the
+    planner would otherwise read the wide rows unless the database was ANALYZEd (100k records, a
+    signer filter: 74 ms instead of 32 ms)."""
+
+    inherit_cache = True
+
+
+@compiles(_FtsFilterJoin, "sqlite")
+def _compile_fts_filter_join(join: _FtsFilterJoin, compiler: Any, **kw: Any) -> str:
+    text_ = _compile_fts_join(join, compiler, **kw)
+    return text_.replace(" CROSS JOIN search_entries ON ", f" CROSS JOIN search_entries INDEXED BY {FILTER_INDEX} ON ", 1)
+
+
 def fts5_query(terms: Sequence[str]) -> str:
     """FTS5 MATCH expression: every term quoted, as a prefix (see ``is_prefix``), all required.
 
@@ -106,18 +120,16 @@ class SqliteSearchIndex(SqlSearchIndex):
     def _newest_matching(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
     ) -> Select[Any]:
+        # Row ids are the newest-first order (order_key): FTS5 reads the matches backwards and
+        # the page ends as soon as it is full (100k records, all matching: ~8 ms instead of ~70 ms
+        # listing every match and walking the newest index). A filter is checked per match on
+        # the narrow filter index, looked up by id (100k records: a scope of 39 organisations
+        # 50 -> 16 ms, year = 2019 77 -> 37 ms).
         if not conditions:
-            # Row ids are the newest-first order (order_key): FTS5 reads the matches backwards and
-            # stops at the end of the page (100k records, all matching: ~8 ms instead of ~70 ms).
             return self._matching_rowids(terms).order_by(_fts.c.rowid.desc())
-        # For filtered newest-first pages of broad matches: the MATCH runs once as a list, and
-        # "id + 0" (not indexable) keeps SQLite from driving the query from that list,
-        # so it walks ix_search_entries_newest, checking ids against the list without
-        # reading rows, and stops at the end of the page (100k records, all matching:
-        # 22 ms instead of 128 ms for the join + sort).
-        c = search_entries.c
-        matching = (c.id + literal_column("0")).in_(self._matching_rowids(terms))
-        return select(c.id).where(matching, *conditions).order_by(*NEWEST)
+        source = _FtsFilterJoin(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
+        match = _fts_name.op("MATCH")(fts5_query(terms))
+        return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(_fts.c.rowid.desc())
 
     def _count_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
         if not conditions:
