@@ -247,7 +247,7 @@ def run_cascade(session: Session, svc: Services, job_id: int) -> BackgroundJob |
                 child = drafting.create_draft(session, svc, p, actor, kind=kind, data=data, lead_org_id=unit.id,
                                               partner_org_id=partner.id if partner else None,
                                               parent_id=source.document_id, basis_incoming_id=source.incoming_id,
-                                              pre_rendered=future.result())
+                                              pre_rendered=future.result(), template=templates[kind])
                 if source.document_id is not None:
                     session.add(CascadeChild(parent_document_id=source.document_id, unit_org_id=unit.id,
                                              document_id=child.id))

@@ -129,12 +129,15 @@ def create_draft(session: Session, svc: Services, p: Principal, actor: Actor, *,
                  parent_id: int | None = None, routing: str = "any", basis_incoming_id: int | None = None,
                  answers_incoming_id: int | None = None,
                  recipient_ids: list[int] | None = None, recipient_list_ids: list[int] | None = None,
-                 keep_printed: bool = False, pre_rendered: Rendered | None = None) -> Document:
-    """Create a draft and its first version; commits. ``pre_rendered`` skips rendering (batch jobs)."""
+                 keep_printed: bool = False, pre_rendered: Rendered | None = None,
+                 template: TemplateVersion | None = None) -> Document:
+    """Create a draft and its first version; commits. ``pre_rendered`` skips rendering and ``template``
+    (the kind's latest version, looked up once by a batch job) its lookup."""
     ensure(p, "document.create")
     if routing not in ("any", "sequential"):
         raise ValidationFailed(code="signing_order_invalid", fields={"routing": Problem("field_signing_order")})
-    template = latest_template(session, kind)
+    if template is None or template.kind != kind:
+        template = latest_template(session, kind)
     lead, partner = _orgs_for(session, p, lead_org_id, partner_org_id)
     data, chosen = with_recipients(session, data, recipient_ids, recipient_list_ids, lead.id,
                                    keep_printed=keep_printed)
