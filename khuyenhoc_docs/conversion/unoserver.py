@@ -28,7 +28,6 @@ from .base import (
     check_pdf,
     validate_docx,
 )
-from .lean import lean_docx
 from .oneshot import OneShotConverter
 
 logger = logging.getLogger(__name__)
@@ -149,6 +148,8 @@ class UnoserverConverter:
     def convert(self, docx: bytes, *, timeout: float | None = None) -> bytes:
         """Convert DOCX bytes to PDF bytes on a warm LibreOffice (~0.15 s)."""
         validate_docx(docx)
+        from .lean import lean_docx  # imports lxml: at the first conversion, not with the app (issue 16)
+
         # What LibreOffice loads: unused styles pruned, indexes updated only if the document has one.
         lean, update_index = lean_docx(bytes(docx))
         limit = self.options.timeout if timeout is None else timeout
