@@ -23,7 +23,7 @@ def _add_documents(app, count: int) -> None:
         s.commit()
 
 
-def _count_queries(app, fn) -> int:
+def _statements(app, fn) -> list[str]:
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
@@ -35,7 +35,11 @@ def _count_queries(app, fn) -> int:
         fn()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    return len(seen)
+    return seen
+
+
+def _count_queries(app, fn) -> int:
+    return len(_statements(app, fn))
 
 
 def _expected(app, username: str) -> tuple[list[int], int]:
@@ -82,6 +86,29 @@ def test_browser_list_query_count_is_constant(app, client):
     before = _count_queries(app, get)
     _add_documents(app, 60)
     assert _count_queries(app, get) == before
+
+
+def test_requests_never_read_seal_or_signature_images(app, client):
+    """Every request loads its user with the user's organisation; their images (tens of kB each in
+    real use) are read only where a signature or seal is drawn or an admin shows them."""
+    with app.extensions["khd.sessions"]() as s:
+        user = s.scalar(select(User).where(User.username == "vanthu"))
+        user.signature_image = b"\x89PNG" + b"s" * 50_000
+        user.organisation.seal_image = b"\x89PNG" + b"o" * 50_000
+        s.commit()
+    headers = api_token(client, "vanthu")
+    login(client, "vanthu")
+
+    def requests():
+        assert client.get("/api/v1/documents?per_page=20", headers=headers).status_code == 200
+        assert client.get("/documents/").status_code == 200
+
+    seen = _statements(app, requests)
+    assert seen
+    assert [st for st in seen if "seal_image" in st or "signature_image" in st] == []
+    with app.extensions["khd.sessions"]() as s:  # still there when asked for
+        user = s.scalar(select(User).where(User.username == "vanthu"))
+        assert len(user.signature_image or b"") == 50_004 and len(user.organisation.seal_image or b"") == 50_004
 
 
 def test_totals_are_exact_for_every_status_and_principal(app):

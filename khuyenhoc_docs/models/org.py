@@ -45,7 +45,8 @@ class Organisation(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # The seal's image (red, transparent PNG) and its real diameter: the organisation's
     # signature appearance over the left third of the chair's signature (Decree 30, Appendix I).
-    seal_image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred like User.signature_image: organisations are joined to every request's user.
+    seal_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     seal_size_mm: Mapped[int] = mapped_column(default=36)
     # The joint-programme partner of the other family, when it is not found by level and area.
     counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))

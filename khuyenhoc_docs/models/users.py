@@ -27,7 +27,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
     # Handwritten signature (blue, transparent PNG) shown in the signature stamp.
-    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: every request loads its user (and the organisation, joined); the images are only
+    # needed when a signature or seal is drawn or an admin shows them.
+    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
