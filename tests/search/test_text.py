@@ -170,3 +170,33 @@ def test_snippet_centres_on_the_phrase_not_the_first_common_word():
     html = snippet_html(body, tokenize("gia dinh hoc tap"))
     assert "<mark>Gia</mark> <mark>đình</mark> <mark>học</mark> <mark>tập</mark>" in html
     assert "TỈNH BẾN TRE" not in html
+
+
+def test_best_match_is_the_densest_run_as_before() -> None:
+    """The early-stopping scan picks the same match as comparing every pair of matches."""
+    import random
+
+    from khuyenhoc_docs.search.text import _best_match, _term_pattern
+
+    def reference(pattern, folded, terms):  # the former quadratic form
+        matches = [(m, next((i for i, t in enumerate(terms) if m.group(0).startswith(t)), -1))
+                   for m in pattern.finditer(folded)][:2000]
+        span = sum(len(t) + 8 for t in terms)
+        best, best_score = None, 0
+        for i, (m, _) in enumerate(matches):
+            seen = {term for n, term in matches[i:] if n.start() - m.start() <= span}
+            if len(seen) > best_score:
+                best, best_score = m, len(seen)
+                if best_score == len(terms):
+                    break
+        return best
+
+    rng = random.Random(16)
+    vocabulary = ["hoc", "tap", "khuyen", "tai", "gia", "dinh", "dong", "ho", "xa", "hoi", "ban", "thuong", "vu",
+                  "tinh", "doan", "a", "b"]
+    for _ in range(300):
+        folded = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 400)))
+        terms = rng.sample(vocabulary, rng.randint(1, 4))
+        pattern = _term_pattern(terms)
+        got, want = _best_match(pattern, folded, terms), reference(pattern, folded, terms)
+        assert (got and got.span()) == (want and want.span())
