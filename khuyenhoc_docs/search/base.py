@@ -204,8 +204,11 @@ class SqlSearchIndex:
     rank_limit: int = field(default=5_000)
 
     # -- engine hooks ---------------------------------------------------------------
-    def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
-        """(FROM clause joining search_entries, match condition, score: higher is better)."""
+    def _match(
+        self, terms: Sequence[str], filtered: bool = False,
+    ) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+        """(FROM clause joining search_entries, match condition, score: higher is better);
+        ``filtered``: the statement also checks filters on search_entries."""
         raise NotImplementedError
 
     def _tuned(self, session: Session) -> AbstractContextManager[None]:
@@ -281,7 +284,7 @@ class SqlSearchIndex:
         conditions = list(filtering)
         count = select(func.count()).select_from(search_entries).where(*filtering)
         if terms:
-            source, match, score = self._match(terms)
+            source, match, score = self._match(terms, filtered=bool(filtering))
             conditions.append(match)
             count = self._count_matching(terms, filtering)
         where = and_(true(), *conditions)

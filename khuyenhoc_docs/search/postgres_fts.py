@@ -82,7 +82,9 @@ class PostgresSearchIndex(SqlSearchIndex):
 
     dialect: ClassVar[str] = "postgresql"
 
-    def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+    def _match(
+        self, terms: Sequence[str], filtered: bool = False,
+    ) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
         query = _tsquery(terms)
         return search_entries, _tsv.op("@@")(query), func.ts_rank(_tsv, query)
 

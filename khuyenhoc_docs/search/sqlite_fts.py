@@ -109,8 +109,13 @@ class SqliteSearchIndex(SqlSearchIndex):
 
     dialect: ClassVar[str] = "sqlite"
 
-    def _match(self, terms: Sequence[str]) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
-        source = _FtsJoin(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
+    def _match(
+        self, terms: Sequence[str], filtered: bool = False,
+    ) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
+        # Filters read from the narrow filter index (ranked page, 100k records, a signer filter:
+        # 210 -> 126 ms; a year filter 71 -> 81 ms, where the planner would take the year index).
+        join = _FtsFilterJoin if filtered else _FtsJoin
+        source = join(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
         match = _fts_name.op("MATCH")(fts5_query(terms))
         return source, match, -func.bm25(_fts_name)
 
