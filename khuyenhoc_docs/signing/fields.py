@@ -129,44 +129,41 @@ def locate_signature_boxes(
     """One box per block, in the gap between position line and name, searched
     on the last ``options.max_pages`` pages (last first).
     Raises ``SignatureBlockNotFound`` naming the missing signer."""
-    import pdfplumber  # here, not at import: ~20 MB that workers which never locate fields do not carry
+    from .page_text import extract_words, page_chars  # pdfminer only: no pdfplumber/pypdfium2/Pillow
 
     found: dict[str, FieldBox] = {}
     try:
-        doc = pdfplumber.open(io.BytesIO(pdf))
+        pages = page_chars(pdf, range(-1, -1 - max(1, options.max_pages), -1))
     except Exception as exc:  # pdfminer raises many types on bad input
         raise SignatureBlockNotFound(code="signature_block_pdf_unreadable",
                                      detail=repr(exc)) from exc
-    with doc:
-        n = len(doc.pages)
-        first = max(0, n - max(1, options.max_pages))
-        for index in range(n - 1, first - 1, -1):
-            pending = [b for b in blocks if b.field_name not in found]
-            if not pending:
-                break
-            page = doc.pages[index]
-            lines = _lines(page.extract_words(use_text_flow=False))
-            x_min, y_min, x_max, _ = (float(v) for v in page.mediabox)
-            for block in pending:
-                pair = _pair(lines, block, options)
-                if pair is None:
-                    continue
-                pos, name = pair
-                top, bottom = pos.bottom + options.padding, name.top - options.padding
-                if bottom - top < options.min_height:
-                    raise SignatureBlockNotFound(
-                        code="signature_space_too_small", params={"signer_name": block.signer_name},
-                        detail=f"gap {bottom - top:.1f}pt",
-                    )
-                # pdfplumber measures x from the page's left edge and y from
-                # its top; PDF user space starts at the mediabox origin, bottom-up
-                cx = x_min + (pos.cx + name.cx) / 2
-                x1 = max(x_min + options.page_margin, cx - options.box_width / 2)
-                x2 = min(x_max - options.page_margin, cx + options.box_width / 2)
-                found[block.field_name] = FieldBox(
-                    block.field_name, index, x1, y_min + page.height - bottom,
-                    x2, y_min + page.height - top,
+    for page in pages:  # last first
+        pending = [b for b in blocks if b.field_name not in found]
+        if not pending:
+            break
+        lines = _lines(extract_words(page.chars))
+        x_min, y_min, x_max, _ = page.mediabox
+        index = page.index
+        for block in pending:
+            pair = _pair(lines, block, options)
+            if pair is None:
+                continue
+            pos, name = pair
+            top, bottom = pos.bottom + options.padding, name.top - options.padding
+            if bottom - top < options.min_height:
+                raise SignatureBlockNotFound(
+                    code="signature_space_too_small", params={"signer_name": block.signer_name},
+                    detail=f"gap {bottom - top:.1f}pt",
                 )
+            # words measure x from the page's left edge and y from its top (as pdfplumber's);
+            # PDF user space starts at the mediabox origin, bottom-up
+            cx = x_min + (pos.cx + name.cx) / 2
+            x1 = max(x_min + options.page_margin, cx - options.box_width / 2)
+            x2 = min(x_max - options.page_margin, cx + options.box_width / 2)
+            found[block.field_name] = FieldBox(
+                block.field_name, index, x1, y_min + page.height - bottom,
+                x2, y_min + page.height - top,
+            )
     missing = [b for b in blocks if b.field_name not in found]
     if missing:
         who = ", ".join(f"{b.position_line} {b.signer_name}" for b in missing)

@@ -11,9 +11,7 @@ own baseline, so the printed page reads as if typed.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from typing import Any
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
@@ -64,35 +62,14 @@ def _runs(chars: list[dict], min_len: int) -> list[list[dict]]:
 
 def first_page_chars(pdf: bytes) -> list[dict]:
     """Page 1's characters as pdfplumber's ``page.chars`` gives the keys used here (text, x0, x1,
-    top, size, matrix, fontname), in the same order, read with pdfminer directly: pdfplumber's
-    conversion of every layout object into a dict was ~40 % of the time (submission locates these
-    blanks on every document). Figures (form XObjects) are entered like pdfplumber does."""
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar, LTContainer
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
+    top, size, matrix, fontname), in the same order, read with pdfminer directly
+    (``page_text.page_chars``)."""
+    from .page_text import page_chars
 
-    document = PDFDocument(PDFParser(io.BytesIO(pdf)))
-    page = next(PDFPage.create_pages(document))
-    resources = PDFResourceManager()
-    device = PDFPageAggregator(resources, laparams=None)
-    PDFPageInterpreter(resources, device).process_page(page)
-    layout = device.get_result()
-    x0_box, top_box = float(page.mediabox[0]), float(page.mediabox[3])
-    out: list[dict] = []
-
-    def walk(objs: Any) -> None:
-        for obj in objs:
-            if isinstance(obj, LTContainer):
-                walk(obj)
-            elif isinstance(obj, LTChar):
-                out.append({"text": obj.get_text(), "x0": obj.x0 + x0_box, "x1": obj.x1 + x0_box,
-                            "top": top_box - obj.y1, "size": obj.size, "matrix": obj.matrix,
-                            "fontname": obj.fontname})
-    walk(layout)
-    return out
+    pages = page_chars(pdf, [0])
+    if not pages:
+        raise ValueError("the PDF has no pages")
+    return pages[0].chars
 
 
 def locate_blanks(pdf: bytes, *, number_len: int, date_len: int) -> list[TextFieldBox]:
