@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pypdfium2 as pdfium
 from cryptography import x509
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -78,6 +77,8 @@ def copy_field_name(pdf: bytes) -> str:
 
 def page_count(pdf: bytes) -> int:
     """Number of pages of ``pdf`` (SigningError when it cannot be read)."""
+    import pypdfium2 as pdfium  # here: submission imports this module, only copies need PDFium
+
     try:
         return len(pdfium.PdfDocument(pdf))
     except pdfium.PdfiumError as exc:
@@ -86,6 +87,8 @@ def page_count(pdf: bytes) -> int:
 
 def extract_pages(pdf: bytes, pages: Sequence[int]) -> bytes:
     """A new PDF of the given 1-based pages, in that order ("trích sao"); signatures do not survive."""
+    import pypdfium2 as pdfium  # here: submission imports this module, only copies need PDFium
+
     try:
         src = pdfium.PdfDocument(pdf)
         out = pdfium.PdfDocument.new()

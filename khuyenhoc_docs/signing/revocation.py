@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -136,6 +135,8 @@ def _from_crl(der: bytes, cert: x509.Certificate, issuer: x509.Certificate, *, e
 
 def _fetch(cert: x509.Certificate, issuer: x509.Certificate, ocsp_urls: list[str], crl_urls: list[str],
            timeout: float) -> RevocationStatus | None:
+    import requests  # here: ~8 MB (with urllib3) that workers which never fetch online do not carry
+
     req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
     body = req.public_bytes(serialization.Encoding.DER)
     for url in ocsp_urls:
