@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pdfplumber
@@ -109,3 +110,25 @@ def test_word_splitting_follows_pdfplumbers_rules() -> None:
     assert words[0]["x0"] == 12 and words[0]["top"] == 10 and words[0]["bottom"] == 22.5
     assert [w["text"] for w in extract_words(chars)] == \
         [w["text"] for w in pdfplumber.utils.extract_words(chars)]
+
+
+def test_submission_locates_without_pdfplumber_pdfium_or_requests(template_pdfs: dict[str, bytes],
+                                                                  tmp_path: Path) -> None:
+    """What a worker carries after a submission: neither pdfplumber nor PDFium nor requests."""
+    pdf = tmp_path / "draft.pdf"
+    pdf.write_bytes(template_pdfs["programme_province_draft"])
+    code = f"""
+import sys
+from pathlib import Path
+from khuyenhoc_docs.drafting.reference import reference_fields
+from khuyenhoc_docs.drafting.vn import DATE_BLANK_LEN, NUMBER_BLANK_LEN
+from khuyenhoc_docs.signing.form_fields import locate_blanks
+from khuyenhoc_docs.workflow import submission
+pdf = Path({str(pdf)!r}).read_bytes()
+assert len(submission.locate_signature_boxes(pdf, submission.signature_blocks(reference_fields()))) == 2
+assert len(locate_blanks(pdf, number_len=NUMBER_BLANK_LEN, date_len=DATE_BLANK_LEN)) == 2
+print(sorted(m for m in ("pdfplumber", "pypdfium2", "requests", "pdfminer") if m in sys.modules))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[-2] == "['pdfminer']"
