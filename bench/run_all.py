@@ -185,14 +185,17 @@ def sub_benches(rep: Report, size: dict[str, Any]) -> None:
     for result in search["results"]:
         fts = [t for q in result["queries"] for t in q["fts_ms"]]
         like = [t for q in result["queries"] for t in q["like_ms"]]
-        # first = each query's first run (nothing kept yet); the 5 timed runs follow it
+        # first = each query's first run (nothing kept yet); the 5 timed runs follow it and are answered
+        # from the results a search keeps until the index changes. The goal is judged on the first runs:
+        # that is what a search costs whenever the archive has changed since it was last asked.
         first = [q["fts_first_ms"] for q in result["queries"] if "fts_first_ms" in q] or [0.0]
         engine = "sqlite" if result["engine"] == "sqlite" else "postgres"
-        rep.data.update({f"search_p95_ms_{engine}": p95(fts), f"search_median_ms_{engine}": med(fts),
-                         f"search_first_p95_ms_{engine}": p95(first), f"search_first_median_ms_{engine}": med(first)})
+        rep.data.update({f"search_p95_ms_{engine}": p95(first), f"search_median_ms_{engine}": med(first),
+                         f"search_first_p95_ms_{engine}": p95(first), f"search_first_median_ms_{engine}": med(first),
+                         f"search_repeat_p95_ms_{engine}": p95(fts), f"search_repeat_median_ms_{engine}": med(fts)})
         rep.row(f"search, {search['n']} records, {len(result['queries'])} queries: {result['engine']}",
-                f"{med(fts):.1f} ms", f"p95 {p95(fts):.1f} ms (goal ≤ 50: {goal(p95(fts) <= 50)}); first runs median "
-                f"{med(first):.1f} ms, p95 {p95(first):.1f} ms; naive LIKE scan "
+                f"{med(first):.1f} ms", f"p95 {p95(first):.1f} ms, first runs (goal ≤ 50: {goal(p95(first) <= 50)}); "
+                f"repeated (kept results) median {med(fts):.1f} ms, p95 {p95(fts):.1f} ms; naive LIKE scan "
                 f"median {med(like):.0f} ms, p95 {p95(like):.0f} ms")
 
 
