@@ -3,11 +3,12 @@ page and total are exactly what the access rules let the principal see (issue 16
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from khuyenhoc_docs.access import Principal, can
 from khuyenhoc_docs.models import Document, Organisation, User
 from tests.conftest import api_token, login
+from tests.sql_capture import sent_statements
 
 
 def _add_documents(app, count: int) -> None:
@@ -24,18 +25,7 @@ def _add_documents(app, count: int) -> None:
 
 
 def _statements(app, fn) -> list[str]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    engine = app.extensions["khd.engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        fn()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [statement for statement, _ in sent_statements(app.extensions["khd.engine"], fn)]
 
 
 def _count_queries(app, fn) -> int:

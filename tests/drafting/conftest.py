@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from docx import Document
 from khuyenhoc_docs.drafting.reference import REFERENCE_DATE, REFERENCE_NUMBER, reference_fields
 from khuyenhoc_docs.drafting.render import render_docx
 from khuyenhoc_docs.drafting.templates import TemplateKind
+from tests.soffice import convert_cold
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -76,19 +76,9 @@ def province_doc(province_docx):
 @pytest.fixture(scope="session")
 def province_pdf(province_docx, tmp_path_factory) -> Path:
     """The rendered reference converted ONCE by a one-shot LibreOffice with a private profile."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.fail("LibreOffice (soffice) is required for the PDF tests")
     work = tmp_path_factory.mktemp("pdf")
-    src = work / "province.docx"
-    src.write_bytes(province_docx)
-    profile = work / "profile"
-    proc = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
-         "--convert-to", "pdf", "--outdir", str(work), str(src)],
-        capture_output=True, text=True, timeout=180)
+    convert_cold(work, {"province": province_docx}, timeout=180)
     pdf = work / "province.pdf"
-    assert proc.returncode == 0 and pdf.is_file(), proc.stderr
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / "province.pdf")
     return pdf

@@ -4,8 +4,6 @@ the blanks; the blanks are found where pdfplumber's characters place them."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pdfplumber
@@ -16,6 +14,7 @@ from khuyenhoc_docs.drafting.render import render_docx
 from khuyenhoc_docs.drafting.templates import TemplateKind
 from khuyenhoc_docs.drafting.vn import DATE_BLANK_LEN, NUMBER_BLANK_LEN
 from khuyenhoc_docs.signing.form_fields import DATE_FIELD, NBSP, NUMBER_FIELD, first_page_chars, locate_blanks
+from tests.soffice import convert_cold
 
 KEYS = ("text", "x0", "x1", "top", "size", "matrix", "fontname")
 
@@ -23,18 +22,9 @@ KEYS = ("text", "x0", "x1", "top", "size", "matrix", "fontname")
 @pytest.fixture(scope="module")
 def blanks_pdf(template_bytes, tmp_path_factory) -> bytes:
     """The reference programme as a draft (number and date left blank), converted once."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.fail("LibreOffice (soffice) is required for the PDF tests")
-    work = tmp_path_factory.mktemp("blanks")
-    src = work / "draft.docx"
-    src.write_bytes(render_docx(template_bytes(TemplateKind.PROGRAMME_PROVINCE), reference_fields(),
-                                doc_number=None, issue_date=None))
-    proc = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{work / 'profile'}",
-         "--convert-to", "pdf", "--outdir", str(work), str(src)], capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr
-    return (work / "draft.pdf").read_bytes()
+    draft = render_docx(template_bytes(TemplateKind.PROGRAMME_PROVINCE), reference_fields(),
+                        doc_number=None, issue_date=None)
+    return convert_cold(tmp_path_factory.mktemp("blanks"), {"draft": draft}, timeout=180)["draft"]
 
 
 def plumber_chars(pdf: bytes) -> list[dict]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.search import SearchFilters, search_index_for
 from khuyenhoc_docs.search.postgres_fts import PostgresSearchIndex
 from khuyenhoc_docs.search.schema import NEWEST_INDEX
 from khuyenhoc_docs.search.sqlite_fts import SqliteSearchIndex
+from tests.sql_capture import sent_statements
 
 from .conftest import add, make_entry
 
@@ -34,19 +35,8 @@ def filled(engine: Engine, session: Session) -> Engine:
 
 def captured(engine: Engine, run, *markers: str) -> list[tuple[str, object]]:
     """The full-text statements ``run()`` sends (or those containing one of ``markers``), with their parameters."""
-    statements: list[tuple[str, object]] = []
     wanted = markers or ("MATCH", "@@")
-
-    def listener(conn, cursor, statement, parameters, context, executemany) -> None:
-        if any(marker in statement for marker in wanted):
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return statements
+    return [(st, params) for st, params in sent_statements(engine, run) if any(marker in st for marker in wanted)]
 
 
 def match_runs_once(plan: list[tuple]) -> bool:

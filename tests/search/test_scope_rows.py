@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.search import INCOMING, SearchFilters, SearchIndex, schema
 from khuyenhoc_docs.search.cache import generation
+from tests.sql_capture import sent_statements
 
 from .conftest import add, make_entry
 
@@ -62,17 +63,7 @@ def test_scope_filter_finds_the_entries_sharing_an_organisation(session: Session
 
 
 def _statements(engine: Engine, call) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [statement for statement, _ in sent_statements(engine, call)]
 
 
 def test_generation_changes_with_every_write_and_never_comes_back(engine: Engine, index: SearchIndex) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import math
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +32,7 @@ from khuyenhoc_docs.signing import (
 )
 from tests.services.nss import NssDb, pdfsig_available
 from tests.services.softhsm import SoftHsmToken, create_token, softhsm_available
+from tests.soffice import convert_cold
 
 HOA = StampInfo("Đặng Thị Hoa", "CHỦ TỊCH", "Hội Khuyến học tỉnh Bến Tre")
 QUYNH = StampInfo("Lâm Như Quỳnh", "PHÓ BÍ THƯ", "Tỉnh đoàn Bến Tre")
@@ -118,19 +117,7 @@ def build_docx() -> bytes:
 
 def soffice_to_pdf(docx: bytes, workdir: Path) -> bytes:
     """One cold LibreOffice conversion with a private profile."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    workdir.mkdir(parents=True, exist_ok=True)
-    src = workdir / "ctph.docx"
-    src.write_bytes(docx)
-    profile = workdir / "lo-profile"
-    subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{profile}",
-         "--convert-to", "pdf", "--outdir", str(workdir), str(src)],
-        check=True, capture_output=True, timeout=180,
-    )
-    return (workdir / "ctph.pdf").read_bytes()
+    return convert_cold(workdir, {"ctph": docx})["ctph"]
 
 
 @pytest.fixture(scope="session")

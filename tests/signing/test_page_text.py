@@ -5,7 +5,6 @@ equal those located from pdfplumber's words (the former implementation)."""
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from khuyenhoc_docs.signing import fields as fields_module
 from khuyenhoc_docs.signing.fields import LocateOptions, locate_signature_boxes
 from khuyenhoc_docs.signing.page_text import extract_words, page_chars
 from khuyenhoc_docs.workflow.submission import signature_blocks
+from tests.soffice import convert_cold
 
 ROOT = Path(__file__).resolve().parents[2]
 WORD_KEYS = ("text", "x0", "x1", "top", "bottom", "upright")
@@ -29,25 +29,14 @@ WORD_KEYS = ("text", "x0", "x1", "top", "bottom", "upright")
 def template_pdfs(tmp_path_factory) -> dict[str, bytes]:
     """Every built-in template rendered with the reference fields, numbered and as a draft,
     converted in one LibreOffice run."""
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.fail("LibreOffice (soffice) is required for the PDF tests")
-    work = tmp_path_factory.mktemp("templates")
-    names = []
+    sources = {}
     for kind in TemplateKind:
         template = (ROOT / "templates" / kind.filename).read_bytes()
         for numbered in (True, False):
-            name = f"{kind.value}_{'numbered' if numbered else 'draft'}"
-            (work / f"{name}.docx").write_bytes(render_docx(
+            sources[f"{kind.value}_{'numbered' if numbered else 'draft'}"] = render_docx(
                 template, reference_fields(), doc_number=REFERENCE_NUMBER if numbered else None,
-                issue_date=REFERENCE_DATE if numbered else None))
-            names.append(name)
-    proc = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{work / 'profile'}",
-         "--convert-to", "pdf", "--outdir", str(work), *(str(work / f"{n}.docx") for n in names)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return {n: (work / f"{n}.pdf").read_bytes() for n in names}
+                issue_date=REFERENCE_DATE if numbered else None)
+    return convert_cold(tmp_path_factory.mktemp("templates"), sources)
 
 
 def _plumber_boxes(pdf: bytes, blocks) -> list:
