@@ -52,7 +52,9 @@ class Organisation(Base):
     counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # Merged or dissolved: from this date no new numbers or signatures; records pass to the successor.
     dissolved_on: Mapped[date | None]
-    successor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # Indexed: the scope query on every request walks successors (parent_id is the leading column of
+    # the (parent_id, name) constraint), else it scans every organisation per unit in scope.
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
     level: Mapped[OrgLevel] = relationship(lazy="joined")
     parent: Mapped[Organisation | None] = relationship(
