@@ -92,7 +92,9 @@ class Story:
     def as_user(self, username: str):
         page = self.context(accept_downloads=True).new_page()
         page.goto(self.base + "/login")
-        assert page.evaluate("document.activeElement && document.activeElement.name") == "username"
+        # The browser runs autofocus at its next rendering update, which may come after the
+        # load event goto waits for: wait for it (a login page without autofocus times out).
+        page.wait_for_function("document.activeElement && document.activeElement.name === 'username'", timeout=5000)
         self.check(page, f"login-{username}")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", DEMO_PASSWORD)
