@@ -11,7 +11,8 @@ to inflate). The PDF is unchanged: same text layer, same pixels (tests/conversio
 
 Documents with an index (a table of contents, an alphabetical index, …) are left as they are: when
 LibreOffice regenerates one it applies the index's styles by name, which no part names.
-The stored DOCX is never this copy: users download the rendered DOCX as it was.
+Drafts are rendered from the lean copy of their template (``drafting.render``), so the DOCX stored
+and downloaded is lean too; a package with nothing left to drop passes through as it is.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def lean_docx(docx: bytes) -> tuple[bytes, bool]:
                 return docx, True
             used.update(_STYLE_REF.findall(data))
     styles = _pruned_styles(parts[_STYLES], frozenset(used)) if _utf8(parts.get(_STYLES, b"")) else None
-    if styles is None:
-        return docx, False
+    if styles is None or (styles == parts[_STYLES] and _DROPPED not in parts):
+        return docx, False  # nothing to drop
     parts[_STYLES] = styles
     if _DROPPED in parts:
         del parts[_DROPPED]
@@ -107,9 +108,9 @@ def _pruned_styles(styles_xml: bytes, used: frozenset[bytes]) -> bytes | None:
             if target is not None and target not in keep:
                 keep.add(target)
                 todo.append(target)
-    for sid, style in styles.items():
-        if sid not in keep:
-            root.remove(style)
-    for latent in root.findall(f"{{{W}}}latentStyles"):
-        root.remove(latent)
+    dropped = [style for sid, style in styles.items() if sid not in keep] + root.findall(f"{{{W}}}latentStyles")
+    if not dropped:
+        return styles_xml  # lean already: lean_docx passes the package through as it is
+    for element in dropped:
+        root.remove(element)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -71,6 +71,15 @@ def test_lean_copy_keeps_the_styles_the_document_reaches_and_drops_the_rest() ->
         assert b"latentStyles" not in package.read("word/styles.xml")
 
 
+def test_a_lean_package_passes_through_unchanged() -> None:
+    rendered = _rendered(TemplateKind.PROGRAMME_DISTRICT)
+    template = (ROOT / "templates" / TemplateKind.PROGRAMME_DISTRICT.filename).read_bytes()
+    assert len(_styles(rendered)) < len(_styles(template)) / 4  # rendered from the lean template
+    lean, _ = lean_docx(rendered)  # still drops the styles of the template's branches not taken
+    again, update_index = lean_docx(lean)
+    assert again is lean and update_index is False
+
+
 def _with_field(docx: bytes, instruction: str) -> bytes:
     document = Document(io.BytesIO(docx))
     run = document.add_paragraph().add_run()
