@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from apiflask import APIBlueprint
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
+from apiflask.validators import Length
 from flask import Flask, g, request
 
 from ...accounts import user_for_token
@@ -20,6 +22,14 @@ PUBLIC_ENDPOINTS = {"api.issue_token"}
 def file_answer(description: str, *mimetypes: str) -> Any:
     """OpenAPI ``responses`` for a route answering a file in one of ``mimetypes``."""
     return {200: {"description": description, "content": {m: {} for m in mimetypes}}}
+
+
+class KeySecretIn(Schema):
+    """The signer's key secret for routes that sign with the signer's own key only (one OpenAPI
+    component for all of them: two classes of one name would be published as SecretIn and SecretIn1)."""
+
+    secret = String(required=True, validate=Length(1, 256),
+                    metadata={"description": "Mật khẩu PKCS#12, mã PIN token hoặc PIN dịch vụ ký (không được lưu)"})
 
 
 @bp.before_request

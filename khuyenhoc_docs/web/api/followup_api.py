@@ -11,7 +11,7 @@ from ...vntime import today_vn
 from ...workflow import cascade as cascades
 from ...workflow import reports as yearly
 from ..context import actor, db, require, services, signed_in
-from . import bp
+from . import KeySecretIn, bp
 
 SECURITY = "BearerAuth"
 
@@ -65,10 +65,6 @@ class SubmissionIn(Schema):
     file = File(required=True)
 
 
-class SecretIn(Schema):
-    secret = String(required=True, validate=Length(1, 256))
-
-
 @bp.post("/documents/<int:doc_id>/cascade")
 @bp.input(CascadeIn, arg_name="body")
 @bp.output(JobOut, status_code=202)
@@ -119,7 +115,7 @@ def submit_report(obligation_id: int, body):
 
 
 @bp.post("/reports/<int:obligation_id>/sign")
-@bp.input(SecretIn, arg_name="body")
+@bp.input(KeySecretIn, arg_name="body")
 @bp.output(ObligationOut)
 @bp.doc(summary="Người ký của đơn vị ký số báo cáo PDF đã nộp", security=SECURITY)
 def sign_report(obligation_id: int, body):

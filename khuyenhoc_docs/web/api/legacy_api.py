@@ -10,7 +10,7 @@ from ... import legacy
 from ...workflow import certify
 from ..context import actor, db, require, services
 from ..forms import legacy_metadata
-from . import bp
+from . import KeySecretIn, bp
 from .documents_api import DocumentDetailOut
 
 SECURITY = "BearerAuth"
@@ -51,12 +51,8 @@ def digitise_legacy(body):
     return legacy.digitise_paper(db(), services(), p, actor(), _meta(), scans)
 
 
-class CertifyIn(Schema):
-    secret = String(required=True, validate=Length(1, 256))
-
-
 @bp.post("/legacy/<int:doc_id>/certification")
-@bp.input(CertifyIn, arg_name="body")
+@bp.input(KeySecretIn, arg_name="body")
 @bp.output(DocumentDetailOut)
 @bp.doc(summary="Văn thư của tổ chức số hóa ký số xác nhận bản sao y (chữ ký số của cơ quan, tổ chức)",
         security=SECURITY)
