@@ -112,7 +112,7 @@ def run(tmp: Path, token, runs: int) -> list[tuple[str, float, float, float]]:
 
     print("building the PDF with LibreOffice ...", flush=True)
     base, _ = prepared_pdf(tmp)
-    cases: list[Case] = [("locate fields (pdfplumber, 2 blocks)", lambda: locate_signature_boxes(base, BLOCKS))]
+    cases: list[Case] = [("locate fields (pdfminer words, 2 blocks)", lambda: locate_signature_boxes(base, BLOCKS))]
     boxes = locate_signature_boxes(base, BLOCKS)
     cases.append(("prepare fields (2 empty fields)", lambda: prepare_fields(base, boxes)))
     pdf = prepare_fields(base, boxes)
