@@ -27,7 +27,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from . import SigningError
-from .appearance import AppearanceOptions, _InMemoryFontFactory, stamp_font_path
+from .appearance import AppearanceOptions, font_factory, stamp_font_path
 from .fields import FieldBox
 from .keys import SigningKey
 from .pki import to_asn1_cert
@@ -115,8 +115,7 @@ def sign_copy(pdf: bytes, *, key: SigningKey, cert_chain: Sequence[x509.Certific
     if field_name not in existing:  # records prepared before copies existed, extracted pages
         sig_fields.append_signature_field(writer, sig_fields.SigFieldSpec(field_name, on_page=0, box=_box(writer)))
     key.signer.cert_registry.register_multiple([to_asn1_cert(c) for c in cert_chain])
-    # in memory: pyHanko's own factory leaves the font file open
-    font = _InMemoryFontFactory(str(stamp_font_path(AppearanceOptions())), font_size=FONT_SIZE, bcp47_lang_code="vi")
+    font = font_factory(stamp_font_path(AppearanceOptions()), FONT_SIZE)
     style = TextStampStyle(
         stamp_text=copy_text(form, organisation, at),
         text_box_style=TextBoxStyle(font=font, font_size=FONT_SIZE, leading=11, text_color=(0.0, 0.0, 0.0),

@@ -148,7 +148,7 @@ def fill_text_field(writer: IncrementalPdfFileWriter, name: str, value: str,
     size = float(str(field["/DA"]).split()[1])
     italic = name == DATE_FIELD
     source = LIBERATION_SERIF_ITALIC if italic else options.font_path
-    font_path = stamp_font_path(AppearanceOptions(font_path=source, font_cache_dir=options.font_cache_dir))
+    font_path = stamp_font_path(AppearanceOptions(font_path=source))
     engine = font_factory(font_path, round(size)) \
         .create_font_engine(writer)
     shaped = engine.shape(value)
