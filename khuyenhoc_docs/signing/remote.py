@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import requests
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.csc_signer import (
@@ -52,8 +51,8 @@ class RemoteEndpoint:
     timeout: float = 20.0
 
 
-def _unreachable(exc: BaseException, timeout: float) -> ProviderUnreachable:
-    if isinstance(exc, (asyncio.TimeoutError, requests.Timeout)):
+def _unreachable(exc: BaseException, timeout: float, timed_out: bool = False) -> ProviderUnreachable:
+    if timed_out or isinstance(exc, asyncio.TimeoutError):
         return ProviderUnreachable(code="provider_timeout", params={"timeout": timeout}, detail=repr(exc))
     return ProviderUnreachable(detail=repr(exc))
 
@@ -175,10 +174,13 @@ class AsyncConfirmClient:
     def _post(self, path: str, body: dict) -> dict:
         ep = self.endpoint
         payload = {"sp_id": ep.client_id, "sp_password": ep.client_secret, "user_id": ep.account, **body}
+        # imported here: requests and urllib3 (~4 MB) stay out of workers that only sign with local keys
+        import requests
+
         try:
             resp = requests.post(f"{ep.url.rstrip('/')}/{path}", json=payload, timeout=ep.timeout)
         except requests.RequestException as exc:
-            raise _unreachable(exc, ep.timeout) from exc
+            raise _unreachable(exc, ep.timeout, isinstance(exc, requests.Timeout)) from exc
         try:
             data = resp.json()
         except ValueError:

@@ -135,28 +135,36 @@ def _from_crl(der: bytes, cert: x509.Certificate, issuer: x509.Certificate, *, e
 
 def _fetch(cert: x509.Certificate, issuer: x509.Certificate, ocsp_urls: list[str], crl_urls: list[str],
            timeout: float) -> RevocationStatus | None:
-    import requests  # here: ~8 MB (with urllib3) that workers which never fetch online do not carry
-
     req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
     body = req.public_bytes(serialization.Encoding.DER)
     for url in ocsp_urls:
-        try:
-            r = requests.post(url, data=body, timeout=timeout,
-                              headers={"Content-Type": "application/ocsp-request"})
-            status = _from_ocsp(r.content, cert, issuer, embedded=False, url=url) if r.ok else None
-        except requests.RequestException:
-            status = None
+        answer = _http(url, body, timeout)
+        status = _from_ocsp(answer, cert, issuer, embedded=False, url=url) if answer is not None else None
         if status is not None:
             return status
     for url in crl_urls:
-        try:
-            r = requests.get(url, timeout=timeout)
-            status = _from_crl(r.content, cert, issuer, embedded=False, url=url) if r.ok else None
-        except requests.RequestException:
-            status = None
+        answer = _http(url, None, timeout)
+        status = _from_crl(answer, cert, issuer, embedded=False, url=url) if answer is not None else None
         if status is not None:
             return status
     return None
+
+
+def _http(url: str, ocsp_request: bytes | None, timeout: float) -> bytes | None:
+    """The body of a successful answer (POST of an OCSP request, else GET), None on any failure.
+    The standard library's client: requests and urllib3 would add ~4 MB to a worker that signed."""
+    import http.client
+    import urllib.request
+
+    from .sessions import tls_context
+
+    headers = {"Content-Type": "application/ocsp-request"} if ocsp_request is not None else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=ocsp_request, headers=headers),
+                                    timeout=timeout, context=tls_context()) as answer:
+            return bytes(answer.read())
+    except (OSError, ValueError, http.client.HTTPException):  # URLError/HTTPError, timeouts, bad URLs
+        return None
 
 
 class OnlineAnswers:

@@ -141,3 +141,19 @@ def test_batch_one_confirmation_for_several_files(async_app, async_server, tmp_p
     client.post("/api/v1/sign-batch", headers=api_token(client, TD), json={"document_ids": docs, "secret": DEMO_PASSWORD})
     for doc_id in docs:
         assert_valid_both(async_app, client, doc_id, h, tmp_path / f"nss{doc_id}")
+
+
+def test_a_provider_slower_than_the_timeout_is_reported_as_a_timeout(async_app, async_server):
+    """The confirm-in-app client's HTTP timeout is told apart from an unreachable provider."""
+    client = async_app.test_client()
+    doc_id, h = submitted(client)
+    before = pdf(client, doc_id, h)
+    async_server.configure(delay=5)  # the app waits 3 s (remote_timeout)
+    slow = sign(client, doc_id, HKH)
+    assert slow.status_code == 503 and "không phản hồi trong 3 giây" in slow.get_json()["error"]["message"]
+    async_server.configure(delay=0)
+    async_server.stop()
+    down = sign(client, doc_id, HKH)
+    assert down.status_code == 503 and "Không kết nối được dịch vụ ký số từ xa" in down.get_json()["error"]["message"]
+    async_server.start()
+    assert pdf(client, doc_id, h) == before

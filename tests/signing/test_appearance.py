@@ -105,9 +105,11 @@ def test_signature_image_renders(prepared_pdf, key_hoa, timestamper, pki, tmp_pa
         assert list(tmp_path.glob("page*.png"))
 
 
-def test_signing_with_a_stamp_loads_no_fonttools(prepared_pdf, pki, tmp_path):
+def test_signing_loads_neither_fonttools_nor_requests(prepared_pdf, pki, tmp_path):
     """Issue 16: the stamp's font is subset without fontTools, so a web worker that signed does
-    not keep ``fontTools.subset`` (~12-18 MB). Checked in a fresh process that signs with a stamp."""
+    not keep ``fontTools.subset`` (~12-18 MB), and the remote signing workflow the sign request
+    consults first leaves requests/urllib3 (~4 MB) unloaded (online revocation answers are fetched
+    with urllib: tests/signing/test_ltv.py). Checked in a fresh process that signs with a stamp."""
     (tmp_path / "in.pdf").write_bytes(prepared_pdf)
     (tmp_path / "key.p12").write_bytes(to_pkcs12(pki.hoa, pki.chain, P12_PASSPHRASE))
     (tmp_path / "tsa.p12").write_bytes(to_pkcs12(pki.tsa, pki.chain, P12_PASSPHRASE))
@@ -116,6 +118,7 @@ import json, sys
 from pathlib import Path
 from khuyenhoc_docs.signing import CertKey, DemoTimeStamper, Pkcs12KeySource, StampInfo, sign_document
 from khuyenhoc_docs.signing.pki import load_pkcs12
+import khuyenhoc_docs.workflow.remote_signing  # the sign endpoint asks it first
 d = Path(sys.argv[1])
 source = Pkcs12KeySource((d / "key.p12").read_bytes(), sys.argv[2])
 tsa_key, tsa_cert, chain = load_pkcs12((d / "tsa.p12").read_bytes(), sys.argv[2])
@@ -125,7 +128,7 @@ with source.open() as key:
                         reason=None,
                         stamp=StampInfo("Đặng Thị Hoa", "CHỦ TỊCH", "Hội Khuyến học tỉnh Bến Tre"))
 assert b"/FontFile2" in out
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "fontTools")))
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("fontTools", "requests", "urllib3"))))
 """
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path), P12_PASSPHRASE], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)

@@ -90,6 +90,7 @@ def test_b_lt_carries_validation_data_and_both_hierarchies_validate(demo, two_hi
     assert hkh.level == td.level == "B-LT"
     assert "DEMO CA" in hkh.trust_root and "chuyên dùng" in td.trust_root
     assert hkh.revocation["state"] == "good" and hkh.revocation["source"] == "OCSP"
+    assert hkh.revocation["embedded"] is False  # asked the responder now (signing/revocation.py)
     assert hkh.cert_valid_at_signing and "Ký số" in hkh.key_usage
     # without the network, the data embedded at signing time answers
     offline = validate_pdf(two_hierarchies, trust_roots=demo.roots, online=False)
