@@ -10,11 +10,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import uharfbuzz as hb
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate, RichText
-from fontTools.ttLib import TTFont
 from jinja2.exceptions import SecurityError
 from lxml import etree
 
@@ -153,10 +153,12 @@ def _advances(bold: bool, italic: bool) -> tuple[dict[int, float], float]:
         for name in _FONT_FILES[(bold, italic)]:
             path = Path(folder) / name
             if path.is_file():
-                with TTFont(path, lazy=True) as font:
-                    upm = font["head"].unitsPerEm
-                    metrics = font["hmtx"].metrics
-                    widths = {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
+                # HarfBuzz reads the cmap and hmtx (a font at its own scale answers in font units);
+                # the signing stamp loads it anyway, and fontTools would add ~2 MB to the worker
+                face = hb.Face(path.read_bytes())
+                font = hb.Font(face)
+                widths = {cp: font.get_glyph_h_advance(font.get_nominal_glyph(cp)) / face.upem
+                          for cp in face.unicodes}
                 return widths, widths.get(ord("N"), 0.72)
     return {}, 0.72 if bold else 0.66  # no font installed: err on the wide side (more breaks)
 

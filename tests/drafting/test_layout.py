@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from khuyenhoc_docs.drafting.render import balance_lines, balance_pair, text_width_mm
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from khuyenhoc_docs.drafting.render import _FONT_DIRS, _FONT_FILES, _advances, balance_lines, balance_pair, text_width_mm
 
 CELL = 165 / 2 - 3.8
 
@@ -12,6 +17,17 @@ def test_text_width_uses_real_metrics() -> None:
     assert 0 < narrow < wide
     assert abs(text_width_mm("HỘI KHUYẾN HỌC TỈNH BẾN TRE", 13, bold=True) - 75.6) < 1.5
     assert text_width_mm("ab", 28) == 2 * text_width_mm("ab", 14)
+
+
+@pytest.mark.parametrize("style", sorted(_FONT_FILES))
+def test_advances_are_the_fonts_cmap_and_hmtx(style: tuple[bool, bool]) -> None:
+    """The widths read through HarfBuzz (issue 16: no fontTools in the worker) are exactly the
+    font's best cmap and hmtx advances, per em, as fontTools reads them."""
+    path = next(p for d in _FONT_DIRS for n in _FONT_FILES[style] if (p := Path(d) / n).is_file())
+    with TTFont(path, lazy=True) as font:
+        metrics, upm = font["hmtx"].metrics, font["head"].unitsPerEm
+        expected = {cp: metrics[glyph][0] / upm for cp, glyph in font.getBestCmap().items()}
+    assert _advances(*style)[0] == expected
 
 
 def test_short_lines_are_left_alone() -> None:
