@@ -28,6 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
 from .active_content import active_content
+from .diff_reuse import ReusingDiffPolicy
 from .ltv import embedded_signatures, is_doc_timestamp, signer_pairs, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
 from .report_vi import (
@@ -101,9 +102,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+    return [_jsonable(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def _open(pdf: bytes) -> PdfFileReader:
@@ -150,6 +149,7 @@ class _Context:
     doc_stamps: list[tuple[int, datetime, datetime, bool]]  # (revision, time, TSA not_after, trusted then)
     warnings: list[str] = field(default_factory=list)
     answers: OnlineAnswers | None = None
+    diff_policy: ReusingDiffPolicy | None = None  # pyHanko's, reusing an earlier validation's analysis
 
     def vc(self, moment: datetime) -> ValidationContext:
         # No fetching inside pyHanko: revocation is judged by .revocation, which says where
@@ -219,7 +219,7 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         tsv = _timestamp_validity(emb, ctx.vc(ctx.at))
         signing_time = tsv.timestamp if tsv is not None and tsv.intact and tsv.valid else None
         # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
-        st = validate_pdf_signature(emb, signer_validation_context=ctx.vc(signing_time or ctx.at))
+        st = validate_pdf_signature(emb, ctx.vc(signing_time or ctx.at), diff_policy=ctx.diff_policy)
     except (SignatureValidationError, ValueError, PdfError) as exc:
         chain = (cert.subject.human_friendly,) if cert else ()
         return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain,
@@ -329,7 +329,7 @@ def _doc_stamps(embs: list[EmbeddedPdfSignature], ctx: _Context) -> list[dict[st
             continue
         try:
             info = timestamp_info("document", emb.signed_data)
-            st = validate_pdf_timestamp(emb, validation_context=ctx.vc(info.time))
+            st = validate_pdf_timestamp(emb, validation_context=ctx.vc(info.time), diff_policy=ctx.diff_policy)
             trusted = bool(st.intact and st.valid and st.trusted)
         except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError):
             continue
@@ -377,10 +377,12 @@ def validate_pdf(
     ocsps, crls = _dss(reader)
     embs = embedded_signatures(reader)
     ctx = _Context(roots=roots, at=moment, online=online, ocsps=ocsps, crls=crls, doc_stamps=[],
-                   answers=OnlineAnswers(signer_pairs(embs, roots)) if online else None)
+                   answers=OnlineAnswers(signer_pairs(embs, roots)) if online else None,
+                   diff_policy=(policy := ReusingDiffPolicy(pdf, reader)))
     try:
         stamps = _doc_stamps(embs, ctx)
         sigs = tuple(_collect(reader, ctx))
+        policy.remember()
     finally:
         if ctx.answers is not None:
             ctx.answers.close()
