@@ -11,12 +11,16 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field, enumerate_sig_fields
 
 from . import SignatureBlockNotFound, SigningError
+
+if TYPE_CHECKING:
+    from .page_text import PdfPages
 
 
 @dataclass(frozen=True)
@@ -124,23 +128,28 @@ def _pair(lines: list[list[dict]], block: SignatureBlock, opts: LocateOptions
 
 
 def locate_signature_boxes(
-    pdf: bytes, blocks: Sequence[SignatureBlock], options: LocateOptions = LocateOptions()
+    pdf: bytes, blocks: Sequence[SignatureBlock], options: LocateOptions = LocateOptions(),
+    pages: PdfPages | None = None,
 ) -> list[FieldBox]:
     """One box per block, in the gap between position line and name, searched
-    on the last ``options.max_pages`` pages (last first).
+    on the last ``options.max_pages`` pages (last first; a page is read only while a block is
+    still missing). ``pages``: the PDF already parsed (``page_text.PdfPages``).
     Raises ``SignatureBlockNotFound`` naming the missing signer."""
-    from .page_text import extract_words, page_chars  # pdfminer only: no pdfplumber/pypdfium2/Pillow
+    from .page_text import PdfPages, extract_words  # pdfminer only: no pdfplumber/pypdfium2/Pillow
 
     found: dict[str, FieldBox] = {}
-    try:
-        pages = page_chars(pdf, range(-1, -1 - max(1, options.max_pages), -1))
-    except Exception as exc:  # pdfminer raises many types on bad input
-        raise SignatureBlockNotFound(code="signature_block_pdf_unreadable",
-                                     detail=repr(exc)) from exc
-    for page in pages:  # last first
+    pages = pages or PdfPages(pdf)
+    for wanted in range(-1, -1 - max(1, options.max_pages), -1):  # last first
         pending = [b for b in blocks if b.field_name not in found]
         if not pending:
             break
+        try:
+            page = pages.get(wanted)
+        except Exception as exc:  # pdfminer raises many types on bad input
+            raise SignatureBlockNotFound(code="signature_block_pdf_unreadable",
+                                         detail=repr(exc)) from exc
+        if page is None:
+            continue
         lines = _lines(extract_words(page.chars))
         x_min, y_min, x_max, _ = page.mediabox
         index = page.index

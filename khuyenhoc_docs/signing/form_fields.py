@@ -12,6 +12,7 @@ own baseline, so the printed page reads as if typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
@@ -19,6 +20,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from . import SignatureBlockNotFound, SigningError
 from .appearance import AppearanceOptions, font_factory, stamp_font_path
+
+if TYPE_CHECKING:
+    from .page_text import PdfPages
 
 NBSP = "\u00a0"
 NUMBER_FIELD, DATE_FIELD = "doc_number", "issue_date"
@@ -60,22 +64,22 @@ def _runs(chars: list[dict], min_len: int) -> list[list[dict]]:
     return runs
 
 
-def first_page_chars(pdf: bytes) -> list[dict]:
+def first_page_chars(pdf: bytes, pages: PdfPages | None = None) -> list[dict]:
     """Page 1's characters as pdfplumber's ``page.chars`` gives the keys used here (text, x0, x1,
     top, size, matrix, fontname), in the same order, read with pdfminer directly
-    (``page_text.page_chars``)."""
-    from .page_text import page_chars
+    (``page_text.PdfPages``; ``pages``: the PDF already parsed, e.g. to locate signature blocks)."""
+    from .page_text import PdfPages
 
-    pages = page_chars(pdf, [0])
-    if not pages:
+    page = (pages or PdfPages(pdf)).get(0)
+    if page is None:
         raise ValueError("the PDF has no pages")
-    return pages[0].chars
+    return page.chars
 
 
-def locate_blanks(pdf: bytes, *, number_len: int, date_len: int) -> list[TextFieldBox]:
+def locate_blanks(pdf: bytes, *, number_len: int, date_len: int, pages: PdfPages | None = None) -> list[TextFieldBox]:
     """Find the number blank (``number_len`` no-break spaces) and the date blank on page 1."""
     try:
-        chars = first_page_chars(pdf)
+        chars = first_page_chars(pdf, pages)
     except Exception as exc:  # pdfminer raises many types on bad input
         raise SignatureBlockNotFound(code="number_date_pdf_unreadable", detail=repr(exc)) from exc
     found: dict[str, TextFieldBox] = {}

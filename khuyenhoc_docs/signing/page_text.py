@@ -33,30 +33,55 @@ class PageChars:
         return self.mediabox[3] - self.mediabox[1]
 
 
-def page_chars(pdf: bytes, indexes: Iterable[int]) -> list[PageChars]:
-    """The characters of the pages at ``indexes`` (negative counts from the end; out of range
-    ones are skipped), in the order given, parsed once. Each char has pdfplumber's keys used here
-    (text, x0, x1, top, bottom, size, matrix, fontname, upright) in ``page.chars`` order; figures
-    (form XObjects) are entered like pdfplumber does."""
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
+class PdfPages:
+    """One PDF parsed once; each page's characters interpreted on first request, then kept, with
+    one resource manager (fonts loaded once). Submission locates the signature blocks on the last
+    pages and the number/date blanks on page 1 through one of these, and stops at the last page
+    when both blocks are there. pdfminer's errors (many types on bad input) surface from ``get``."""
 
-    pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(pdf)))))
-    resources = PDFResourceManager()
-    out: list[PageChars] = []
-    for wanted in indexes:
+    def __init__(self, pdf: bytes) -> None:
+        self._pdf = pdf
+        self._pages: list[Any] | None = None
+        self._resources: Any = None
+        self._done: dict[int, PageChars] = {}
+
+    def _parsed(self) -> list[Any]:
+        if self._pages is None:
+            from pdfminer.pdfdocument import PDFDocument
+            from pdfminer.pdfinterp import PDFResourceManager
+            from pdfminer.pdfpage import PDFPage
+            from pdfminer.pdfparser import PDFParser
+
+            self._pages = list(PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(self._pdf)))))
+            self._resources = PDFResourceManager()
+        return self._pages
+
+    def get(self, wanted: int) -> PageChars | None:
+        """The characters of the page at ``wanted`` (negative counts from the end), None when out
+        of range. Each char has pdfplumber's keys used here (text, x0, x1, top, bottom, size,
+        matrix, fontname, upright) in ``page.chars`` order; figures (form XObjects) are entered
+        like pdfplumber does."""
+        from pdfminer.converter import PDFPageAggregator
+        from pdfminer.pdfinterp import PDFPageInterpreter
+
+        pages = self._parsed()
         index = wanted + len(pages) if wanted < 0 else wanted
         if not 0 <= index < len(pages):
-            continue
-        page = pages[index]
-        device = PDFPageAggregator(resources, laparams=None)
-        PDFPageInterpreter(resources, device).process_page(page)
-        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-        out.append(PageChars(index, (x0, y0, x1, y1), list(_chars(device.get_result(), x0, y1 - y0))))
-    return out
+            return None
+        if index not in self._done:
+            page = pages[index]
+            device = PDFPageAggregator(self._resources, laparams=None)
+            PDFPageInterpreter(self._resources, device).process_page(page)
+            x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+            self._done[index] = PageChars(index, (x0, y0, x1, y1), list(_chars(device.get_result(), x0, y1 - y0)))
+        return self._done[index]
+
+
+def page_chars(pdf: bytes, indexes: Iterable[int]) -> list[PageChars]:
+    """The characters of the pages at ``indexes`` (negative counts from the end; out of range
+    ones are skipped), in the order given, parsed once (see ``PdfPages.get``)."""
+    pages = PdfPages(pdf)
+    return [page for page in (pages.get(i) for i in indexes) if page is not None]
 
 
 def _chars(objs: Any, x_shift: float, height: float) -> Iterator[dict]:

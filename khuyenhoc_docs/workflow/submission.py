@@ -40,6 +40,7 @@ from ..signing import SignatureBlockNotFound
 from ..signing.copy_stamp import copy_field_box
 from ..signing.fields import SignatureBlock, image_box, locate_signature_boxes, prepare_fields, seal_box
 from ..signing.form_fields import locate_blanks
+from ..signing.page_text import PdfPages
 from ..signing.record_code import new_record_code, public_url, stamp_record_code
 from ..succession import ensure_can_number
 from . import drafting, objects
@@ -92,9 +93,10 @@ def _layout(session: Session, doc: Document, pdf: bytes, fields: ProgrammeFields
     blanks are located on the converted text before that: stamping only appends to page 1 (the QR
     in the bottom margin, away from both), and pdfplumber would otherwise turn each of the QR's
     several hundred modules into an object of its own (a third of the locating time)."""
+    pages = PdfPages(pdf)  # parsed once for both; page 1 and the last page(s) read once each
     try:
-        gaps = locate_signature_boxes(pdf, signature_blocks(fields))
-        blanks = locate_blanks(pdf, number_len=NUMBER_BLANK_LEN, date_len=DATE_BLANK_LEN)
+        gaps = locate_signature_boxes(pdf, signature_blocks(fields), pages=pages)
+        blanks = locate_blanks(pdf, number_len=NUMBER_BLANK_LEN, date_len=DATE_BLANK_LEN, pages=pages)
     except SignatureBlockNotFound as exc:
         raise ValidationFailed(exc.reason_vi) from exc
     pdf = stamp_record_code(pdf, record_code, url)
