@@ -98,6 +98,7 @@ from .keys import (  # noqa: E402
     SigningKey,
     check_certificate,
 )
+from .nameprep import install as _install_nameprep  # noqa: E402
 from .pki import (  # noqa: E402
     CertKey,
     KeyType,
@@ -112,6 +113,7 @@ from .tsa import DemoTimeStamper, http_timestamper  # noqa: E402
 from .validation import SignatureReport, ValidationReport, validate_pdf  # noqa: E402
 
 _install_hex_reader()  # every pyHanko parse in the process reads hex strings the fast way
+_install_nameprep()  # and every certificate name comparison prepares each string once
 
 __all__ = [
     "AppearanceOptions",
