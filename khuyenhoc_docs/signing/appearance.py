@@ -19,12 +19,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
 from . import SigningError
 from .stamp_font import StampFontFactory, load_font
+from .stamp_images import StampImage
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LIBERATION_SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -132,7 +132,7 @@ def build_stamp_style(
     )
     if info.signature_image:
         try:
-            background = PdfImage(_image(info.signature_image))
+            background = StampImage(_image(info.signature_image))
         except Exception as exc:  # PIL raises many types on a bad image
             raise SigningError(code="handwritten_image_invalid", detail=repr(exc)) from exc
         split = round(width * options.image_share)
@@ -176,7 +176,7 @@ def image_stamp_style(png: bytes) -> StaticStampStyle:
     """Appearance that is only an image (a chair's handwritten signature, an organisation's seal):
     no text, no border, fully opaque, scaled to fit the field and centred (Decree 30, Appendix I)."""
     try:
-        background = PdfImage(_image(png))
+        background = StampImage(_image(png))
     except Exception as exc:  # PIL raises many types on a bad image
         raise SigningError(code="stamp_image_invalid", detail=repr(exc)) from exc
     return StaticStampStyle(
