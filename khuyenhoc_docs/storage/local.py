@@ -23,11 +23,12 @@ import os
 import re
 import secrets
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .base import (
     LocalStoreOptions,
@@ -45,6 +46,7 @@ from .base import (
     sha256_hex,
     utcnow,
 )
+from .durable_files import create_exclusive_pair, fsync_dir, replace_file
 from .keys import validate_key, validate_prefix
 
 __all__ = ["LocalStore"]
@@ -60,51 +62,6 @@ _SIDECAR_RE = re.compile(r"([0-9a-f]{24})\.json")
 
 def _new_version_id() -> str:
     return f"{time.time_ns():016x}{secrets.token_hex(4)}"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_temp(directory: Path, data: bytes, mode: int) -> Path:
-    """Write and fsync a temp file next to its final place (same filesystem)."""
-    tmp = directory / f".tmp-{secrets.token_hex(8)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # e.g. disk full: leave no debris behind
-        raise
-    return tmp
-
-
-def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
-    """Atomically create ``path``; FileExistsError rather than overwrite."""
-    tmp = _write_temp(path.parent, data, mode)
-    try:
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
-
-
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    tmp = _write_temp(path.parent, data, mode)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 @contextmanager
@@ -168,7 +125,7 @@ class LocalStore:
 
     def _write_sidecar(self, key: str, meta: Mapping[str, Any]) -> None:
         path = self._vdir(key) / f"{meta['version_id']}.json"
-        _replace(path, json.dumps(meta, ensure_ascii=False).encode("utf-8"), 0o644)
+        replace_file(path, json.dumps(meta, ensure_ascii=False).encode("utf-8"), 0o644)
 
     @contextmanager
     def _locked(self, key: str) -> Iterator[None]:
@@ -233,14 +190,13 @@ class LocalStore:
         vdir = self._vdir(key)
         with _os_errors(f"put {key}"):
             vdir.mkdir(parents=True, exist_ok=True)
-            _create_exclusive(vdir / f"{version_id}.bin", data, 0o444)
-            # The sidecar is the commit point: only now does the version exist.
-            _create_exclusive(
-                vdir / f"{version_id}.json",
-                json.dumps(meta, ensure_ascii=False).encode("utf-8"),
-                0o644,
+            # Data first, the sidecar last: the sidecar is the commit point, only then does the
+            # version exist. Both are on disk before either is linked; the links, by the dir fsync.
+            create_exclusive_pair(
+                vdir / f"{version_id}.bin", data, 0o444,
+                vdir / f"{version_id}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"), 0o644,
             )
-            _fsync_dir(vdir)
+            fsync_dir(vdir)
         return self._to_stored(meta)
 
     def stat(self, key: str, version_id: str) -> StoredObject:
@@ -335,11 +291,9 @@ class LocalStore:
             with _os_errors(f"delete {key}@{version_id}"):
                 # Sidecar first: from then on the version is gone for readers.
                 os.unlink(vdir / f"{version_id}.json")
-                try:
+                with suppress(FileNotFoundError):
                     os.unlink(vdir / f"{version_id}.bin")
-                except FileNotFoundError:
-                    pass
-                _fsync_dir(vdir)
+                fsync_dir(vdir)
 
     @staticmethod
     def _refuse_if_locked(key: str, meta: Mapping[str, Any]) -> None:
