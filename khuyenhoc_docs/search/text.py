@@ -11,7 +11,7 @@ import bisect
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..errors import ValidationFailed
 
@@ -30,6 +30,7 @@ SNIPPET_WORDS_BEFORE = 10
 # "Word" = a run of letters/digits (str.isalnum), exactly what both engines will see.
 WORD_RE = re.compile(r"[^\W_]+")
 _WS_RE = re.compile(r"\s+")
+_SPACE_RE = re.compile(r"\s")
 _NON_SPACE_RE = re.compile(r"\S+")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Đ/đ have no decomposition; Ð/ð (Icelandic eth) are often typed for Đ/đ in Vietnamese text.
@@ -59,6 +60,8 @@ def _fold_char(ch: str) -> str:
 _FOLD_TABLE: dict[int, str] = {}
 _WORD_TABLE: dict[int, str] = {}
 _SEEN: set[str] = set()
+# Characters folding to more or fewer than one character (ß → ss, a lone combining mark → "").
+_IRREGULAR: set[str] = set()
 _TABLE_LIMIT = 20_000
 
 
@@ -73,6 +76,9 @@ def _tables_for(text: str) -> tuple[dict[int, str], dict[int, str]]:
         return _FOLD_TABLE, _WORD_TABLE
     folds = {ord(ch): _fold_char(ch) for ch in new}
     word_forms = {cp: _word_form(f) for cp, f in folds.items()}
+    # Before the tables: a reader seeing a character in _SEEN also sees it here (bounded: few
+    # code points fold irregularly).
+    _IRREGULAR.update(chr(cp) for cp, f in folds.items() if len(f) != 1)
     if len(_SEEN) + len(new) > _TABLE_LIMIT:  # cache full: tables for this call only
         return {**_FOLD_TABLE, **folds}, {**_WORD_TABLE, **word_forms}
     # Tables first, then _SEEN: a concurrent reader never misses an entry.
@@ -225,34 +231,109 @@ def _words_before(body: str, anchor: int, count: int) -> int:
     return start
 
 
-def _best_match(pattern, folded: str, terms: Sequence[str], *, limit: int = 2000):
+def _term_index(text: str, terms: Sequence[str]) -> int:
+    return next((i for i, t in enumerate(terms) if text.startswith(t)), -1)
+
+
+def _best_match(pattern: re.Pattern[str], folded: str, terms: Sequence[str], *,
+                limit: int = 2000) -> re.Match[str] | None:
     """The first match that starts the densest run of distinct query terms (about a phrase's length).
 
     "gia dinh hoc tap" then lands on “Gia đình học tập” rather than on the first “học” of the text.
     """
-    matches = []
-    for m in pattern.finditer(folded):
-        text = m.group(0)
-        matches.append((m, next((i for i, t in enumerate(terms) if text.startswith(t)), -1)))
+    return _best_of(pattern.finditer(folded), terms, limit=limit)
+
+
+def _best_of(found: Iterator[re.Match[str]], terms: Sequence[str], *, limit: int = 2000) -> re.Match[str] | None:
+    """``_best_match`` over ``found``, the matches in text order, read lazily: a match is judged as
+    soon as a later one lies beyond its run, and the first run holding every term ends the reading,
+    so a long body is folded and scanned only as far as that run (the same match as reading all)."""
+    span = sum(len(t) + 8 for t in terms)  # the terms side by side, with room for longer word forms
+    matches: list[tuple[re.Match[str], int]] = []
+    best: re.Match[str] | None = None
+    best_score = 0
+    judged = 0
+
+    def judge(upto_start: int | None) -> bool:
+        """Judge the pending matches whose run ends before ``upto_start`` (all when None); True when done."""
+        nonlocal judged, best, best_score
+        while judged < len(matches):
+            m = matches[judged][0]
+            end = m.start() + span
+            if upto_start is not None and upto_start <= end:
+                return False
+            # Matches come in text order: the run ends at the first one beyond the span (a word
+            # found in every sentence made this quadratic: ~2,000 matches compared with each other).
+            seen = set()
+            for j in range(judged, len(matches)):
+                if matches[j][0].start() > end:
+                    break
+                seen.add(matches[j][1])
+            judged += 1
+            if len(seen) > best_score:
+                best, best_score = m, len(seen)
+                if best_score == len(terms):
+                    return True
+        return False
+
+    for m in found:
+        if judge(m.start()):
+            return best
+        matches.append((m, _term_index(m.group(0), terms)))
         if len(matches) >= limit:
             break
-    span = sum(len(t) + 8 for t in terms)  # the terms side by side, with room for longer word forms
-    starts = [m.start() for m, _ in matches]
-    best, best_score = None, 0
-    for i, (m, _) in enumerate(matches):
-        # Matches come in text order: the run ends at the first one beyond the span (a word found
-        # in every sentence made this quadratic: ~2,000 matches compared with each other).
-        seen = set()
-        limit = starts[i] + span
-        for j in range(i, len(matches)):
-            if starts[j] > limit:
-                break
-            seen.add(matches[j][1])
-        if len(seen) > best_score:
-            best, best_score = m, len(seen)
-            if best_score == len(terms):
-                break
+    judge(None)
     return best
+
+
+_CHUNK_CHARS = 1024
+
+
+class _LazyFold:
+    """The folded body, folded a chunk at a time as matching reads on (bodies folding char for char).
+
+    Chunks end after a whitespace character, which folds to itself: a match (word characters
+    only) never spans two chunks, so matching chunk by chunk finds what matching the whole
+    folded body would. ``failed``: a character folds to more or fewer than one character, so
+    positions would shift; the caller folds the whole body with ``fold_map`` instead.
+    """
+
+    def __init__(self, body: str, pattern: re.Pattern[str]) -> None:
+        self.body, self.pattern = body, pattern
+        self.folded = ""
+        self.failed = False
+
+    def extend_to(self, position: int) -> bool:
+        """Fold at least through ``position`` (and to a chunk end); False at the end of the body."""
+        body = self.body
+        while len(self.folded) <= position:
+            start = len(self.folded)
+            if start >= len(body):
+                return False
+            cut = start + _CHUNK_CHARS
+            if cut < len(body):
+                # After the next whitespace (or the body's end): a long unbroken run stays whole.
+                space = _SPACE_RE.search(body, cut)
+                cut = space.end() if space else len(body)
+            chunk = body[start:cut]
+            table = _tables_for(chunk)[0]
+            folded = chunk.translate(table)
+            if len(folded) != len(chunk) or not _IRREGULAR.isdisjoint(chunk):
+                self.failed = True
+                return False
+            self.folded += folded
+        return True
+
+    def matches(self, start: int = 0, until: int | None = None) -> Iterator[re.Match[str]]:
+        """The pattern's matches in the folded body from ``start``, folding as needed; with
+        ``until``, at least those starting before it."""
+        pos = start
+        while self.extend_to(pos) or pos < len(self.folded):
+            end = len(self.folded)
+            yield from self.pattern.finditer(self.folded, pos, end)
+            if self.failed or end >= len(self.body) or (until is not None and end > until):
+                return
+            pos = end
 
 
 def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) -> str:
@@ -260,12 +341,31 @@ def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) 
 
     Matched words are wrapped in ``<mark>`` on the *original* (diacritic) text;
     without a match in ``body`` (a title-only hit, or no terms) it is the opening words.
-    Only the window is scanned for further matches, so long bodies stay cheap.
+    The body is folded and scanned only as far as the snippet needs (a page of 20 long
+    bodies: folding and scanning every one whole was most of a search's time).
     """
     body = clean(body)
-    folded, origin = fold_map(body) if terms else (body, None)
-    pattern = _term_pattern(terms) if terms else None
-    first = _best_match(pattern, folded, terms) if pattern else None
+    if not terms:
+        return _snippet(body, terms, n_words, None, None, None)
+    pattern = _term_pattern(terms)
+    lazy = _LazyFold(body, pattern)
+    first = _best_of(lazy.matches(), terms)
+    if not lazy.failed:
+        found = _snippet(body, terms, n_words, pattern, first, lazy)
+        if not lazy.failed:
+            return found
+    folded, origin = fold_map(body)
+    first = _best_match(pattern, folded, terms)
+    return _snippet(body, terms, n_words, pattern, first, (folded, origin))
+
+
+def _snippet(
+    body: str, terms: Sequence[str], n_words: int, pattern: re.Pattern[str] | None, first: re.Match[str] | None,
+    folding: _LazyFold | tuple[str, list[int] | None] | None,
+) -> str:
+    """The snippet around ``first``; ``folding``: the lazily folded body, or (folded, origin) of
+    ``fold_map``."""
+    origin = folding[1] if isinstance(folding, tuple) else None
     anchor = _original_span(first.start(), first.end(), origin, body)[0] if first else 0
     # The anchor's own word, plus some words before it.
     word_start = _words_before(body, anchor + 1, 1) if first else 0
@@ -283,9 +383,11 @@ def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) 
 
     parts: list[str] = ["… "] if window_start > 0 and body[:window_start].strip() else []
     pos = window_start
-    if pattern:
+    if pattern and folding is not None:
         f_start = window_start if origin is None else bisect.bisect_left(origin, window_start)
-        for m in pattern.finditer(folded, f_start):
+        found = (pattern.finditer(folding[0], f_start) if isinstance(folding, tuple)
+                 else folding.matches(f_start, window_end))
+        for m in found:
             m_start, m_end = _original_span(m.start(), m.end(), origin, body)
             if m_start >= window_end:
                 break
@@ -293,6 +395,8 @@ def snippet_html(body: str, terms: Sequence[str], n_words: int = SNIPPET_WORDS) 
             parts.append(_escape(body[pos:m_start]))
             parts.append(f"<mark>{_escape(body[m_start:m_end])}</mark>")
             pos = m_end
+        if isinstance(folding, _LazyFold) and folding.failed:
+            return ""
     parts.append(_escape(body[pos:window_end]))
     if body[window_end:].strip():
         parts.append(" …")
