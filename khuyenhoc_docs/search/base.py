@@ -140,31 +140,54 @@ def _scope(filters: SearchFilters) -> ColumnElement[bool] | None:
     return _scoped(or_(*parts)) if parts else false()
 
 
-def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
-    """WHERE conditions for ``filters`` on ``search_entries``."""
+def filter_conditions(filters: SearchFilters, unindexed: bool = False) -> list[ColumnElement[bool]]:
+    """WHERE conditions for ``filters`` on ``search_entries``; ``unindexed``: the same conditions
+    on expressions no index serves (kind, year, level, status, dates), so the full-text index drives."""
     c = search_entries.c
+    kind: ColumnElement[Any] = c.kind
+    year: ColumnElement[Any] = c.year
+    level_code: ColumnElement[Any] = c.level_code
+    status: ColumnElement[Any] = c.status
+    if unindexed:
+        empty: ColumnElement[Any] = literal_column("''")
+        zero: ColumnElement[Any] = literal_column("0")
+        kind, level_code, status = kind + empty, level_code + empty, status + empty
+        year = year + zero
     conditions: list[ColumnElement[bool]] = []
     if filters.kind is not None:
-        conditions.append(c.kind == filters.kind)
+        conditions.append(kind == filters.kind)
     if filters.doc_number is not None:
         # Starts at a word of the number: "40/CTPH" matches " 40 ctph hkvn ", not " 140 ctph ".
         conditions.append(_contains(c.doc_number_key, " " + " ".join(words(filters.doc_number))))
     if filters.signer is not None:
         conditions.append(_contains(c.signer_key, " ".join(words(filters.signer))))
     if filters.year is not None:
-        conditions.append(c.year == filters.year)
+        conditions.append(year == filters.year)
     if filters.level_code is not None:
-        conditions.append(c.level_code == filters.level_code)
+        conditions.append(level_code == filters.level_code)
     if filters.status is not None:
-        conditions.append(c.status == filters.status)
+        conditions.append(status == filters.status)
+    issue_date: ColumnElement[Any] = c.issue_date
+    if unindexed and _long_range(filters):
+        issue_date = issue_date + literal_column("0")
     if filters.date_from is not None:
-        conditions.append(c.issue_date >= filters.date_from)
+        conditions.append(issue_date >= filters.date_from)
     if filters.date_to is not None:
-        conditions.append(c.issue_date <= filters.date_to)
+        conditions.append(issue_date <= filters.date_to)
     scope = _scope(filters)
     if scope is not None:
         conditions.append(scope)
     return conditions
+
+
+# A date range longer than this holds a large share of an archive: the full-text index should
+# drive, not the date index (shorter or open ranges keep it).
+_LONG_RANGE_DAYS = 62
+
+
+def _long_range(filters: SearchFilters) -> bool:
+    return (filters.date_from is not None and filters.date_to is not None
+            and (filters.date_to - filters.date_from).days > _LONG_RANGE_DAYS)
 
 
 # Totals per (database, generation, index, query, filters); pages (immutable) per that and the page.
@@ -202,6 +225,9 @@ class SqlSearchIndex:
     dialect: ClassVar[str] = ""
     snippet_words: int = field(default=30)
     rank_limit: int = field(default=5_000)
+    # Filtered full-text searches take the total from the newest-first page's statement, which
+    # then serves as the page unless the results are ranked (see _newest_and_total).
+    count_with_page: ClassVar[bool] = False
 
     # -- engine hooks ---------------------------------------------------------------
     def _match(
@@ -210,6 +236,10 @@ class SqlSearchIndex:
         """(FROM clause joining search_entries, match condition, score: higher is better);
         ``filtered``: the statement also checks filters on search_entries."""
         raise NotImplementedError
+
+    def _text_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        """WHERE conditions for ``filters`` in a full-text search."""
+        return filter_conditions(filters)
 
     def _tuned(self, session: Session) -> AbstractContextManager[None]:
         """Context around the queries of a full-text search (planner settings)."""
@@ -222,6 +252,15 @@ class SqlSearchIndex:
         the page ends ``reach`` rows in)."""
         source, match, _ = self._match(terms)
         return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(*NEWEST)
+
+    def _newest_and_total(
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], offset: int, per_page: int,
+    ) -> tuple[list[int] | None, int | None]:
+        """The newest-first page and the total from one statement (``count(*) OVER ()``), or
+        (None, None) when the page is empty and so tells no total."""
+        window = self._newest_matching(session, terms, conditions, 0, offset + per_page)
+        rows = session.execute(window.add_columns(func.count().over()).limit(per_page).offset(offset)).all()
+        return ([r[0] for r in rows], int(rows[0][1])) if rows else (None, None)
 
     def _count_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
         """``SELECT count(*)`` of records matching ``terms`` and ``conditions``."""
@@ -277,7 +316,7 @@ class SqlSearchIndex:
         self, session: Session, terms: list[str], filters: SearchFilters, page: int, per_page: int,
         known_total: int | None,
     ) -> SearchPage:
-        filtering = filter_conditions(filters)
+        filtering = self._text_filters(filters) if terms else filter_conditions(filters)
         c = search_entries.c
         source: FromClause = search_entries
         score: ColumnElement[Any] | None = None
@@ -290,11 +329,19 @@ class SqlSearchIndex:
         where = and_(true(), *conditions)
         offset = (page - 1) * per_page
         with self._tuned(session) if terms else nullcontext():
-            total = known_total if known_total is not None else session.execute(count).scalar_one()
+            newest: list[int] | None = None
+            total = known_total
+            if total is None and terms and filtering and self.count_with_page:
+                newest, total = self._newest_and_total(session, terms, filtering, offset, per_page)
+            if total is None:
+                total = session.execute(count).scalar_one()
             # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
             ranked = score is not None and total <= self.rank_limit
+            scores: dict[int, float]
             if offset >= total:
                 ids, scores = [], {}
+            elif newest is not None and not ranked:
+                ids, scores = newest, {}
             elif ranked and score is not None:
                 window = select(c.id, score).select_from(source).where(where).order_by(score.desc(), *NEWEST)
                 rows = session.execute(window.limit(per_page).offset(offset)).all()

@@ -28,7 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
-from .base import NEWEST, SqlSearchIndex
+from .base import NEWEST, SqlSearchIndex, filter_conditions
+from .model import SearchFilters
 from .schema import search_entries
 from .text import is_prefix
 
@@ -81,12 +82,22 @@ class PostgresSearchIndex(SqlSearchIndex):
     """``SearchIndex`` on PostgreSQL full-text search (``simple`` configuration)."""
 
     dialect: ClassVar[str] = "postgresql"
+    # Filtered, the newest-first page sorts every match anyway (_newest_matching): counting them in
+    # the same statement saves a second GIN and heap scan (100k records, year = 2019: ~60 ms).
+    count_with_page: ClassVar[bool] = True
 
     def _match(
         self, terms: Sequence[str], filtered: bool = False,
     ) -> tuple[FromClause, ColumnElement[bool], ColumnElement[Any]]:
         query = _tsquery(terms)
         return search_entries, _tsv.op("@@")(query), func.ts_rank(_tsv, query)
+
+    def _text_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        # The GIN bitmap drives, filters are checked on its rows: the planner prices "tsv @@"
+        # as cheap and would take a year, status or date index instead, then detoast the
+        # tsvector of every row of that year (100k records: year = 2019, 9,974 rows, ~90 ms a
+        # statement; by the GIN bitmap, reading no tsvector, ~5-40 ms).
+        return filter_conditions(filters, unindexed=True)
 
     def _newest_matching(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Join
 
-from .base import SqlSearchIndex
-from .model import INCOMING
+from .base import SqlSearchIndex, filter_conditions
+from .model import INCOMING, SearchFilters
 from .schema import FILTER_INDEX, FTS_TABLE, search_entries
 from .text import is_prefix
 
@@ -118,6 +118,17 @@ class SqliteSearchIndex(SqlSearchIndex):
         source = join(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
         match = _fts_name.op("MATCH")(fts5_query(terms))
         return source, match, -func.bm25(_fts_name)
+
+    def _text_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        conditions = filter_conditions(filters)
+        # The same dates as row id bounds (order_key), which FTS5 applies inside the match:
+        # it skips the posting lists outside the range instead of looking up every match's date
+        # (undated records have the smallest keys, below any date's, as in the date conditions).
+        if filters.date_from is not None:
+            conditions.append(_fts.c.rowid >= (filters.date_from.toordinal() + 1) << 32)
+        if filters.date_to is not None:
+            conditions.append(_fts.c.rowid < (filters.date_to.toordinal() + 2) << 32)
+        return conditions
 
     def _matching_rowids(self, terms: Sequence[str]) -> Select[Any]:
         return select(_fts.c.rowid).where(_fts_name.op("MATCH")(fts5_query(terms)))
