@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -249,44 +250,38 @@ def _best_of(found: Iterator[re.Match[str]], terms: Sequence[str], *, limit: int
     soon as a later one lies beyond its run, and the first run holding every term ends the reading,
     so a long body is folded and scanned only as far as that run (the same match as reading all)."""
     span = sum(len(t) + 8 for t in terms)  # the terms side by side, with room for longer word forms
-    matches: list[tuple[re.Match[str], int]] = []
+    kept: list[re.Match[str]] = []
+    starts: list[int] = []
+    term_of: list[int] = []  # the query term each match starts with
+    known: dict[str, int] = {}
     best: re.Match[str] | None = None
-    best_score = 0
-    judged = 0
-
-    def judge(upto_start: int | None) -> bool:
-        """Judge the pending matches whose run ends before ``upto_start`` (all when None); True when done."""
-        nonlocal judged, best, best_score
-        while judged < len(matches):
-            m = matches[judged][0]
-            end = m.start() + span
-            if upto_start is not None and upto_start <= end:
-                return False
-            # Matches come in text order: the run ends at the first one beyond the span (a word
-            # found in every sentence made this quadratic: ~2,000 matches compared with each other).
-            seen = set()
-            for j in range(judged, len(matches)):
-                if matches[j][0].start() > end:
-                    break
-                seen.add(matches[j][1])
+    best_score, judged, wanted = 0, 0, len(terms)
+    for m in itertools.chain(itertools.islice(found, limit), (None,)):
+        # None: the end; else judge the pending matches whose run ends before m. Matches come in
+        # text order: a run ends at the first one beyond the span (a word found in every sentence
+        # made comparing every pair quadratic: ~2,000 matches).
+        upto = m.start() if m is not None else None
+        while judged < len(starts) and (upto is None or starts[judged] + span < upto):
+            end = bisect.bisect_right(starts, starts[judged] + span, judged)
+            score = len(set(term_of[judged:end]))
+            if score > best_score:
+                best, best_score = kept[judged], score
+                if best_score == wanted:
+                    return best
             judged += 1
-            if len(seen) > best_score:
-                best, best_score = m, len(seen)
-                if best_score == len(terms):
-                    return True
-        return False
-
-    for m in found:
-        if judge(m.start()):
-            return best
-        matches.append((m, _term_index(m.group(0), terms)))
-        if len(matches) >= limit:
+        if m is None:
             break
-    judge(None)
+        text = m.group(0)
+        index = known.get(text)
+        if index is None:
+            index = known[text] = _term_index(text, terms)
+        kept.append(m)
+        starts.append(m.start())
+        term_of.append(index)
     return best
 
 
-_CHUNK_CHARS = 1024
+_CHUNK_CHARS = 2048
 
 
 class _LazyFold:
