@@ -108,6 +108,7 @@ class SqliteSearchIndex(SqlSearchIndex):
     """``SearchIndex`` on SQLite FTS5."""
 
     dialect: ClassVar[str] = "sqlite"
+    count_with_page: ClassVar[bool] = True
 
     def _match(
         self, terms: Sequence[str], filtered: bool = False,
@@ -146,6 +147,24 @@ class SqliteSearchIndex(SqlSearchIndex):
         source = _FtsFilterJoin(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
         match = _fts_name.op("MATCH")(fts5_query(terms))
         return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(_fts.c.rowid.desc())
+
+    def _newest_and_total(
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], offset: int, per_page: int,
+    ) -> tuple[list[int] | None, int | None]:
+        # The newest matches' ids (row id order), rank_limit + 1 of them or the page's reach: a
+        # shorter list is every match (then ranked), else the total is that many plus a count of
+        # the older matches below the last one. One pass over the matches instead of a count and
+        # then a page that scans again (100k records, year = 2019: ~230 -> ~160 ms).
+        reach = max(offset + per_page, self.rank_limit + 1)
+        source = _FtsFilterJoin(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
+        match = _fts_name.op("MATCH")(fts5_query(terms))
+        newest = select(search_entries.c.id).select_from(source).where(*conditions, match)
+        ids = list(session.execute(newest.order_by(_fts.c.rowid.desc()).limit(reach)).scalars())
+        total = len(ids)
+        if total == reach:
+            older = select(func.count()).select_from(source).where(*conditions, match, _fts.c.rowid < ids[-1])
+            total += session.execute(older).scalar_one()
+        return ids[offset:offset + per_page], total
 
     def _count_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
         if not conditions:

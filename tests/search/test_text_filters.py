@@ -64,3 +64,28 @@ def test_text_search_with_filters_finds_exactly_the_filtered_records(index, sess
     want = expected(filters)
     assert {(h.kind, h.document_id) for h in page.hits} == want
     assert page.total == len(want)
+
+
+@pytest.mark.usefixtures("dated")
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SearchFilters(year=2020),
+        SearchFilters(date_from=date(2019, 12, 31), date_to=date(2020, 3, 1), status="issued"),
+        SearchFilters(level_code="xa"),
+    ],
+)
+def test_filtered_pages_beyond_the_rank_limit_have_the_total_and_the_newest_order(index, session, filters) -> None:
+    """Beyond the rank limit the page and the total may come from one pass: every page still has
+    the exact total, and the pages together are every match, newest first, once."""
+    capped = type(index)(rank_limit=3)
+    rows = {(kind, doc_id): (day, doc_id, kind) for kind, doc_id, day, *_ in _rows()}
+    want = sorted(expected(filters), key=lambda key: (rows[key][0] is not None, rows[key][0] or date.min,
+                                                       rows[key][1], rows[key][2]), reverse=True)
+    assert len(want) > 3
+    seen: list[tuple[str, int]] = []
+    for page_number in range(1, len(want) // 4 + 3):
+        page = capped.search(session, "khuyen hoc", filters, page=page_number, per_page=4)
+        assert page.total == len(want) and not page.ranked
+        seen += [(h.kind, h.document_id) for h in page.hits]
+    assert seen == want
