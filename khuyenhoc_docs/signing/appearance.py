@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
+import re
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -25,6 +27,20 @@ from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from . import SigningError
 from .stamp_font import StampFontFactory, load_font
 from .stamp_images import StampImage
+
+_TOO_WIDE = re.compile(r"Content box width/height ([0-9.e+-]+) is too wide for container size ([0-9.e+-]+)")
+
+
+class _RoundingNoise(logging.Filter):
+    """Drops pyHanko's "content box too wide" warning when the excess is float rounding: an image
+    shrunk to fit a 102 pt field measures 102.00000000000001 pt, once per seal and signature."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = _TOO_WIDE.match(record.getMessage())
+        return found is None or float(found.group(1)) - float(found.group(2)) > 1e-6
+
+
+logging.getLogger("pyhanko.pdf_utils.layout").addFilter(_RoundingNoise())
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LIBERATION_SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"

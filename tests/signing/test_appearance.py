@@ -134,3 +134,18 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("fontTools
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_layout_rounding_warning_is_dropped_but_a_real_overflow_is_kept(caplog):
+    import logging
+
+    from pyhanko.pdf_utils import layout
+
+    import khuyenhoc_docs.signing.appearance  # noqa: F401  (installs the filter)
+
+    mid = layout.AxisAlignment.ALIGN_MID
+    with caplog.at_level(logging.WARNING, logger="pyhanko.pdf_utils.layout"):
+        mid.align(102, 102.00000000000001, 0, 0)
+        assert not caplog.records
+        mid.align(102, 110, 0, 0)
+    assert len(caplog.records) == 1 and "110" in caplog.records[0].getMessage()
