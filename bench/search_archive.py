@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.search_bench import QUERIES, load, p95  # noqa: E402
+from bench.search_bench import QUERIES, build_archive, p95  # noqa: E402
 from khuyenhoc_docs.db import make_engine  # noqa: E402
-from khuyenhoc_docs.search import schema, search_index_for  # noqa: E402
+from khuyenhoc_docs.search import search_index_for  # noqa: E402
 from khuyenhoc_docs.search.base import clear_cache  # noqa: E402
 from tests.services.postgres import PG_BIN, PostgresServer, _as_postgres, _free_port  # noqa: E402
 
@@ -64,24 +64,11 @@ class KeptPostgres(PostgresServer):
             self.started = False
 
 
-def _build_engine(engine: Engine, n: int, seed: int) -> None:
-    with engine.begin() as conn:
-        schema.create(lambda sql: conn.execute(text(sql)), engine.dialect.name)
-    seconds = load(engine, n, seed)
-    print(f"{engine.dialect.name}: indexed {n} records in {seconds:.1f} s", flush=True)
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE search_entries"))
-    else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-
-
 def build(args: argparse.Namespace) -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     if "sqlite" in args.engines:
         engine = make_engine(f"sqlite:///{args.dir / 'bench.sqlite3'}")
-        _build_engine(engine, args.n, args.seed)
+        build_archive(engine, args.n, args.seed)
         engine.dispose()
     if "postgresql" in args.engines:
         if os.geteuid() == 0:
@@ -91,7 +78,7 @@ def build(args: argparse.Namespace) -> None:
             subprocess.run(_as_postgres([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(server.port),
                                          "-U", "postgres", "bench"]), check=True, capture_output=True)
             engine = make_engine(server.url("bench"))
-            _build_engine(engine, args.n, args.seed)
+            build_archive(engine, args.n, args.seed)
             engine.dispose()
         finally:
             server.stop()

@@ -195,11 +195,12 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def bench_engine(name: str, engine: Engine, args: argparse.Namespace) -> dict:
+def build_archive(engine: Engine, n: int, seed: int) -> float:
+    """Create the search schema on ``engine``, index ``n`` records, analyse; seconds spent indexing."""
     with engine.begin() as conn:
         schema.create(lambda sql: conn.execute(text(sql)), engine.dialect.name)
-    seconds = load(engine, args.n, args.seed)
-    print(f"{name}: indexed {args.n} records in {seconds:.1f} s ({args.n / seconds:.0f} records/s)", flush=True)
+    seconds = load(engine, n, seed)
+    print(f"{engine.dialect.name}: indexed {n} records in {seconds:.1f} s ({n / seconds:.0f} records/s)", flush=True)
     if engine.dialect.name == "postgresql":
         # Autovacuum would do this in production: merge the GIN pending list, refresh statistics.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -207,6 +208,11 @@ def bench_engine(name: str, engine: Engine, args: argparse.Namespace) -> dict:
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
+    return seconds
+
+
+def bench_engine(name: str, engine: Engine, args: argparse.Namespace) -> dict:
+    seconds = build_archive(engine, args.n, args.seed)
     index = search_index_for(engine)
     clear_cache()  # the first run of each query finds nothing kept
     per_query = []
