@@ -118,8 +118,10 @@ def worker_tick(app, request_id: int) -> str:
         return remote_signing.tick(s, app.extensions["khd.services"], request_id)
 
 
-def status(client, request_id: int, username: str = HKH) -> dict:
-    resp = client.get(f"/api/v1/signing-requests/{request_id}", headers=api_token(client, username))
+def status(client, request_id: int, username: str = HKH, headers: dict[str, str] | None = None) -> dict:
+    """The signing request as ``username`` sees it (``headers``: a token already issued, for polling:
+    a new token per poll would run into the sign-in limit of 10 per minute)."""
+    resp = client.get(f"/api/v1/signing-requests/{request_id}", headers=headers or api_token(client, username))
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()
 

@@ -40,8 +40,9 @@ def worker(data_dir, async_server, async_app):
 
 def wait_for(client, request_id: int, wanted: str, log, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
+    headers = api_token(client, HKH)
     while time.monotonic() < deadline:
-        data = status(client, request_id)
+        data = status(client, request_id, headers=headers)
         if data["status"] == wanted:
             return data
         time.sleep(0.2)
