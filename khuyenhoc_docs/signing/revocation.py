@@ -158,6 +158,8 @@ def _http(url: str, ocsp_request: bytes | None, timeout: float) -> bytes | None:
 
     from .sessions import tls_context
 
+    if not url.lower().startswith(("http://", "https://")):
+        return None  # urllib would also open file:, ftp: and data: URLs a certificate names
     headers = {"Content-Type": "application/ocsp-request"} if ocsp_request is not None else {}
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=ocsp_request, headers=headers),

@@ -180,3 +180,12 @@ def test_pki_server_rejects_garbage(pki_server):
     assert requests.post(f"{pki_server.url}/tsa", data=b"nonsense", timeout=5).status_code == 400
     assert requests.get(f"{pki_server.url}/crl/nope.crl", timeout=5).status_code == 404
     assert requests.get(f"{pki_server.url}/ca/cd.crt", timeout=5).status_code == 200
+
+
+def test_revocation_fetch_opens_only_http_urls(tmp_path):
+    from khuyenhoc_docs.signing.revocation import _http
+
+    local = tmp_path / "crl.der"
+    local.write_bytes(b"not fetched")
+    assert _http(local.as_uri(), None, 1.0) is None  # a certificate naming file:///… reads nothing
+    assert _http("data:application/pkix-crl;base64,AAAA", None, 1.0) is None
