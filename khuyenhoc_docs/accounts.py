@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from .db import utcnow
 from .errors import Problem, ValidationFailed
@@ -121,8 +121,12 @@ def _token_digest(token: str) -> str:
 # Asked on every request, so built once (building a statement costs about as much as running it):
 # the token with its user, the user's organisation and roles joined (the roles would otherwise be
 # a second, select-in query), and likewise the user of a live browser session.
-_TOKEN_ROW = (select(ApiToken).where(ApiToken.token_hash == bindparam("digest"))
-              .options(joinedload(ApiToken.user).joinedload(User.role_rows)))
+# The token's conditions are checked in SQL, so only the user is loaded; its organisation (joined by
+# default) is left to load when a request uses it: a list or a page of JSON does not.
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False),
+                      ApiToken.expires_at > bindparam("now"))
+               .options(joinedload(User.role_rows), lazyload(User.organisation)))
 _SESSION_USER = (select(User).join(BrowserSession, BrowserSession.user_id == User.id)
                  .where(BrowserSession.token_hash == bindparam("digest"), BrowserSession.user_id == bindparam("user_id"),
                         BrowserSession.expires_at > bindparam("now"))
@@ -142,10 +146,8 @@ def user_for_token(session: Session, token: str, now: datetime | None = None) ->
     """The active user owning an unexpired, unrevoked token."""
     if not token or len(token) > 200:
         return None
-    row = session.scalars(_TOKEN_ROW, {"digest": _token_digest(token)}).unique().first()
-    if row is None or row.revoked or row.expires_at <= (now or utcnow()) or not row.user.active:
-        return None
-    return row.user
+    user = session.scalars(_TOKEN_USER, {"digest": _token_digest(token), "now": now or utcnow()}).unique().first()
+    return user if user is not None and user.active else None
 
 
 @dataclass(frozen=True)

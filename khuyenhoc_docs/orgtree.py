@@ -21,7 +21,8 @@ def scope_ids(session: Session, org_id: int) -> set[int]:
 
     One recursive query (it runs on every request that asks for a principal): from the unit, add
     every unit whose parent or successor is already in the scope, until nothing new comes."""
-    return {org_id, *session.scalars(_SCOPE, {"org_id": org_id})}
+    # On the connection: a Core statement needs none of the ORM's execution (a third of its cost).
+    return {org_id, *session.connection().execute(_SCOPE, {"org_id": org_id}).scalars()}
 
 
 def _scope_statement() -> Select[tuple[int]]:

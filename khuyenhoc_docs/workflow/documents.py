@@ -191,8 +191,10 @@ def list_documents(session: Session, p: Principal, *, status: str | None = None,
     params.update(limit=per_page, offset=(page - 1) * per_page)
     count, listed = _list_statements(access is not None, "status" in params, "like" in params, order == "created")
     # Two queries whatever the page's size: the total and the page (LIST_COLUMNS).
-    total = int(session.scalar(count, params) or 0)
-    items = session.execute(listed, params).all()
+    # Core statements on the connection: the ORM's execution adds as much again for plain rows.
+    conn = session.connection()
+    total = int(conn.execute(count, params).scalar() or 0)
+    items = conn.execute(listed, params).all()
     return DocumentPage(list(items), total, page, per_page)
 
 
