@@ -34,12 +34,11 @@ from . import cache
 from .model import (  # re-exported: callers import the model from here too
     DOCUMENT,
     INCOMING,
-    MAX_PAGE,
-    MAX_PER_PAGE,
     SearchEntry,
     SearchFilters,
     SearchHit,
     SearchPage,
+    check_paging,
 )
 from .schema import search_entries, search_scopes
 from .text import (
@@ -201,16 +200,6 @@ def clear_cache() -> None:
     _PAGES.clear()
 
 
-def _check_paging(page: int, per_page: int) -> None:
-    for value in (page, per_page):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SearchQueryInvalid(code="search_page_invalid")
-    if not 1 <= page <= MAX_PAGE:
-        raise SearchQueryInvalid(code="search_page_invalid")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise SearchQueryInvalid(code="search_per_page", params={"max_per_page": MAX_PER_PAGE})
-
-
 @dataclass
 class SqlSearchIndex:
     """Shared implementation; subclasses say how terms match and how writes reach the index.
@@ -255,12 +244,19 @@ class SqlSearchIndex:
 
     def _newest_and_total(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], offset: int, per_page: int,
-    ) -> tuple[list[int] | None, int | None]:
-        """The newest-first page and the total from one statement (``count(*) OVER ()``), or
-        (None, None) when the page is empty and so tells no total."""
+    ) -> tuple[list[int] | None, int | None, list[int] | None]:
+        """The newest-first page, the total (one statement: ``count(*) OVER ()``; None, None for an
+        empty page, which tells no total) and, when it listed them all, every matching id."""
         window = self._newest_matching(session, terms, conditions, 0, offset + per_page)
         rows = session.execute(window.add_columns(func.count().over()).limit(per_page).offset(offset)).all()
-        return ([r[0] for r in rows], int(rows[0][1])) if rows else (None, None)
+        return ([r[0] for r in rows], int(rows[0][1]), None) if rows else (None, None, None)
+
+    def _ranked_window(
+        self, terms: Sequence[str], source: FromClause, where: ColumnElement[bool], score: ColumnElement[Any],
+        filtered: bool, every: list[int] | None,
+    ) -> Select[Any]:
+        """``SELECT id, score`` of the matches, best first, ties newest first (``every``: the ids, if known)."""
+        return select(search_entries.c.id, score).select_from(source).where(where).order_by(score.desc(), *NEWEST)
 
     def _count_matching(self, terms: Sequence[str], conditions: list[ColumnElement[bool]]) -> Select[Any]:
         """``SELECT count(*)`` of records matching ``terms`` and ``conditions``."""
@@ -294,7 +290,7 @@ class SqlSearchIndex:
         run: over 500 characters, with no letter or digit at all, or bad paging/filters.
         """
         self._check_session(session)
-        _check_paging(page, per_page)
+        check_paging(page, per_page)
         terms = tokenize(query)
         if not terms and query.strip():
             raise SearchQueryInvalid(code="search_query_no_word")
@@ -330,9 +326,10 @@ class SqlSearchIndex:
         offset = (page - 1) * per_page
         with self._tuned(session) if terms else nullcontext():
             newest: list[int] | None = None
+            every: list[int] | None = None
             total = known_total
             if total is None and terms and filtering and self.count_with_page:
-                newest, total = self._newest_and_total(session, terms, filtering, offset, per_page)
+                newest, total, every = self._newest_and_total(session, terms, filtering, offset, per_page)
             if total is None:
                 total = session.execute(count).scalar_one()
             # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
@@ -343,7 +340,7 @@ class SqlSearchIndex:
             elif newest is not None and not ranked:
                 ids, scores = newest, {}
             elif ranked and score is not None:
-                window = select(c.id, score).select_from(source).where(where).order_by(score.desc(), *NEWEST)
+                window = self._ranked_window(terms, source, where, score, bool(filtering), every)
                 rows = session.execute(window.limit(per_page).offset(offset)).all()
                 ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
             else:

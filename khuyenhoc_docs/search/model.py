@@ -155,3 +155,14 @@ class SearchPage:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+
+def check_paging(page: int, per_page: int) -> None:
+    """Raise :class:`SearchQueryInvalid` unless ``page`` and ``per_page`` are ints in range."""
+    for value in (page, per_page):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SearchQueryInvalid(code="search_page_invalid")
+    if not 1 <= page <= MAX_PAGE:
+        raise SearchQueryInvalid(code="search_page_invalid")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise SearchQueryInvalid(code="search_per_page", params={"max_per_page": MAX_PER_PAGE})
