@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.search import SearchFilters, search_index_for
+from khuyenhoc_docs.search.base import clear_cache
 from khuyenhoc_docs.search.postgres_fts import PostgresSearchIndex
 from khuyenhoc_docs.search.schema import NEWEST_INDEX
 from khuyenhoc_docs.search.sqlite_fts import SqliteSearchIndex
@@ -183,3 +184,28 @@ def test_sqlite_row_ids_keep_the_newest_first_order(session: Session) -> None:
             found = broad.search(session, "khuyen hoc", filters, page=page, per_page=4)
             assert [(h.kind, h.document_id) for h in found.hits] == [(h.kind, h.document_id) for h in listed.hits]
             assert found.total == listed.total and found.hits
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_sqlite_ranked_pages_score_the_fts_table_alone_in_the_joins_order(session: Session) -> None:
+    """A ranked page is scored on FTS5 alone (a filtered one only over the matches its first
+    statement listed), in the order the join of both tables gives: bm25, then newest first."""
+    index = search_index_for(session)
+    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến tài"]
+    add(session, index, *(make_entry(i, body=bodies[i % 4] + " " + "lời " * (i % 5), year=2018 + i % 3,
+                                     status=("issued", "draft")[i % 2], issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 7))
+                          for i in range(1, 121)))
+    reference = ("SELECT e.document_id FROM search_fts CROSS JOIN search_entries e ON e.id = search_fts.rowid "
+                 "WHERE search_fts MATCH :q {where} ORDER BY -bm25(search_fts) DESC, e.issue_date DESC, "
+                 "e.document_id DESC, e.kind DESC")
+    for filters, where in ((None, ""), (SearchFilters(year=2019), "AND e.year = 2019"),
+                           (SearchFilters(year=2020, status="issued"), "AND e.year = 2020 AND e.status = 'issued'")):
+        expected = list(session.execute(text(reference.format(where=where)), {"q": '"khuyen"* AND "hoc"*'}).scalars())
+        pages = [index.search(session, "khuyen hoc", filters, page=p, per_page=10) for p in (1, 2, 3)]
+        assert [h.document_id for page in pages for h in page.hits] == expected[:30]  # later pages: total kept
+        assert 10 < len(expected) <= 30 if filters else len(expected) > 30
+        for p in range(1, min(3, (len(expected) + 9) // 10) + 1):  # the pages that have hits
+            clear_cache()
+            first = captured(session.get_bind(), lambda f=filters, p=p: index.search(session, "khuyen hoc", f, page=p,
+                                                                                   per_page=10), "bm25")
+            assert first and all("search_entries" not in statement for statement, _ in first)
