@@ -3,7 +3,8 @@ nothing else compares roles, users or organisations to decide who may do what.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, not_, or_, select
@@ -20,19 +21,24 @@ from .models import (
     Signature,
     User,
 )
-from .orgtree import counterpart, scope_ids
+from .orgtree import counterpart, scope_ids, scope_of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Principal:
     """A user together with the organisations they may see (their unit, those below, and those merged into them)."""
 
     user: User
-    scope: frozenset[int]
+    session: Session = field(repr=False)
 
     @classmethod
     def of(cls, session: Session, user: User) -> Principal:
-        return cls(user, frozenset(scope_ids(session, user.organisation_id)))
+        return cls(user, session)
+
+    @cached_property
+    def scope(self) -> frozenset[int]:
+        """Read on first use (one query): a list of documents has it in its own statements."""
+        return frozenset(scope_ids(self.session, self.user.organisation_id))
 
     def has(self, *roles: str) -> bool:
         return self.user.has_role(*roles)
@@ -61,7 +67,7 @@ def visible_documents_clause(p: Principal) -> ColumnElement[bool] | None:
 # "document.view" for listings, built once with parameters (building a statement costs about as much
 # as running it, and a reused statement keeps its cache key): ``listing_params`` gives the values.
 # On the table's columns, so statements made of them stay Core (no ORM loading for plain rows).
-_SCOPE, _ME = bindparam("scope_ids", expanding=True, type_=Integer), bindparam("me_id", type_=Integer)
+_SCOPE, _ME = scope_of(bindparam("org_id", type_=Integer)), bindparam("me_id", type_=Integer)
 _DOCS, _COUNTS = Document.__table__.c, DocumentCount.__table__.c
 _SIGNED_BY_ME = select(Signature.__table__.c.document_id).where(Signature.__table__.c.signer_id == _ME)
 _DOC_IN_SCOPE = or_(_DOCS.lead_org_id.in_(_SCOPE), _DOCS.partner_org_id.in_(_SCOPE))
@@ -77,7 +83,7 @@ def listing_params(p: Principal) -> dict[str, Any] | None:
     principal; None when they see every document (admins: no condition at all)."""
     if p.has("admin"):
         return None
-    return {"scope_ids": sorted(p.scope), "me_id": p.user.id}
+    return {"org_id": p.user.organisation_id, "me_id": p.user.id}
 
 
 def search_scope(p: Principal) -> frozenset[int] | None:

@@ -1,7 +1,7 @@
 """Queries over the organisation tree."""
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Organisation
@@ -25,14 +25,16 @@ def scope_ids(session: Session, org_id: int) -> set[int]:
     return {org_id, *session.connection().execute(_SCOPE, {"org_id": org_id}).scalars()}
 
 
-def _scope_statement() -> Select[tuple[int]]:
-    scope = select(Organisation.id).where(Organisation.id == bindparam("org_id")).cte("scope", recursive=True)
+def scope_of(org_id: ColumnElement[int]) -> Select[tuple[int]]:
+    """``SELECT id`` of the scope of ``org_id`` (a value or a bound parameter): ``scope_ids`` in SQL,
+    for statements that need the scope inside them rather than as a list of values."""
+    scope = select(Organisation.id).where(Organisation.id == org_id).cte("scope", recursive=True)
     scope = scope.union(select(Organisation.id).join(
         scope, or_(Organisation.parent_id == scope.c.id, Organisation.successor_id == scope.c.id)))
     return select(scope.c.id)
 
 
-_SCOPE = _scope_statement()  # built once: it runs on every request with a principal
+_SCOPE = scope_of(bindparam("org_id"))  # built once: it runs on every request with a principal
 
 
 _OTHER_FAMILY = {"khuyen_hoc": "doan", "doan": "khuyen_hoc"}

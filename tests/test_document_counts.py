@@ -101,12 +101,14 @@ def _assert_list_totals_exact(engine: Engine, orgs: list[int], user: int) -> Non
     from khuyenhoc_docs.workflow.documents import _list_statements
 
     docs = Document.__table__.c
+    with engine.begin() as conn:  # a scope of three: orgs[1] and the two units below it
+        conn.execute(update(Organisation).where(Organisation.id.in_(orgs[2:4])).values(parent_id=orgs[1]))
     with engine.connect() as conn:
-        for scope in ([orgs[0]], orgs[1:3], []):
+        for scope in (orgs[0], orgs[1], 0):  # 0: no such organisation, an empty scope
             for restricted in (True, False):
                 for status in (None, *STATUSES):
                     for like in (None, "%bản 0.1%"):
-                        params: dict = {"scope_ids": scope, "me_id": user, "limit": 5, "offset": 2}
+                        params: dict = {"org_id": scope, "me_id": user, "limit": 5, "offset": 2}
                         exact = select(func.count()).select_from(Document.__table__)
                         if restricted:
                             exact = exact.where(VISIBLE_DOCUMENTS)
