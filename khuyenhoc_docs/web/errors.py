@@ -29,6 +29,9 @@ MESSAGES = {
     503: "Dịch vụ tạm thời không sẵn sàng. Vui lòng thử lại sau.",
 }
 
+NAMELESS_PART = ("Dữ liệu gửi lên không hợp lệ: có phần dữ liệu (multipart) không có tên trường. "
+                 "Mỗi trường và mỗi tệp phải có tên.")
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -49,9 +52,21 @@ def respond(status: int, message: str | None = None, fields: dict | None = None)
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 
+def refuse_nameless_parts():
+    """RFC 7578 names every multipart part. Werkzeug files a part without a usable name (none given,
+    or a raw line break in it, which cuts the header) under the key None; code that reads field names
+    then fails (a validation answer lists None next to str keys, and JSON cannot sort them), so such
+    a body is refused before any view or input schema sees it."""
+    if request.mimetype == "multipart/form-data" and (None in request.form or None in request.files):
+        return respond(400, NAMELESS_PART)
+    return None
+
+
 def register(app: Flask) -> None:
-    """Install the handlers on the app."""
+    """Install the handlers on the app (and the check that turns away nameless multipart parts)."""
     register_api_errors(app)
+    # First of all checks: Flask-WTF's CSRF check, also a before_request, reads every field name.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nameless_parts)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
