@@ -119,10 +119,10 @@ def _token_digest(token: str) -> str:
 
 
 # Asked on every request, so built once (building a statement costs about as much as running it):
-# the token with its user, the user's organisation and roles joined (the roles would otherwise be
-# a second, select-in query), and likewise the user of a live browser session.
-# The token's conditions are checked in SQL, so only the user is loaded; its organisation (joined by
-# default) is left to load when a request uses it: a list or a page of JSON does not.
+# the user of a live token with the roles joined (they would otherwise be a second, select-in
+# query), and likewise the user of a live browser session. The token's conditions are checked in
+# SQL, so only the user is loaded, and its organisation (joined by default) is left to load when an
+# API request uses it: a list or a page of JSON does not.
 _TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
                .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False),
                       ApiToken.expires_at > bindparam("now"))
