@@ -12,7 +12,7 @@ from typing import Any
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
-from . import jobs_setup
+from . import jobs_setup, lazy
 from .config import Settings, load_settings
 from .db import make_engine, make_session_factory
 from .services import Services
@@ -49,6 +49,13 @@ def configure(settings: Settings, services: Services | None = None, sessions=Non
     huey.immediate = settings.jobs_immediate
     if not settings.jobs_immediate:
         huey.storage = huey.create_storage()
+
+
+@huey.on_startup()
+def _import_domain() -> None:
+    """Each consumer thread, before its first task: the tasks import their code at first use, and
+    two threads doing that at once can each get a half-imported module (lazy.py says why)."""
+    lazy.import_domain()
 
 
 def _ctx() -> tuple[Services, Any]:

@@ -3,13 +3,26 @@ carry the signing, PDF and office stacks, ~70 MB per process).
 
 ``LazyModule("pkg.mod")`` stands for the module: the first attribute read (or write) imports it
 through ``importlib`` (thread-safe, per-module import locks), later ones read ``sys.modules``.
+
+Imports at first use run in whichever thread gets there first, so two threads can import one
+package from two ends at once. If the package's ``__init__`` imported its own submodules, one
+thread would hold the package's import lock waiting for a submodule whose lock the other holds
+while it waits for the package; CPython's deadlock detection then hands one of them a half-made
+module (``ImportError: partially initialized module``, and the package drops out of
+``sys.modules``). Hence ``reexports`` for packages that give their submodules' names, and
+``import_domain`` for processes whose threads import everything lazily (the job consumer).
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
+
+_IMPORT_LOCK = threading.RLock()
 
 
 class LazyModule:
@@ -52,3 +65,41 @@ def submodule_getattr(package: str, names: frozenset[str]):
         raise AttributeError(f"module {package!r} has no attribute {attr!r}")
 
     return __getattr__
+
+
+def reexports(package: str, origins: Mapping[str, Iterable[str]]) -> Callable[[str], Any]:
+    """A package's ``__getattr__`` (PEP 562) for names defined in its submodules
+    (``{submodule: names}``): each submodule is imported when one of its names is first read, so
+    importing the package imports none of them (see the module docstring for why)."""
+    where = {name: sub for sub, names in origins.items() for name in names}
+
+    def __getattr__(attr: str) -> Any:
+        sub = where.get(attr)
+        if sub is None:  # ``from package import submodule`` then imports the submodule itself
+            raise AttributeError(f"module {package!r} has no attribute {attr!r}")
+        value = getattr(importlib.import_module(f"{package}.{sub}"), attr)
+        setattr(sys.modules[package], attr, value)  # later reads are plain attribute reads
+        return value
+
+    return __getattr__
+
+
+def import_domain(package: str = "khuyenhoc_docs", skip: frozenset[str] = frozenset({"web", "migrations"})) -> int:
+    """Import every module of ``package`` except the ``skip`` subpackages, one thread at a time;
+    the number of modules. A process whose threads run code that imports at first use calls this
+    in each thread before its first task: the first does the imports, the others wait for them."""
+    with _IMPORT_LOCK:
+        root = importlib.import_module(package)
+        return _import_tree(package, root.__path__, skip)
+
+
+def _import_tree(package: str, path: Iterable[str], skip: frozenset[str]) -> int:
+    count = 0
+    for info in pkgutil.iter_modules(path, f"{package}."):
+        if info.name.rsplit(".", 1)[1] in skip:
+            continue
+        module = importlib.import_module(info.name)
+        count += 1
+        if info.ispkg:
+            count += _import_tree(info.name, module.__path__, frozenset())
+    return count

@@ -10,17 +10,29 @@ The schema is created by the migration through :mod:`khuyenhoc_docs.search.schem
 """
 from __future__ import annotations
 
-from .base import (
-    DOCUMENT,
-    INCOMING,
-    SearchEntry,
-    SearchFilters,
-    SearchHit,
-    SearchIndex,
-    SearchPage,
-    search_index_for,
-)
-from .text import SearchQueryInvalid, fold, tokenize
+from typing import TYPE_CHECKING
+
+from ..lazy import reexports
+
+# Imported at first use: importing the package imports none of its submodules (lazy.py says why).
+__getattr__ = reexports(__name__, {
+    "base": ("DOCUMENT", "INCOMING", "SearchEntry", "SearchFilters", "SearchHit", "SearchIndex", "SearchPage",
+             "search_index_for"),
+    "text": ("SearchQueryInvalid", "fold", "tokenize"),
+})
+
+if TYPE_CHECKING:
+    from .base import (
+        DOCUMENT,
+        INCOMING,
+        SearchEntry,
+        SearchFilters,
+        SearchHit,
+        SearchIndex,
+        SearchPage,
+        search_index_for,
+    )
+    from .text import SearchQueryInvalid, fold, tokenize
 
 __all__ = [
     "DOCUMENT",

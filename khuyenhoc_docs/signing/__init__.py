@@ -13,9 +13,10 @@ with ``params``; ``reason_vi`` is its Vietnamese wording from ``web/messages/``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import describe
+from ..lazy import reexports
 
 
 class SignatureCoreError(Exception):
@@ -80,40 +81,45 @@ class InvalidPdf(SignatureCoreError):
     code = "pdf_refused"
 
 
-# Re-exports (after the exceptions: submodules import them from here).
-from .appearance import AppearanceOptions, StampInfo, stamp_font_path, stamp_text  # noqa: E402
-from .fields import (  # noqa: E402
-    FieldBox,
-    LocateOptions,
-    SignatureBlock,
-    locate_signature_boxes,
-    prepare_fields,
-)
+# Every pyHanko parse in the process reads hex strings the fast way, and every certificate name
+# comparison prepares each string once (leaf modules: they import nothing else from here).
 from .hexstrings import install as _install_hex_reader  # noqa: E402
-from .keys import (  # noqa: E402
-    KeySource,
-    Pkcs11KeySource,
-    Pkcs11Options,
-    Pkcs12KeySource,
-    SigningKey,
-    check_certificate,
-)
 from .nameprep import install as _install_nameprep  # noqa: E402
-from .pki import (  # noqa: E402
-    CertKey,
-    KeyType,
-    create_demo_ca,
-    issue_signing_cert,
-    issue_tsa_cert,
-    load_pkcs12,
-    to_pkcs12,
-)
-from .signer import SignOptions, sign_document  # noqa: E402
-from .tsa import DemoTimeStamper, http_timestamper  # noqa: E402
-from .validation import SignatureReport, ValidationReport, validate_pdf  # noqa: E402
 
-_install_hex_reader()  # every pyHanko parse in the process reads hex strings the fast way
-_install_nameprep()  # and every certificate name comparison prepares each string once
+_install_hex_reader()
+_install_nameprep()
+
+# Names of the submodules, imported at their first use: importing this package imports none of
+# its submodules, so two threads importing it and one of them at once cannot deadlock (lazy.py).
+_ORIGINS = {
+    "appearance": ("AppearanceOptions", "StampInfo", "stamp_font_path", "stamp_text"),
+    "fields": ("FieldBox", "LocateOptions", "SignatureBlock", "locate_signature_boxes", "prepare_fields"),
+    "keys": ("KeySource", "Pkcs11KeySource", "Pkcs11Options", "Pkcs12KeySource", "SigningKey",
+             "check_certificate"),
+    "pki": ("CertKey", "KeyType", "create_demo_ca", "issue_signing_cert", "issue_tsa_cert", "load_pkcs12",
+            "to_pkcs12"),
+    "signer": ("SignOptions", "sign_document"),
+    "tsa": ("DemoTimeStamper", "http_timestamper"),
+    "validation": ("SignatureReport", "ValidationReport", "validate_pdf"),
+}
+__getattr__ = reexports(__name__, _ORIGINS)
+
+if TYPE_CHECKING:
+    from .appearance import AppearanceOptions, StampInfo, stamp_font_path, stamp_text
+    from .fields import FieldBox, LocateOptions, SignatureBlock, locate_signature_boxes, prepare_fields
+    from .keys import KeySource, Pkcs11KeySource, Pkcs11Options, Pkcs12KeySource, SigningKey, check_certificate
+    from .pki import (
+        CertKey,
+        KeyType,
+        create_demo_ca,
+        issue_signing_cert,
+        issue_tsa_cert,
+        load_pkcs12,
+        to_pkcs12,
+    )
+    from .signer import SignOptions, sign_document
+    from .tsa import DemoTimeStamper, http_timestamper
+    from .validation import SignatureReport, ValidationReport, validate_pdf
 
 __all__ = [
     "AppearanceOptions",
