@@ -23,7 +23,7 @@ PACKAGE = ROOT / "khuyenhoc_docs"
 EAGER = {"khuyenhoc_docs.conversion", "khuyenhoc_docs.distribution", "khuyenhoc_docs.models",
          "khuyenhoc_docs.storage", "khuyenhoc_docs.web", "khuyenhoc_docs.web.messages"}
 # Submodules a package may import itself: they import nothing else of the package.
-LEAVES = {"khuyenhoc_docs": {"lazy"}, "khuyenhoc_docs.signing": {"hexstrings", "nameprep"}}
+LEAVES = {"khuyenhoc_docs": {"lazy"}, "khuyenhoc_docs.signing": {"asn1_dump", "hexstrings", "nameprep"}}
 
 
 def _python(code: str, *args: str) -> subprocess.CompletedProcess[str]:

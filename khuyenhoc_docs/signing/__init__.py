@@ -81,11 +81,14 @@ class InvalidPdf(SignatureCoreError):
     code = "pdf_refused"
 
 
-# Every pyHanko parse in the process reads hex strings the fast way, and every certificate name
-# comparison prepares each string once (leaf modules: they import nothing else from here).
+# Every pyHanko parse in the process reads hex strings the fast way, every certificate name
+# comparison prepares each string once, and a dump never re-encodes the fields of a certificate
+# that other threads read (leaf modules: they import nothing else from here).
+from .asn1_dump import install as _install_asn1_dump  # noqa: E402
 from .hexstrings import install as _install_hex_reader  # noqa: E402
 from .nameprep import install as _install_nameprep  # noqa: E402
 
+_install_asn1_dump()
 _install_hex_reader()
 _install_nameprep()
 
