@@ -56,6 +56,10 @@ class SearchEntry:
         object.__setattr__(self, "signer_names", tuple(self.signer_names))
         if isinstance(self.issue_date, datetime):
             object.__setattr__(self, "issue_date", self.issue_date.date())
+        # A dated entry's year is its date's: the SQLite index answers a year filter from the
+        # date order of its row ids, which would miss an entry filed under another year.
+        if self.issue_date is not None and self.year is not None and self.year != self.issue_date.year:
+            raise ValueError(f"SearchEntry.year {self.year} is not the year of issue_date {self.issue_date}")
 
 
 @dataclass(frozen=True)

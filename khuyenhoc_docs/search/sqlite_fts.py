@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -82,6 +83,15 @@ def order_key(issue_date: date | None, document_id: int, kind: str) -> int:
     return (rank << 32) | (document_id << 1) | (kind == INCOMING)
 
 
+# Every undated entry's key is below this, and every dated one's at or above it.
+UNDATED_END = 2 << 32
+
+
+def _day_key(day: date) -> int:
+    """The smallest row id of an entry issued on ``day``."""
+    return (day.toordinal() + 1) << 32
+
+
 class _FtsFilterJoin(_FtsJoin):
     """The same join, with the filters read from ix_search_entries_filters (looked up by id): the
     planner would otherwise read the wide rows unless the database was ANALYZEd (100k records, a
@@ -127,10 +137,19 @@ class SqliteSearchIndex(SqlSearchIndex):
         # The same dates as row id bounds (order_key), which FTS5 applies inside the match:
         # it skips the posting lists outside the range instead of looking up every match's date
         # (undated records have the smallest keys, below any date's, as in the date conditions).
+        rowid = _fts.c.rowid
         if filters.date_from is not None:
-            conditions.append(_fts.c.rowid >= (filters.date_from.toordinal() + 1) << 32)
+            conditions.append(rowid >= _day_key(filters.date_from))
         if filters.date_to is not None:
-            conditions.append(_fts.c.rowid < (filters.date_to.toordinal() + 2) << 32)
+            conditions.append(rowid < _day_key(filters.date_to) + (1 << 32))
+        if filters.year is not None:
+            # An entry of that year is dated in it (SearchEntry checks) or undated: FTS5 starts
+            # below the year's end, and the older years' matches fail on the row id before their
+            # filters are looked up (100k records: "xã hội học tập" in 2019 144 -> 72 ms; "sơ kết",
+            # issued in 2021, 190 -> 132 ms).
+            # The year condition itself stays, so this only narrows.
+            conditions.append(rowid < _day_key(date(filters.year, 12, 31)) + (1 << 32))
+            conditions.append(or_(rowid >= _day_key(date(filters.year, 1, 1)), rowid < UNDATED_END))
         return conditions
 
     def _matching_rowids(self, terms: Sequence[str]) -> Select[Any]:

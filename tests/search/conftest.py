@@ -82,6 +82,8 @@ def make_entry(document_id: int, **overrides: Any) -> SearchEntry:
         "issue_date": date(2019, 5, 1),
     }
     values.update(overrides)
+    if "issue_date" in overrides and "year" not in overrides:  # a dated entry's year is its date's
+        values["year"] = overrides["issue_date"].year if overrides["issue_date"] is not None else None
     return SearchEntry(**values)
 
 

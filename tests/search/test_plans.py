@@ -209,3 +209,19 @@ def test_sqlite_ranked_pages_score_the_fts_table_alone_in_the_joins_order(sessio
             first = captured(session.get_bind(), lambda f=filters, p=p: index.search(session, "khuyen hoc", f, page=p,
                                                                                    per_page=10), "bm25")
             assert first and all("search_entries" not in statement for statement, _ in first)
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_sqlite_year_filter_bounds_the_match_by_row_id(filled: Engine, session: Session) -> None:
+    """A year filter is a row id bound inside FTS5 (the newer years' matches are never read), and
+    the older years' are refused on the row id alone; the records found are exactly the year's."""
+    index = search_index_for(filled)
+    statements = captured(filled, lambda: index.search(session, "khuyen hoc", SearchFilters(year=2019), per_page=100))
+    assert statements
+    for statement, params in statements:
+        plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        fts = [step for step in plan if step.startswith("SCAN search_fts VIRTUAL TABLE")]
+        assert fts and all("<" in step.rpartition(":")[2] for step in fts), plan
+    clear_cache()
+    found = index.search(session, "khuyen hoc", SearchFilters(year=2019), per_page=100)
+    assert sorted(h.document_id for h in found.hits) == [i for i in range(1, 301) if 2015 + i % 10 == 2019]

@@ -1,5 +1,5 @@
 """Filters combined with words keep their exact meaning however the engine runs them (issue 16:
-PostgreSQL checks them on the full-text index's rows, SQLite bounds the match by row id for dates)."""
+PostgreSQL checks them on the full-text index's rows, SQLite bounds the match by row id for dates and years)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -89,3 +89,12 @@ def test_filtered_pages_beyond_the_rank_limit_have_the_total_and_the_newest_orde
         assert page.total == len(want) and not page.ranked
         seen += [(h.kind, h.document_id) for h in page.hits]
     assert seen == want
+
+
+def test_a_dated_entry_is_filed_under_its_own_year() -> None:
+    """The year of a dated entry is its date's (what the SQLite row id bounds rely on); an undated
+    entry may still carry a year."""
+    with pytest.raises(ValueError, match="year"):
+        make_entry(1, issue_date=date(2020, 1, 1), year=2019)
+    assert make_entry(1, issue_date=None, year=2019).year == 2019
+    assert make_entry(1, issue_date=date(2020, 12, 31), year=2020).year == 2020
