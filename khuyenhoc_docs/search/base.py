@@ -108,13 +108,13 @@ def _contains(column: ColumnElement[str], needle: str) -> ColumnElement[bool]:
     return column.like(f"%{escaped}%", escape="\\")
 
 
-def _scoped(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+def _scoped(condition: ColumnElement[bool], entry_id: ColumnElement[Any]) -> ColumnElement[bool]:
     # One semi-join on the scope rows (organisation, entry, kind) instead of a LIKE '%,i,%' on
     # organisation_ids per organisation and row: the same entries, since the rows are made from
     # that column by triggers (schema.SCOPE_TABLE). "id + 0": entries are checked against the
     # list, never looked up from it, so a newest-first page still walks the newest index and
     # stops at the end of the page.
-    return (search_entries.c.id + literal_column("0")).in_(select(search_scopes.c.entry_id).where(condition))
+    return (entry_id + literal_column("0")).in_(select(search_scopes.c.entry_id).where(condition))
 
 
 def _organisation_in(ids: frozenset[int]) -> ColumnElement[bool]:
@@ -122,26 +122,29 @@ def _organisation_in(ids: frozenset[int]) -> ColumnElement[bool]:
     return column == next(iter(ids)) if len(ids) == 1 else column.in_(sorted(ids))
 
 
-def _in_organisations(ids: frozenset[int]) -> ColumnElement[bool]:
-    return _scoped(_organisation_in(ids)) if ids else false()
+def _in_organisations(ids: frozenset[int], entry_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    return _scoped(_organisation_in(ids), entry_id) if ids else false()
 
 
-def _scope(filters: SearchFilters) -> ColumnElement[bool] | None:
+def _scope(filters: SearchFilters, entry_id: ColumnElement[Any]) -> ColumnElement[bool] | None:
     """The access scope; records alone keep their plain condition (and query plans)."""
     records, incoming = filters.organisation_ids, filters.incoming_organisation_ids
     if incoming is None or incoming == records:
-        return None if records is None else _in_organisations(records)
+        return None if records is None else _in_organisations(records, entry_id)
     kind = search_entries.c.kind
     if records is None:
-        return or_(kind == DOCUMENT, and_(kind == INCOMING, _in_organisations(incoming)))
+        return or_(kind == DOCUMENT, and_(kind == INCOMING, _in_organisations(incoming, entry_id)))
     s = search_scopes.c
     parts = [and_(s.kind == k, _organisation_in(ids)) for k, ids in ((DOCUMENT, records), (INCOMING, incoming)) if ids]
-    return _scoped(or_(*parts)) if parts else false()
+    return _scoped(or_(*parts), entry_id) if parts else false()
 
 
-def filter_conditions(filters: SearchFilters, unindexed: bool = False) -> list[ColumnElement[bool]]:
+def filter_conditions(
+    filters: SearchFilters, unindexed: bool = False, entry_id: ColumnElement[Any] = search_entries.c.id,
+) -> list[ColumnElement[bool]]:
     """WHERE conditions for ``filters`` on ``search_entries``; ``unindexed``: the same conditions
-    on expressions no index serves (kind, year, level, status, dates), so the full-text index drives."""
+    on expressions no index serves (kind, year, level, status, dates), so the full-text index drives;
+    ``entry_id``: the column holding an entry's id that the access scope is checked on."""
     c = search_entries.c
     kind: ColumnElement[Any] = c.kind
     year: ColumnElement[Any] = c.year
@@ -173,7 +176,7 @@ def filter_conditions(filters: SearchFilters, unindexed: bool = False) -> list[C
         conditions.append(issue_date >= filters.date_from)
     if filters.date_to is not None:
         conditions.append(issue_date <= filters.date_to)
-    scope = _scope(filters)
+    scope = _scope(filters, entry_id)
     if scope is not None:
         conditions.append(scope)
     return conditions

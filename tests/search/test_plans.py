@@ -225,3 +225,23 @@ def test_sqlite_year_filter_bounds_the_match_by_row_id(filled: Engine, session: 
     clear_cache()
     found = index.search(session, "khuyen hoc", SearchFilters(year=2019), per_page=100)
     assert sorted(h.document_id for h in found.hits) == [i for i in range(1, 301) if 2015 + i % 10 == 2019]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("rank_limit", [10, 1000])  # the newest-first pass and count; the ranked page
+def test_sqlite_scope_alone_is_answered_by_fts5_without_the_entries(filled: Engine, session: Session,
+                                                                      rank_limit: int) -> None:
+    """An access scope is checked on the match's row id: a search filtered by scope (and dates)
+    alone never looks an entry up to filter it; the page's rows are read by id at the end."""
+    index = SqliteSearchIndex(rank_limit=rank_limit)
+    add(session, index, make_entry(301, body="Hội Khuyến học", organisation_ids=(5, 6)),
+        make_entry(302, body="Hội Khuyến học", organisation_ids=(6,)))
+    scoped = SearchFilters(organisation_ids=frozenset({5}), date_from=date(2015, 1, 1))
+    statements = captured(filled, lambda: index.search(session, "khuyen hoc", scoped, per_page=100))
+    assert statements
+    for statement, params in statements:
+        plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        assert not any("search_entries" in step or step.startswith("SEARCH e ") for step in plan), plan
+    clear_cache()
+    page = index.search(session, "khuyen hoc", scoped, per_page=100)
+    assert [h.document_id for h in page.hits] == [301] and page.total == 1
