@@ -248,11 +248,26 @@ class SqlSearchIndex:
     def _newest_and_total(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], offset: int, per_page: int,
     ) -> tuple[list[int] | None, int | None, list[int] | None]:
-        """The newest-first page, the total (one statement: ``count(*) OVER ()``; None, None for an
-        empty page, which tells no total) and, when it listed them all, every matching id."""
-        window = self._newest_matching(session, terms, conditions, 0, offset + per_page)
-        rows = session.execute(window.add_columns(func.count().over()).limit(per_page).offset(offset)).all()
-        return ([r[0] for r in rows], int(rows[0][1]), None) if rows else (None, None, None)
+        """The newest-first page, the total and, when it listed them all, every matching id: one
+        statement (``count(*) OVER ()``) listing the newest ``rank_limit + 1`` matches or the page's
+        reach, which sorts every match anyway; a ranked page then scores just those rows."""
+        reach = max(offset + per_page, self.rank_limit + 1)
+        window = self._newest_matching(session, terms, conditions, 0, reach).add_columns(func.count().over())
+        if offset > self.rank_limit:
+            # A page beyond rank_limit is never ranked: fetch it alone (None, None: an empty page
+            # tells no total).
+            rows = session.execute(window.limit(per_page).offset(offset)).all()
+            return ([r[0] for r in rows], int(rows[0][1]), None) if rows else (None, None, None)
+        result = session.execute(window.limit(reach))
+        rows = list(result.fetchmany(offset + per_page))
+        if not rows:
+            return [], 0, []
+        total = int(rows[0][1])
+        if total < reach:  # every match listed: the rest are the rows a ranked page scores
+            rows += result.fetchall()
+        result.close()  # else the page is all it needs: the other rows are never converted
+        ids = [r[0] for r in rows]
+        return ids[offset:offset + per_page], total, ids if total < reach else None
 
     def _ranked_window(
         self, terms: Sequence[str], source: FromClause, where: ColumnElement[bool], score: ColumnElement[Any],

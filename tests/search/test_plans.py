@@ -245,3 +245,27 @@ def test_sqlite_scope_alone_is_answered_by_fts5_without_the_entries(filled: Engi
     clear_cache()
     page = index.search(session, "khuyen hoc", scoped, per_page=100)
     assert [h.document_id for h in page.hits] == [301] and page.total == 1
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_postgres_filtered_ranked_pages_run_the_match_once(session: Session) -> None:
+    """A filtered ranked page scores the matches its first statement listed, by id, instead of
+    running the match and its filters again, in ts_rank's order, then newest first."""
+    index = search_index_for(session)
+    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến tài"]
+    add(session, index, *(make_entry(i, body=bodies[i % 4] + " " + "lời " * (i % 5), year=2018 + i % 3,
+                                     status=("issued", "draft")[i % 2], issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 7))
+                          for i in range(1, 121)))
+    reference = ("SELECT document_id FROM search_entries WHERE tsv @@ to_tsquery('simple', :q) {where} "
+                 "ORDER BY ts_rank(tsv, to_tsquery('simple', :q)) DESC, issue_date DESC NULLS LAST, "
+                 "document_id DESC, kind DESC")
+    for filters, where in ((SearchFilters(year=2019), "AND year = 2019"),
+                           (SearchFilters(year=2020, status="issued"), "AND year = 2020 AND status = 'issued'")):
+        expected = list(session.execute(text(reference.format(where=where)), {"q": "'khuyen':* & 'hoc':*"}).scalars())
+        assert 10 < len(expected) <= 30
+        clear_cache()
+        statements = captured(session.get_bind(), lambda f=filters: index.search(session, "khuyen hoc", f, per_page=10))
+        assert len(statements) == 1, [s for s, _ in statements]
+        pages = [index.search(session, "khuyen hoc", filters, page=p, per_page=10) for p in (1, 2, 3)]
+        assert all(page.ranked and page.total == len(expected) for page in pages)
+        assert [h.document_id for page in pages for h in page.hits] == expected
