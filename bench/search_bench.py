@@ -41,7 +41,8 @@ from khuyenhoc_docs.search import (  # noqa: E402
     schema,  # noqa: E402
     search_index_for,
 )
-from khuyenhoc_docs.search.base import SqlSearchIndex, clear_cache, filter_conditions  # noqa: E402
+from khuyenhoc_docs.search.base import SqlSearchIndex, clear_cache  # noqa: E402
+from khuyenhoc_docs.search.filters import filter_conditions  # noqa: E402
 from khuyenhoc_docs.search.text import tokenize  # noqa: E402
 from tests.services.postgres import PostgresServer  # noqa: E402
 

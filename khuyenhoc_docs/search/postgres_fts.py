@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
-from .base import NEWEST, SqlSearchIndex, filter_conditions
+from .base import NEWEST, SqlSearchIndex
+from .filters import filter_conditions
 from .model import SearchFilters
 from .schema import search_entries
 from .text import is_prefix

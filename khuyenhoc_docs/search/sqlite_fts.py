@@ -38,7 +38,8 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Join
 
-from .base import SqlSearchIndex, filter_conditions
+from .base import SqlSearchIndex
+from .filters import filter_conditions
 from .model import INCOMING, SearchFilters
 from .schema import FILTER_INDEX, FTS_TABLE, search_entries
 from .text import is_prefix
