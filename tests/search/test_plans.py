@@ -34,6 +34,14 @@ def filled(engine: Engine, session: Session) -> Engine:
     return engine
 
 
+def add_ranked_corpus(session: Session, index) -> None:
+    """120 records whose bodies rank differently for "khuyen hoc", over three years and two statuses."""
+    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến tài"]
+    add(session, index, *(make_entry(i, body=bodies[i % 4] + " " + "lời " * (i % 5), year=2018 + i % 3,
+                                     status=("issued", "draft")[i % 2], issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 7))
+                          for i in range(1, 121)))
+
+
 def captured(engine: Engine, run, *markers: str) -> list[tuple[str, object]]:
     """The full-text statements ``run()`` sends (or those containing one of ``markers``), with their parameters."""
     wanted = markers or ("MATCH", "@@")
@@ -191,10 +199,7 @@ def test_sqlite_ranked_pages_score_the_fts_table_alone_in_the_joins_order(sessio
     """A ranked page is scored on FTS5 alone (a filtered one only over the matches its first
     statement listed), in the order the join of both tables gives: bm25, then newest first."""
     index = search_index_for(session)
-    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến tài"]
-    add(session, index, *(make_entry(i, body=bodies[i % 4] + " " + "lời " * (i % 5), year=2018 + i % 3,
-                                     status=("issued", "draft")[i % 2], issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 7))
-                          for i in range(1, 121)))
+    add_ranked_corpus(session, index)
     reference = ("SELECT e.document_id FROM search_fts CROSS JOIN search_entries e ON e.id = search_fts.rowid "
                  "WHERE search_fts MATCH :q {where} ORDER BY -bm25(search_fts) DESC, e.issue_date DESC, "
                  "e.document_id DESC, e.kind DESC")
@@ -252,10 +257,7 @@ def test_postgres_filtered_ranked_pages_run_the_match_once(session: Session) -> 
     """A filtered ranked page scores the matches its first statement listed, by id, instead of
     running the match and its filters again, in ts_rank's order, then newest first."""
     index = search_index_for(session)
-    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến tài"]
-    add(session, index, *(make_entry(i, body=bodies[i % 4] + " " + "lời " * (i % 5), year=2018 + i % 3,
-                                     status=("issued", "draft")[i % 2], issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 7))
-                          for i in range(1, 121)))
+    add_ranked_corpus(session, index)
     reference = ("SELECT document_id FROM search_entries WHERE tsv @@ to_tsquery('simple', :q) {where} "
                  "ORDER BY ts_rank(tsv, to_tsquery('simple', :q)) DESC, issue_date DESC NULLS LAST, "
                  "document_id DESC, kind DESC")
