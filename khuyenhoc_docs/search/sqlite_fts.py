@@ -95,6 +95,11 @@ def _day_key(day: date) -> int:
     return (day.toordinal() + 1) << 32
 
 
+def _after_day_key(day: date) -> int:
+    """The smallest row id of an entry issued after ``day``."""
+    return _day_key(day) + (1 << 32)
+
+
 class _FtsFilterJoin(_FtsJoin):
     """The same join, with the filters read from ix_search_entries_filters (looked up by id): the
     planner would otherwise read the wide rows unless the database was ANALYZEd (100k records, a
@@ -145,7 +150,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         if filters.date_from is not None:
             conditions.append(rowid >= _day_key(filters.date_from))
         if filters.date_to is not None:
-            conditions.append(rowid < _day_key(filters.date_to) + (1 << 32))
+            conditions.append(rowid < _after_day_key(filters.date_to))
             if filters.date_from is None:
                 conditions.append(rowid >= UNDATED_END)
         if filters.year is not None:
@@ -153,7 +158,7 @@ class SqliteSearchIndex(SqlSearchIndex):
             # below the year's end, and the older years' matches fail on the row id before their
             # filters are looked up (100k records: "xã hội học tập" in 2019 144 -> 72 ms; "sơ kết",
             # issued in 2021, 190 -> 132 ms). The year condition itself stays: this only narrows.
-            conditions.append(rowid < _day_key(date(filters.year, 12, 31)) + (1 << 32))
+            conditions.append(rowid < _after_day_key(date(filters.year, 12, 31)))
             conditions.append(or_(rowid >= _day_key(date(filters.year, 1, 1)), rowid < UNDATED_END))
         return conditions
 
