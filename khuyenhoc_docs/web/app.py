@@ -9,7 +9,6 @@ from typing import Any
 from apiflask import APIFlask
 from flask import Response, request
 from flask_login import current_user
-from flask_talisman import Talisman
 from werkzeug.routing import IntegerConverter
 
 from .. import jobs_setup, memory
@@ -38,6 +37,7 @@ from . import (
     public_verify,
     remote_views,
     seal_admin,
+    security_headers,
     signing_views,
     succession_admin,
     templates_admin,
@@ -46,16 +46,6 @@ from .cli import register_cli
 from .context import close_db
 from .extensions import csrf, limiter, login_manager
 from .ui import register_ui
-
-CSP = {
-    "default-src": "'self'",
-    "img-src": "'self' data:",
-    "style-src": "'self'",
-    "script-src": "'self'",
-    "frame-src": "'self'",
-    "object-src": "'self'",
-    "frame-ancestors": "'self'",
-}
 
 
 class IdConverter(IntegerConverter):
@@ -127,15 +117,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    Talisman(
-        app,
-        force_https=settings.force_https,
-        strict_transport_security=settings.force_https,
-        session_cookie_secure=settings.secure_cookies,
-        content_security_policy=CSP,
-        frame_options="SAMEORIGIN",
-        referrer_policy="same-origin",
-    )
+    security_headers.init_app(app, force_https=settings.force_https)
 
     for module in (auth, home, admin, documents, health, templates_admin, signing_views, issuing, ack,
                    credentials_admin, seal_admin, followup, archive, public_verify, batch_views, remote_views, outbox,
