@@ -8,8 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+from flask import Blueprint, Flask
+from flask_limiter import Limiter
+
 from khuyenhoc_docs.config import load_settings
 from khuyenhoc_docs.ratelimit_store import SqliteStorage, sqlite_uri
+from khuyenhoc_docs.web.extensions import check_route_limits_only, limiter
 from tests.conftest import login, make_app
 
 _WORKER = textwrap.dedent("""
@@ -83,3 +88,41 @@ def test_counters_live_under_run_and_stay_out_of_backups(data_dir):
     assert "credential.p12" in packed
     assert not [p for p in packed if "ratelimit" in p or p.startswith("run/")]
     app.extensions["khd.engine"].dispose()
+
+
+def _tiny_app(rate_limiter: Limiter, *, blueprint_limit: bool = False) -> Flask:
+    app = Flask("tiny")
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    bp = Blueprint("bp", __name__)
+
+    def open_view() -> str:  # named: Flask-Limiter tells views apart by their qualified names
+        return "ok"
+
+    def limited_view() -> str:
+        return "ok"
+
+    bp.add_url_rule("/open", "open", open_view)
+    bp.add_url_rule("/limited", "limited", rate_limiter.limit("2 per day")(limited_view))
+    if blueprint_limit:
+        rate_limiter.limit("2 per day")(bp)
+    rate_limiter.init_app(app)
+    app.register_blueprint(bp)
+    check_route_limits_only(app, rate_limiter)
+    return app
+
+
+@pytest.mark.parametrize("wide", ["none", "default", "application", "blueprint"])
+def test_route_limits_hold_without_the_per_request_hook_and_wide_limits_keep_it(wide):
+    rate_limiter = Limiter(key_func=lambda: "one", default_limits=["2 per day"] if wide == "default" else [],
+                           application_limits=["2 per day"] if wide == "application" else [])
+    app = _tiny_app(rate_limiter, blueprint_limit=wide == "blueprint")
+    client = app.test_client()
+    assert (rate_limiter._check_request_limit in app.before_request_funcs[None]) is (wide != "none")
+    assert [client.get("/limited").status_code for _ in range(3)] == [200, 200, 429]
+    open_codes = [client.get("/open").status_code for _ in range(3)]
+    assert open_codes == ([200, 200, 200] if wide == "none" else [200, 200, 429] if wide != "application" else
+                          [429, 429, 429])  # the application-wide limit counts every route together
+
+
+def test_the_app_limits_routes_only(app):
+    assert limiter._check_request_limit not in app.before_request_funcs[None]

@@ -44,7 +44,7 @@ from . import (
 )
 from .cli import register_cli
 from .context import close_db
-from .extensions import csrf, limiter, login_manager
+from .extensions import check_route_limits_only, csrf, limiter, login_manager
 from .ui import register_ui
 
 
@@ -127,6 +127,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
     errors.register(app)
     register_ui(app)
     register_cli(app)
+    check_route_limits_only(app, limiter)
     app.after_request(_no_store_for_signed_in)
     app.after_request(_trim_after_writes)
     app.teardown_appcontext(close_db)
