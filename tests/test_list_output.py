@@ -2,7 +2,7 @@
 list's OpenAPI schema (``DocumentOut``) dumps for the document, including empty values."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -21,7 +21,9 @@ def _variants(app) -> None:
         s.add(Document(**{**cols, "title": "Có số", "doc_number": "12/CTrPH-HKH-TĐ", "record_code": "ABCD2345",
                           "issue_date": date(2026, 3, 26), "parent_id": doc.id, "status": "issued",
                           "lead_org_id": orgs[1], "partner_org_id": orgs[0], "origin": "imported",
-                          "routing": "sequential", "current_version": 3}))
+                          "routing": "sequential", "current_version": 3,
+                          "created_at": datetime(2026, 3, 20, 8, 15, 1, 250000, tzinfo=UTC),
+                          "updated_at": datetime(2026, 3, 26, 9, 30, tzinfo=UTC)}))
         s.add(Document(**{**cols, "title": "Trống", "doc_number": None, "issue_date": None, "parent_id": None}))
         s.commit()
 
@@ -38,7 +40,9 @@ def test_list_items_equal_the_schema_dump(app, client):
     issued = next(i for i in body["items"] if i["title"] == "Có số")
     assert (issued["issue_date"], issued["record_code"], issued["doc_number"]) == ("2026-03-26", "ABCD2345",
                                                                                   "12/CTrPH-HKH-TĐ")
-    assert issued["parent_id"] is not None and issued["created_at"].endswith("+00:00")
+    assert issued["parent_id"] is not None and issued["lead_org"] != issued["partner_org"]
+    assert (issued["created_at"], issued["updated_at"]) == ("2026-03-20T08:15:01.250000+00:00",
+                                                            "2026-03-26T09:30:00+00:00")
 
 
 def test_list_item_keys_are_the_openapi_schema(app, client):

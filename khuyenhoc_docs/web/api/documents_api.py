@@ -72,15 +72,24 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+# documents.LIST_COLUMNS in order: a row unpacks ~3x faster than its values are read by name.
+_ROW_KEYS = ("id", "kind", "title", "status", "doc_number", "record_code", "issue_date", "current_version", "routing",
+             "lead_org_id", "partner_org_id", "parent_id", "origin", "created_at", "updated_at", "lead_org",
+             "partner_org")
+if tuple(column.key for column in documents.LIST_COLUMNS) != _ROW_KEYS:
+    raise RuntimeError("documents.LIST_COLUMNS changed: update document_item")
+
+
 def document_item(row: Row[Any]) -> dict[str, Any]:
     """A listed document (a row of ``documents.LIST_COLUMNS``) as ``DocumentOut`` dumps the document:
     marshmallow walked 15 fields per item through attribute lookups. Same keys and values
     (tests/test_list_output.py compares them); ``DocumentOut`` stays the list's OpenAPI schema."""
-    return {"id": row.id, "kind": row.kind, "title": row.title, "status": row.status, "doc_number": row.doc_number,
-            "record_code": row.record_code, "issue_date": _iso(row.issue_date), "current_version": row.current_version,
-            "routing": row.routing, "lead_org": row.lead_org, "partner_org": row.partner_org,
-            "parent_id": row.parent_id, "origin": row.origin, "created_at": _iso(row.created_at),
-            "updated_at": _iso(row.updated_at)}
+    (id_, kind, title, status, doc_number, record_code, issue_date, current_version, routing, _lead_id, _partner_id,
+     parent_id, origin, created_at, updated_at, lead_org, partner_org) = row
+    return {"id": id_, "kind": kind, "title": title, "status": status, "doc_number": doc_number,
+            "record_code": record_code, "issue_date": _iso(issue_date), "current_version": current_version,
+            "routing": routing, "lead_org": lead_org, "partner_org": partner_org, "parent_id": parent_id,
+            "origin": origin, "created_at": _iso(created_at), "updated_at": _iso(updated_at)}
 
 
 class DocumentDetailOut(DocumentOut):
