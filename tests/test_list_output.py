@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from khuyenhoc_docs.models import Document, Organisation
+from khuyenhoc_docs.web.api import json_answer
 from khuyenhoc_docs.web.api.documents_api import DocumentOut
 from tests.conftest import api_token
 
@@ -66,3 +68,20 @@ def test_openapi_components_have_one_name_each(client):
     doubled = {n for n in names if n[-1].isdigit() and n.rstrip("0123456789") in names}
     assert not doubled, doubled
     assert "KeySecretIn" in names  # the report signature's and the legacy certification's body
+
+
+def test_the_list_is_written_as_flask_would_write_it(app, client):
+    _variants(app)
+    r = client.get("/api/v1/documents?per_page=100", headers=api_token(client, "admin"))
+    assert r.mimetype == "application/json" and r.status_code == 200
+    with app.app_context():
+        assert r.get_data() == app.json.response(r.get_json()).get_data()  # sorted keys, UTF-8, final newline
+    assert "Tỉnh".encode() in r.get_data() or "Hội".encode() in r.get_data()
+
+
+def test_json_answer_refuses_what_it_would_write_differently(app):
+    with app.app_context():
+        assert json_answer({"b": [1, None, "Đoàn"], "a": {"x": True}}, 201).get_data() == \
+            app.json.response({"b": [1, None, "Đoàn"], "a": {"x": True}}).get_data()
+        with pytest.raises(TypeError):
+            json_answer({"when": date(2026, 12, 2)})  # Flask would write an HTTP date

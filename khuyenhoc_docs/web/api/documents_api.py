@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import Response, current_app
+from flask import Response
 from sqlalchemy import Row
 
 from ...drafting.templates import TemplateKind
@@ -15,7 +15,7 @@ from ...models import STATUSES
 from ...workflow import documents, drafting, remote_signing, sealing, signing, submission, template_store
 from ..context import actor, db, require, services, signed_in
 from ..downloads import file_response
-from . import bp, file_answer, signing_api
+from . import bp, file_answer, json_answer, signing_api
 
 SECURITY = "BearerAuth"
 
@@ -188,8 +188,8 @@ def list_documents(query):
     listing = documents.list_documents(db(), signed_in(), status=query.get("status"), page=query["page"],
                                        per_page=query["per_page"], order="created")
     # A ready response skips apiflask's marshmallow dump (same JSON, see document_item).
-    return current_app.json.response({"items": [document_item(d) for d in listing.items], "total": listing.total,
-                                      "page": listing.page, "per_page": listing.per_page})
+    return json_answer({"items": [document_item(d) for d in listing.items], "total": listing.total,
+                        "page": listing.page, "per_page": listing.per_page})
 
 
 @bp.post("/documents")
