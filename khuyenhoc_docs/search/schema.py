@@ -29,6 +29,10 @@ from .scope_ddl import (  # the scope rows' DDL, apart for size
     SQLITE_STATE_DROP,
     STATE_TABLE,
 )
+from .sqlite_words import CREATE as _SQLITE_WORDS
+from .sqlite_words import DROP as _SQLITE_WORDS_DROP
+from .sqlite_words import REFILL as _SQLITE_WORDS_REFILL
+from .sqlite_words import WORDS_TABLE
 
 Execute = Callable[[str], object]
 
@@ -131,9 +135,11 @@ _SQLITE_CREATE = [
     # counts 2-3x and bm25 scoring ~2x faster, for a 2.6x larger FTS index).
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
     "folded, content='search_entries', content_rowid='id', tokenize='ascii', prefix='2 3')",
+    *_SQLITE_WORDS,  # every indexed word (sqlite_words.py)
 ]
 
 _SQLITE_DROP = [
+    *_SQLITE_WORDS_DROP,
     "DROP TABLE IF EXISTS search_state",
     "DROP TABLE IF EXISTS search_scopes",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
@@ -194,7 +200,8 @@ def owns_table(name: str) -> bool:
     For Alembic's ``include_name``/``include_object`` hooks: these tables are not in
     ``Base.metadata``, so autogenerate would otherwise propose dropping them.
     """
-    return name in ("search_entries", SCOPE_TABLE, STATE_TABLE) or name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
+    return (name in ("search_entries", SCOPE_TABLE, STATE_TABLE, WORDS_TABLE) or name == FTS_TABLE
+            or name.startswith(FTS_TABLE + "_"))
 
 
 def _statements(dialect: str, sqlite: list[str], postgres: list[str]) -> list[str]:
@@ -313,6 +320,15 @@ ORDER_KEY_SQL = ("((CASE WHEN issue_date IS NULL THEN 1 ELSE CAST(round(julianda
                  "AS INTEGER) + 1 END) << 32) | (document_id << 1) | (kind = 'incoming')")
 
 
+def words_statements(dialect: str) -> list[str]:
+    """SQLite: the table of indexed words, filled from the full-text index (sqlite_words.py)."""
+    return list(_statements(dialect, [*_SQLITE_WORDS, *_SQLITE_WORDS_REFILL], []))
+
+
+def drop_words_statements(dialect: str) -> list[str]:
+    return list(_statements(dialect, _SQLITE_WORDS_DROP, []))
+
+
 def newest_rowid_statements(dialect: str) -> list[str]:
     """SQLite: every entry gets its newest-first row id (sqlite_fts.order_key) and the full-text
     index is rebuilt under the new ids (the scope rows follow by trigger)."""
@@ -342,5 +358,7 @@ def rebuild(execute: Execute, dialect: str, *, forget_results: bool = True) -> N
     _statements(dialect, [], [])  # rejects unknown dialects
     if dialect == "sqlite":
         execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+        for statement in [*_SQLITE_WORDS, *_SQLITE_WORDS_REFILL]:  # the words as the index has them
+            execute(statement)
         if forget_results:
             execute(f"UPDATE {STATE_TABLE} SET generation = random()")

@@ -42,7 +42,7 @@ from .base import SqlSearchIndex
 from .filters import filter_conditions
 from .model import INCOMING, SearchFilters
 from .schema import FILTER_INDEX, FTS_TABLE, search_entries
-from .text import is_prefix
+from .sqlite_words import add_words, match_expression
 
 _fts = table(FTS_TABLE, column("rowid"))
 _fts_name: ColumnClause[Any] = literal_column(FTS_TABLE)
@@ -114,13 +114,10 @@ def _compile_fts_filter_join(join: _FtsFilterJoin, compiler: Any, **kw: Any) -> 
     return text_.replace(" CROSS JOIN search_entries ON ", f" CROSS JOIN search_entries INDEXED BY {FILTER_INDEX} ON ", 1)
 
 
-def fts5_query(terms: Sequence[str]) -> str:
-    """FTS5 MATCH expression: every term quoted, as a prefix (see ``is_prefix``), all required.
-
-    ``terms`` come from ``text.tokenize`` (letters/digits only); quoting still makes
-    words such as AND/NEAR plain strings, and doubling ``"`` keeps it safe regardless.
-    """
-    return " AND ".join('"' + term.replace('"', '""') + '"' + ("*" if is_prefix(term) else "") for term in terms)
+def _matches(terms: Sequence[str]) -> ColumnElement[bool]:
+    """``search_fts MATCH`` the terms: every term quoted (words such as AND/NEAR are plain strings),
+    all required, prefixes as ``sqlite_words`` narrows them."""
+    return _fts_name.op("MATCH")(match_expression(terms))
 
 
 @dataclass
@@ -137,7 +134,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         # 210 -> 126 ms; a year filter 71 -> 81 ms, where the planner would take the year index).
         join = _FtsFilterJoin if filtered else _FtsJoin
         source = join(_fts, search_entries, search_entries.c.id == _fts.c.rowid)
-        match = _fts_name.op("MATCH")(fts5_query(terms))
+        match = _matches(terms)
         return source, match, -func.bm25(_fts_name)
 
     def _text_filters(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -163,7 +160,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         return conditions
 
     def _matching_rowids(self, terms: Sequence[str]) -> Select[Any]:
-        return select(_fts.c.rowid).where(_fts_name.op("MATCH")(fts5_query(terms)))
+        return select(_fts.c.rowid).where(_matches(terms))
 
     def _filtered(self, conditions: list[ColumnElement[bool]]) -> tuple[FromClause, ColumnElement[Any]]:
         """What a filtered match reads, and the entry id in it: FTS5 alone when every condition is
@@ -185,7 +182,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         if not conditions:
             return self._matching_rowids(terms).order_by(_fts.c.rowid.desc())
         source, entry_id = self._filtered(conditions)
-        match = _fts_name.op("MATCH")(fts5_query(terms))
+        match = _matches(terms)
         return select(entry_id).select_from(source).where(*conditions, match).order_by(_fts.c.rowid.desc())
 
     def _newest_and_total(
@@ -197,7 +194,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         # then a page that scans again (100k records, year = 2019: ~230 -> ~160 ms).
         reach = max(offset + per_page, self.rank_limit + 1)
         source, entry_id = self._filtered(conditions)
-        match = _fts_name.op("MATCH")(fts5_query(terms))
+        match = _matches(terms)
         newest = select(entry_id).select_from(source).where(*conditions, match)
         ids = list(session.execute(newest.order_by(_fts.c.rowid.desc()).limit(reach)).scalars())
         total = len(ids)
@@ -217,7 +214,7 @@ class SqliteSearchIndex(SqlSearchIndex):
         # table's, so every score is the one the join gave.
         if filtered and every is None:
             return super()._ranked_window(terms, source, where, score, filtered, every)
-        rowid, match = _fts.c.rowid, _fts_name.op("MATCH")(fts5_query(terms))
+        rowid, match = _fts.c.rowid, _matches(terms)
         window = select(rowid, score).where(match)
         if every is not None:
             # Their row id range inside the match (FTS5 skips the rest), the list checked per match:
@@ -232,12 +229,12 @@ class SqliteSearchIndex(SqlSearchIndex):
         if not conditions:
             # The match alone decides: counting inside FTS5 skips a row lookup per match
             # (100k records, all matching: 15 ms instead of ~130 ms).
-            return select(func.count()).select_from(_fts).where(_fts_name.op("MATCH")(fts5_query(terms)))
+            return select(func.count()).select_from(_fts).where(_matches(terms))
         # Each match's filters read from ix_search_entries_filters by id, as the match streams
         # (100k records: 54-90 ms instead of 70-104 ms listing the matches first; a plain join
         # may read the wide rows instead: ~120 ms).
         source, _ = self._filtered(conditions)
-        return select(func.count()).select_from(source).where(*conditions, _fts_name.op("MATCH")(fts5_query(terms)))
+        return select(func.count()).select_from(source).where(*conditions, _matches(terms))
 
     def _old(self, session: Session, document_id: int, kind: str) -> Any:
         return session.connection().execute(_SELECT_OLD, {"document_id": document_id, "kind": kind}).first()
@@ -254,6 +251,7 @@ class SqliteSearchIndex(SqlSearchIndex):
             conn.execute(_FTS_DELETE, {"rowid": old.id, "folded": old.folded})
             conn.execute(_UPDATE, {**values, "id": rowid, "old_id": old.id})  # a new date moves the row
         conn.execute(_FTS_INSERT, {"rowid": rowid, "folded": values["folded"]})
+        add_words(conn, values["folded"])
 
     def _delete(self, session: Session, document_id: int, kind: str) -> None:
         old = self._old(session, document_id, kind)

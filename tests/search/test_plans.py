@@ -48,6 +48,17 @@ def captured(engine: Engine, run, *markers: str) -> list[tuple[str, object]]:
     return [(st, params) for st, params in sent_statements(engine, run) if any(marker in st for marker in wanted)]
 
 
+def fts_plan(session: Session, statement: str, params) -> list[str]:
+    """The plan of a SQLite full-text statement without its word lookups (the MATCH expression's
+    scalar subqueries on search_words, sqlite_words.py), which are checked to be just that."""
+    rows = [tuple(row) for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    lookups = {row[0] for row in rows if row[3].startswith("SCALAR SUBQUERY")}
+    inside = {row[0] for row in rows if row[1] in lookups}
+    assert all(rows_[3].startswith("SEARCH search_words USING PRIMARY KEY (word>?)")
+               for rows_ in rows if rows_[0] in inside), rows
+    return [row[3] for row in rows if row[0] not in lookups | inside]
+
+
 def match_runs_once(plan: list[tuple]) -> bool:
     """True if every FTS5 scan in a SQLite plan runs once: as the outermost loop or as a
     list subquery — never as an inner loop, where the MATCH would re-run for each row."""
@@ -88,7 +99,7 @@ def test_sqlite_newest_first_pages_read_the_matches_backwards(filled: Engine, se
     page_query = [st for st in statements if "ORDER BY" in st[0]]
     assert len(page_query) == 1
     statement, params = page_query[0]
-    plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    plan = fts_plan(session, statement, params)
     # row ids are the newest-first order: FTS5 yields the page itself, no list and no sort
     assert len(plan) == 1 and plan[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
     found = [h.document_id for h in broad.search(session, "khuyen hoc").hits]
@@ -157,7 +168,7 @@ def test_sqlite_filtered_newest_pages_never_read_the_wide_row(filled: Engine, se
         ordered = [st for st in captured(filled, lambda q=query: broad.search(session, q, filters), "ORDER BY")]
         assert len(ordered) == 1 and broad.search(session, query, filters).total
         statement, params = ordered[0]
-        plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        plan = fts_plan(session, statement, params)
         if query:
             assert plan[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
             assert any(step.startswith("SEARCH search_entries USING COVERING INDEX") for step in plan), plan
@@ -224,7 +235,7 @@ def test_sqlite_year_filter_bounds_the_match_by_row_id(filled: Engine, session: 
     statements = captured(filled, lambda: index.search(session, "khuyen hoc", SearchFilters(year=2019), per_page=100))
     assert statements
     for statement, params in statements:
-        plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        plan = fts_plan(session, statement, params)
         fts = [step for step in plan if step.startswith("SCAN search_fts VIRTUAL TABLE")]
         assert fts and all("<" in step.rpartition(":")[2] for step in fts), plan
     clear_cache()
@@ -245,7 +256,7 @@ def test_sqlite_scope_alone_is_answered_by_fts5_without_the_entries(filled: Engi
     statements = captured(filled, lambda: index.search(session, "khuyen hoc", scoped, per_page=100))
     assert statements
     for statement, params in statements:
-        plan = [row[3] for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        plan = fts_plan(session, statement, params)
         assert not any("search_entries" in step or step.startswith("SEARCH e ") for step in plan), plan
     clear_cache()
     page = index.search(session, "khuyen hoc", scoped, per_page=100)
