@@ -137,3 +137,7 @@ def test_totals_are_exact_for_every_status_and_principal(app):
                 assert listing.total == len(expected), (username, status)
             listing = documents.list_documents(s, p, text="Bản sao 1", per_page=5)
             assert listing.total == len([d for d in visible if "Bản sao 1" in d.title]), username
+            assert all(row.total == listing.total for row in listing.items)
+            assert listing.items or username == "chutich.batri", username
+            beyond = documents.list_documents(s, p, page=1000, per_page=5)  # no row carries the total
+            assert beyond.items == [] and beyond.total == len(visible), username
