@@ -11,6 +11,7 @@ from typing import Any
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.errors import SignatureValidationError
 
 JAVASCRIPT = "JavaScript"
 LAUNCH = "hành động mở chương trình (Launch)"
@@ -41,6 +42,11 @@ def _inspect(obj: Any, found: set[str], depth: int = 0) -> None:
             _inspect(value, found, depth + 1)
 
 
+# What a damaged file makes pyHanko raise while it reads or compares revisions, besides its own
+# errors (a malformed number such as "1.2.3", which one flipped bit can make: decimal.InvalidOperation).
+DAMAGED = (SignatureValidationError, PdfError, ValueError, KeyError, IndexError, TypeError, ArithmeticError)
+
+
 def active_content(reader: PdfFileReader) -> tuple[str, ...]:
     """Names (Vietnamese) of the kinds of active content in the PDF, empty for a plain document."""
     found: set[str] = set()
@@ -60,7 +66,7 @@ def active_content(reader: PdfFileReader) -> tuple[str, ...]:
                     obj = reader.get_object(ref)
                 else:
                     obj = reader.get_historical_resolver(revision)(ref)
-            except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+            except (*DAMAGED, AttributeError):
                 continue  # an unreadable object carries nothing a reader would run
             _inspect(obj, found)
     return tuple(sorted(found))

@@ -21,13 +21,12 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import collect_timing_info
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from . import InvalidPdf
-from .active_content import active_content
+from .active_content import DAMAGED, active_content
 from .diff_reuse import ReusingDiffPolicy
 from .ltv import embedded_signatures, is_doc_timestamp, signer_pairs, timestamp_info
 from .pki import to_asn1_cert, to_crypto_cert
@@ -114,7 +113,7 @@ def _open(pdf: bytes) -> PdfFileReader:
         raise InvalidPdf(code="pdf_truncated", detail="no trailing %%EOF")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except DAMAGED as exc:
         raise InvalidPdf(code="pdf_damaged", detail=repr(exc)) from exc
     if reader.encrypted:
         raise InvalidPdf(code="pdf_encrypted", detail="encrypted")
@@ -220,7 +219,7 @@ def _report(emb: EmbeddedPdfSignature, ctx: _Context) -> SignatureReport:
         signing_time = tsv.timestamp if tsv is not None and tsv.intact and tsv.valid else None
         # Judge certificate and timestamp at the moment the timestamp proves (archives outlive certs).
         st = validate_pdf_signature(emb, ctx.vc(signing_time or ctx.at), diff_policy=ctx.diff_policy)
-    except (SignatureValidationError, ValueError, PdfError) as exc:
+    except DAMAGED as exc:
         chain = (cert.subject.human_friendly,) if cert else ()
         return replace(_broken(base["field_name"], exc), **base, chain_subjects=chain,
                        signer_kind_vi=kind_vi)
@@ -331,7 +330,7 @@ def _doc_stamps(embs: list[EmbeddedPdfSignature], ctx: _Context) -> list[dict[st
             info = timestamp_info("document", emb.signed_data)
             st = validate_pdf_timestamp(emb, validation_context=ctx.vc(info.time), diff_policy=ctx.diff_policy)
             trusted = bool(st.intact and st.valid and st.trusted)
-        except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError, IndexError):
+        except DAMAGED:
             continue
         ctx.doc_stamps.append((emb.signed_revision, info.time, info.tsa_not_after, trusted))
         out.append({"field_name": str(emb.field_name), "time": info.time.isoformat(), "tsa": info.tsa,
@@ -346,7 +345,7 @@ def _collect(reader: PdfFileReader, ctx: _Context) -> list[SignatureReport]:
     broken: list[SignatureReport] = []
     try:
         filled = list(enumerate_sig_fields(reader, filled_status=True))
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
+    except DAMAGED as exc:
         raise InvalidPdf(code="pdf_damaged", detail=repr(exc)) from exc
     for name, sig_obj, field_ref in filled:
         try:
@@ -354,7 +353,7 @@ def _collect(reader: PdfFileReader, ctx: _Context) -> list[SignatureReport]:
                 continue  # document timestamps (B-LTA) are not signatures of a person
             emb = EmbeddedPdfSignature(reader, field_ref, name)
             good.append((emb.signed_revision, _report(emb, ctx)))
-        except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
+        except DAMAGED as exc:
             broken.append(_broken(str(name), exc))
     return [r for _, r in sorted(good, key=lambda item: item[0])] + broken
 
