@@ -358,7 +358,7 @@ def rebuild(execute: Execute, dialect: str, *, forget_results: bool = True) -> N
     _statements(dialect, [], [])  # rejects unknown dialects
     if dialect == "sqlite":
         execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-        for statement in [*_SQLITE_WORDS, *_SQLITE_WORDS_REFILL]:  # the words as the index has them
+        for statement in words_statements(dialect):  # the words as the index has them
             execute(statement)
         if forget_results:
             execute(f"UPDATE {STATE_TABLE} SET generation = random()")
