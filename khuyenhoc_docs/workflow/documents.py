@@ -195,7 +195,7 @@ def list_documents(session: Session, p: Principal, *, status: str | None = None,
     # Core statements on the connection: the ORM's execution adds as much again for plain rows.
     conn = session.connection()
     items = conn.execute(listed, params).all()
-    total = items[0].total if items else int(conn.execute(count, params).scalar() or 0)
+    total = int(items[0].total if items else conn.execute(count, params).scalar() or 0)
     return DocumentPage(list(items), total, page, per_page)
 
 
