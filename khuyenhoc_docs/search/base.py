@@ -9,6 +9,7 @@ here except how they match terms and keep their index in step; see
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from . import cache
+from . import beside, cache
 from .filters import filter_conditions
 from .model import (  # re-exported: callers import the model from here too
     DOCUMENT,
@@ -156,27 +157,28 @@ class SqlSearchIndex:
 
     def _newest_and_total(
         self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], offset: int, per_page: int,
-    ) -> tuple[list[int] | None, int | None, list[int] | None]:
+    ) -> tuple[list[int] | None, int | None, list[int] | None, Select[Any] | None]:
         """The newest-first page, the total and, when it listed them all, every matching id: one
         statement (``count(*) OVER ()``) listing the newest ``rank_limit + 1`` matches or the page's
-        reach, which sorts every match anyway; a ranked page then scores just those rows."""
+        reach, which sorts every match anyway; a ranked page then scores just those rows. An engine
+        may instead return the matches listed as the total and a statement counting the rest."""
         reach = max(offset + per_page, self.rank_limit + 1)
         window = self._newest_matching(session, terms, conditions, 0, reach).add_columns(func.count().over())
         if offset > self.rank_limit:
             # A page beyond rank_limit is never ranked: fetch it alone (None, None: an empty page
             # tells no total).
             rows = session.execute(window.limit(per_page).offset(offset)).all()
-            return ([r[0] for r in rows], int(rows[0][1]), None) if rows else (None, None, None)
+            return ([r[0] for r in rows], int(rows[0][1]), None, None) if rows else (None, None, None, None)
         result = session.execute(window.limit(reach))
         rows = list(result.fetchmany(offset + per_page))
         if not rows:
-            return [], 0, []
+            return [], 0, [], None
         total = int(rows[0][1])
         if total < reach:  # every match listed: the rest are the rows a ranked page scores
             rows += result.fetchall()
         result.close()  # else the page is all it needs: the other rows are never converted
         ids = [r[0] for r in rows]
-        return ids[offset:offset + per_page], total, ids if total < reach else None
+        return ids[offset:offset + per_page], total, ids if total < reach else None, None
 
     def _ranked_window(
         self, terms: Sequence[str], source: FromClause, where: ColumnElement[bool], score: ColumnElement[Any],
@@ -229,7 +231,8 @@ class SqlSearchIndex:
             found = _PAGES.get(key)
             if found is not None:
                 return found
-        result = self._search(session, terms, filters, page, per_page, _TOTALS.get(question) if before else None)
+        result = self._search(session, terms, filters, page, per_page, _TOTALS.get(question) if before else None,
+                              before)
         if before is not None and cache.generation(session) == before:
             _TOTALS.put(question, result.total)
             _PAGES.put(key, result)
@@ -237,7 +240,7 @@ class SqlSearchIndex:
 
     def _search(
         self, session: Session, terms: list[str], filters: SearchFilters, page: int, per_page: int,
-        known_total: int | None,
+        known_total: int | None, seen: tuple[str, int] | None = None,
     ) -> SearchPage:
         filtering = self._text_filters(filters) if terms else filter_conditions(filters)
         c = search_entries.c
@@ -255,14 +258,29 @@ class SqlSearchIndex:
             newest: list[int] | None = None
             every: list[int] | None = None
             total = known_total
+            # A second connection to count on while the page is built (see ``beside``), and what
+            # is left to count: (matches counted so far, the statement counting the rest).
+            helper = beside.engine_for(session) if seen is not None and terms and total is None else None
+            pending: tuple[int, Select[Any]] | None = None
             if total is None and terms and filtering and self.count_with_page:
-                newest, total, every = self._newest_and_total(session, terms, filtering, offset, per_page)
-            if total is None:
+                newest, total, every, rest = self._newest_and_total(session, terms, filtering, offset, per_page)
+                if rest is not None:
+                    pending, total = (total or 0, rest), None
+            elif total is None and helper is not None:
+                capped = self._capped_count(session, terms, self.rank_limit + 1)
+                if capped is not None and capped <= self.rank_limit:
+                    total = capped
+                elif capped is not None:
+                    pending = (0, count)
+            if total is None and pending is None:
                 total = session.execute(count).scalar_one()
+            counting = (beside.count(helper, pending[1], seen)
+                        if pending is not None and helper is not None and seen is not None else None)
             # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
-            ranked = score is not None and total <= self.rank_limit
+            # Still counting: more than rank_limit records match, so the page is newest first.
+            ranked = score is not None and total is not None and total <= self.rank_limit
             scores: dict[int, float]
-            if offset >= total:
+            if total is not None and offset >= total:
                 ids, scores = [], {}
             elif newest is not None and not ranked:
                 ids, scores = newest, {}
@@ -271,10 +289,12 @@ class SqlSearchIndex:
                 rows = session.execute(window.limit(per_page).offset(offset)).all()
                 ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
             else:
-                window = (self._newest_matching(session, terms, filtering, total, offset + per_page) if terms
+                known = total if total is not None else self.rank_limit + 1
+                window = (self._newest_matching(session, terms, filtering, known, offset + per_page) if terms
                           else select(c.id).where(where).order_by(*NEWEST))
                 ids, scores = list(session.execute(window.limit(per_page).offset(offset)).scalars()), {}
         if not ids:
+            total = self._counted(session, total, pending, counting)
             return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)
         # Phase 2: the page's rows by primary key.
         rows = session.execute(
@@ -292,7 +312,28 @@ class SqlSearchIndex:
             )
             for row in (by_id[i] for i in ids if i in by_id)
         )
+        total = self._counted(session, total, pending, counting)
         return SearchPage(hits=hits, total=total, page=page, per_page=per_page, ranked=ranked)
+
+    def _capped_count(self, session: Session, terms: Sequence[str], cap: int) -> int | None:
+        """How many records match ``terms``, counting no further than ``cap``; None when the engine
+        cannot stop early (the whole count then runs on the session)."""
+        return None
+
+    def _counted(
+        self, session: Session, total: int | None, pending: tuple[int, Select[Any]] | None,
+        counting: Future[int | None] | None,
+    ) -> int:
+        """The total: known, or the matches counted so far plus the rest, counted beside the page
+        or (no second connection, or another generation there) on the session."""
+        if total is not None:
+            return int(total)
+        assert pending is not None
+        rest = counting.result() if counting is not None else None
+        if rest is None:
+            with self._tuned(session):
+                rest = int(session.execute(pending[1]).scalar_one())
+        return pending[0] + rest
 
     def _check_session(self, session: Session) -> None:
         name = session.get_bind().dialect.name

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from .schema import search_state
@@ -56,7 +56,12 @@ class Lru(Generic[V]):
 
 def generation(session: Session) -> tuple[str, int] | None:
     """(database, generation) as this session sees it now; None if the index has no state row."""
-    value = session.connection().execute(_GENERATION).scalar_one_or_none()
+    return generation_on(session.connection())
+
+
+def generation_on(conn: Connection) -> tuple[str, int] | None:
+    """(database, generation) as ``conn`` sees it now; None if the index has no state row."""
+    value = conn.execute(_GENERATION).scalar_one_or_none()
     if value is None:
         return None
-    return str(session.connection().engine.url), int(value)
+    return str(conn.engine.url), int(value)

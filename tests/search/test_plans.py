@@ -60,15 +60,17 @@ def fts_plan(session: Session, statement: str, params) -> list[str]:
 
 
 def match_runs_once(plan: list[tuple]) -> bool:
-    """True if every FTS5 scan in a SQLite plan runs once: as the outermost loop or as a
-    list subquery — never as an inner loop, where the MATCH would re-run for each row."""
+    """True if every FTS5 scan in a SQLite plan runs once: as the outermost loop, a list subquery
+    or a subquery in FROM (a co-routine) — never as an inner loop, where the MATCH would re-run
+    for each row."""
     by_id = {row[0]: row for row in plan}
     top_loops = [row for row in plan if row[1] == 0 and row[3].startswith(("SCAN", "SEARCH"))]
     for row in plan:
         if not row[3].startswith("SCAN search_fts"):
             continue
         parent = by_id.get(row[1])
-        if not (row is top_loops[0] or (parent is not None and parent[3].startswith("LIST SUBQUERY"))):
+        if not (row is top_loops[0] or (parent is not None and parent[1] == 0
+                                        and parent[3].startswith(("LIST SUBQUERY", "CO-ROUTINE")))):
             return False
     return True
 
@@ -78,7 +80,10 @@ def test_match_runs_once_detects_a_per_row_match() -> None:
     listed = [(3, 0, 0, "SEARCH e USING INDEX ix_year (year=?)"), (8, 0, 0, "LIST SUBQUERY 1"),
               (10, 8, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1")]
     bad = [(3, 0, 0, "SEARCH e USING INDEX ix_year (year=?)"), (9, 0, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1")]
-    assert match_runs_once(good) and match_runs_once(listed) and not match_runs_once(bad)
+    capped = [(2, 0, 0, "CO-ROUTINE anon_1"), (10, 2, 0, "SCAN search_fts VIRTUAL TABLE INDEX 0:M1"),
+              (60, 0, 0, "SCAN anon_1")]
+    assert match_runs_once(good) and match_runs_once(listed) and match_runs_once(capped)
+    assert not match_runs_once(bad)
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
