@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Executable,
     FromClause,
     Select,
     and_,
@@ -111,6 +112,19 @@ def clear_cache() -> None:
     """Forget every kept result of this process (benchmarks measuring the first run)."""
     _TOTALS.clear()
     _PAGES.clear()
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """One search's statement parts, shared by the page's phases."""
+
+    terms: list[str]
+    filtering: list[ColumnElement[bool]]
+    source: FromClause
+    where: ColumnElement[bool]
+    score: ColumnElement[Any] | None
+    offset: int
+    per_page: int
 
 
 @dataclass
@@ -243,7 +257,6 @@ class SqlSearchIndex:
         known_total: int | None, seen: tuple[str, int] | None = None,
     ) -> SearchPage:
         filtering = self._text_filters(filters) if terms else filter_conditions(filters)
-        c = search_entries.c
         source: FromClause = search_entries
         score: ColumnElement[Any] | None = None
         conditions = list(filtering)
@@ -252,8 +265,7 @@ class SqlSearchIndex:
             source, match, score = self._match(terms, filtered=bool(filtering))
             conditions.append(match)
             count = self._count_matching(terms, filtering)
-        where = and_(true(), *conditions)
-        offset = (page - 1) * per_page
+        asked = _Asked(terms, filtering, source, and_(true(), *conditions), score, (page - 1) * per_page, per_page)
         with self._tuned(session) if terms else nullcontext():
             newest: list[int] | None = None
             every: list[int] | None = None
@@ -262,8 +274,9 @@ class SqlSearchIndex:
             # is left to count: (matches counted so far, the statement counting the rest).
             helper = beside.engine_for(session) if seen is not None and terms and total is None else None
             pending: tuple[int, Select[Any]] | None = None
+            guessed = False  # newest first because the planner expects more than rank_limit matches
             if total is None and terms and filtering and self.count_with_page:
-                newest, total, every, rest = self._newest_and_total(session, terms, filtering, offset, per_page)
+                newest, total, every, rest = self._newest_and_total(session, terms, filtering, asked.offset, per_page)
                 if rest is not None:
                     pending, total = (total or 0, rest), None
             elif total is None and helper is not None:
@@ -272,36 +285,53 @@ class SqlSearchIndex:
                     total = capped
                 elif capped is not None:
                     pending = (0, count)
+                elif self._expects_many(session, source, match):
+                    pending, guessed = (0, count), True
             if total is None and pending is None:
                 total = session.execute(count).scalar_one()
-            counting = (beside.count(helper, pending[1], seen)
+            counting = (beside.count(helper, pending[1], seen, self._count_setup)
                         if pending is not None and helper is not None and seen is not None else None)
-            # Phase 1: order and cut narrow rows (ids, scores); bodies never enter the sort.
-            # Still counting: more than rank_limit records match, so the page is newest first.
-            ranked = score is not None and total is not None and total <= self.rank_limit
-            scores: dict[int, float]
-            if total is not None and offset >= total:
-                ids, scores = [], {}
-            elif newest is not None and not ranked:
-                ids, scores = newest, {}
-            elif ranked and score is not None:
-                window = self._ranked_window(terms, source, where, score, bool(filtering), every)
-                rows = session.execute(window.limit(per_page).offset(offset)).all()
-                ids, scores = [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}
-            else:
-                known = total if total is not None else self.rank_limit + 1
-                window = (self._newest_matching(session, terms, filtering, known, offset + per_page) if terms
-                          else select(c.id).where(where).order_by(*NEWEST))
-                ids, scores = list(session.execute(window.limit(per_page).offset(offset)).scalars()), {}
+            ids, scores, ranked = self._page_ids(session, asked, total, newest, every)
+        hits = self._hits(session, ids, scores, terms)
+        total = self._counted(session, total, pending, counting)
+        if guessed and score is not None and total <= self.rank_limit:
+            # Fewer matches than the planner expected: the page is ranked after all.
+            with self._tuned(session):
+                ids, scores, ranked = self._page_ids(session, asked, total, None, None)
+            hits = self._hits(session, ids, scores, terms)
+        return SearchPage(hits=hits, total=total, page=page, per_page=per_page, ranked=ranked)
+
+    def _page_ids(
+        self, session: Session, asked: _Asked, total: int | None, newest: list[int] | None, every: list[int] | None,
+    ) -> tuple[list[int], dict[int, float], bool]:
+        """Phase 1, narrow rows only (bodies never enter a sort): the page's ids, their scores, and
+        whether it is ranked. ``total`` None: still counting, more than rank_limit records match."""
+        ranked = asked.score is not None and total is not None and total <= self.rank_limit
+        if total is not None and asked.offset >= total:
+            return [], {}, ranked
+        if newest is not None and not ranked:
+            return newest, {}, ranked
+        if ranked and asked.score is not None:
+            window = self._ranked_window(asked.terms, asked.source, asked.where, asked.score,
+                                         bool(asked.filtering), every)
+            rows = session.execute(window.limit(asked.per_page).offset(asked.offset)).all()
+            return [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}, True
+        known = total if total is not None else self.rank_limit + 1
+        reach = asked.offset + asked.per_page
+        window = (self._newest_matching(session, asked.terms, asked.filtering, known, reach) if asked.terms
+                  else select(search_entries.c.id).where(asked.where).order_by(*NEWEST))
+        return list(session.execute(window.limit(asked.per_page).offset(asked.offset)).scalars()), {}, False
+
+    def _hits(self, session: Session, ids: list[int], scores: dict[int, float], terms: list[str]) -> tuple[SearchHit, ...]:
+        """Phase 2: the page's rows by primary key, with their snippets."""
         if not ids:
-            total = self._counted(session, total, pending, counting)
-            return SearchPage(hits=(), total=total, page=page, per_page=per_page, ranked=ranked)
-        # Phase 2: the page's rows by primary key.
+            return ()
+        c = search_entries.c
         rows = session.execute(
             select(c.id, c.kind, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
         ).all()
         by_id = {row.id: row for row in rows}
-        hits = tuple(
+        return tuple(
             SearchHit(
                 document_id=row.document_id,
                 doc_number=row.doc_number,
@@ -312,8 +342,13 @@ class SqlSearchIndex:
             )
             for row in (by_id[i] for i in ids if i in by_id)
         )
-        total = self._counted(session, total, pending, counting)
-        return SearchPage(hits=hits, total=total, page=page, per_page=per_page, ranked=ranked)
+
+    def _expects_many(self, session: Session, source: FromClause, match: ColumnElement[bool]) -> bool:
+        """Whether the planner expects more than rank_limit matches (only a guess: the count decides)."""
+        return False
+
+    # Statements run on the second connection before its count (planner settings).
+    _count_setup: ClassVar[tuple[Executable, ...]] = ()
 
     def _capped_count(self, session: Session, terms: Sequence[str], cap: int) -> int | None:
         """How many records match ``terms``, counting no further than ``cap``; None when the engine

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine, Executable, Select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
@@ -52,14 +53,19 @@ def engine_for(session: Session) -> Engine | None:
     return bind
 
 
-def count(engine: Engine, statement: Select[Any], seen: tuple[str, int]) -> Future[int | None]:
-    """Run ``statement`` (``SELECT count(*)``) on a pooled connection; the future's value is None
-    when that connection sees another generation than ``seen``."""
+def count(
+    engine: Engine, statement: Select[Any], seen: tuple[str, int], setup: Sequence[Executable] = (),
+) -> Future[int | None]:
+    """Run ``setup`` then ``statement`` (``SELECT count(*)``) on a pooled connection; the future's
+    value is None when that connection sees another generation than ``seen``. The connection's
+    transaction is rolled back: settings made by ``setup`` with local scope end with it."""
 
     def run() -> int | None:
         with engine.connect() as conn:
             if generation_on(conn) != seen:
                 return None
+            for step in setup:
+                conn.execute(step)
             return int(conn.execute(statement).scalar_one())
 
     return _pool().submit(run)

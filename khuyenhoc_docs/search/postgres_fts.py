@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Executable,
     FromClause,
     Integer,
     Select,
@@ -137,6 +138,17 @@ class PostgresSearchIndex(SqlSearchIndex):
             return super()._ranked_window(terms, source, where, score, filtered, every)
         listed = bindparam("every_ids", every, type_=ARRAY(Integer))
         return select(search_entries.c.id, score).where(search_entries.c.id == any_(listed)).order_by(score.desc(), *NEWEST)
+
+    # The count beside the page plans as the session's statements do (see _tuned).
+    _count_setup: ClassVar[tuple[Executable, ...]] = (text("SELECT set_config('enable_seqscan', 'off', true)"),)
+
+    def _expects_many(self, session: Session, source: FromClause, match: ColumnElement[bool]) -> bool:
+        # The planner's row estimate for the match (~1 ms to plan; the GIN statistics are coarse,
+        # so this only chooses whether to build the newest-first page before the count ends).
+        statement: Select[Any] = select(literal_column("1")).select_from(source).where(match)
+        compiled = statement.compile(dialect=session.get_bind().dialect)
+        plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params)
+        return float(plan.scalar_one()[0]["Plan"]["Plan Rows"]) > self.rank_limit
 
     def _archive_size(self, session: Session) -> int:
         """The planner's estimate of the number of records (0 before the first ANALYZE)."""
