@@ -108,6 +108,11 @@ _TOTALS: cache.Lru[int] = cache.Lru(1024)
 _PAGES: cache.Lru[SearchPage] = cache.Lru(256)
 
 
+# A ranked match of at least this many records is scored in two halves, one on a second connection
+# (see ``beside``): fewer are scored faster than a second connection starts.
+SPLIT_RANKED_ROWS = 500
+
+
 def clear_cache() -> None:
     """Forget every kept result of this process (benchmarks measuring the first run)."""
     _TOTALS.clear()
@@ -125,6 +130,8 @@ class _Asked:
     score: ColumnElement[Any] | None
     offset: int
     per_page: int
+    helper: Engine | None  # a second connection's engine (see ``beside``)
+    seen: tuple[str, int] | None  # the index generation the session saw
 
 
 @dataclass
@@ -144,6 +151,8 @@ class SqlSearchIndex:
     # Filtered full-text searches take the total from the newest-first page's statement, which
     # then serves as the page unless the results are ranked (see _newest_and_total).
     count_with_page: ClassVar[bool] = False
+    # Every match listed, score half of them on a second connection (see _ranked_split).
+    split_ranking: ClassVar[bool] = False
 
     # -- engine hooks ---------------------------------------------------------------
     def _match(
@@ -265,14 +274,15 @@ class SqlSearchIndex:
             source, match, score = self._match(terms, filtered=bool(filtering))
             conditions.append(match)
             count = self._count_matching(terms, filtering)
-        asked = _Asked(terms, filtering, source, and_(true(), *conditions), score, (page - 1) * per_page, per_page)
+        # A second connection to count or score on while the session builds the page (see ``beside``).
+        helper = beside.engine_for(session) if seen is not None and terms and known_total is None else None
+        asked = _Asked(terms, filtering, source, and_(true(), *conditions), score, (page - 1) * per_page, per_page,
+                       helper, seen)
         with self._tuned(session) if terms else nullcontext():
             newest: list[int] | None = None
             every: list[int] | None = None
             total = known_total
-            # A second connection to count on while the page is built (see ``beside``), and what
-            # is left to count: (matches counted so far, the statement counting the rest).
-            helper = beside.engine_for(session) if seen is not None and terms and total is None else None
+            # What is left to count: (matches counted so far, the statement counting the rest).
             pending: tuple[int, Select[Any]] | None = None
             guessed = False  # newest first because the planner expects more than rank_limit matches
             if total is None and terms and filtering and self.count_with_page:
@@ -289,7 +299,7 @@ class SqlSearchIndex:
                     pending, guessed = (0, count), True
             if total is None and pending is None:
                 total = session.execute(count).scalar_one()
-            counting = (beside.count(helper, pending[1], seen, self._count_setup)
+            counting = (beside.rows(helper, pending[1], seen, self._beside_setup)
                         if pending is not None and helper is not None and seen is not None else None)
             ids, scores, ranked = self._page_ids(session, asked, total, newest, every)
         hits = self._hits(session, ids, scores, terms)
@@ -312,15 +322,40 @@ class SqlSearchIndex:
         if newest is not None and not ranked:
             return newest, {}, ranked
         if ranked and asked.score is not None:
-            window = self._ranked_window(asked.terms, asked.source, asked.where, asked.score,
-                                         bool(asked.filtering), every)
-            rows = session.execute(window.limit(asked.per_page).offset(asked.offset)).all()
+            rows = (self._ranked_split(session, asked, every)
+                    if self.split_ranking and every is not None and len(every) >= SPLIT_RANKED_ROWS
+                    and asked.helper is not None else None)
+            if rows is None:
+                window = self._ranked_window(asked.terms, asked.source, asked.where, asked.score,
+                                             bool(asked.filtering), every)
+                rows = [tuple(r) for r in session.execute(window.limit(asked.per_page).offset(asked.offset))]
             return [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}, True
         known = total if total is not None else self.rank_limit + 1
         reach = asked.offset + asked.per_page
         window = (self._newest_matching(session, asked.terms, asked.filtering, known, reach) if asked.terms
                   else select(search_entries.c.id).where(asked.where).order_by(*NEWEST))
         return list(session.execute(window.limit(asked.per_page).offset(asked.offset)).scalars()), {}, False
+
+    def _ranked_split(self, session: Session, asked: _Asked, every: list[int]) -> list[tuple[Any, ...]] | None:
+        """The ranked page's (id, score) rows, the older half of ``every`` scored on a second
+        connection while the session scores the newer half: each half's best rows up to the page's
+        end, merged in the window's order (score, then newest first, the order ``every`` is listed
+        in). None when that connection sees another generation."""
+        assert asked.score is not None and asked.helper is not None and asked.seen is not None
+        score, reach, half = asked.score, asked.offset + asked.per_page, len(every) // 2
+
+        def window(ids: list[int]) -> Select[Any]:
+            return self._ranked_window(asked.terms, asked.source, asked.where, score, bool(asked.filtering),
+                                       ids).limit(reach)
+
+        theirs = beside.rows(asked.helper, window(every[half:]), asked.seen, self._beside_setup)
+        mine = [tuple(r) for r in session.execute(window(every[:half]))]
+        other = theirs.result()
+        if other is None:
+            return None
+        position = {entry_id: i for i, entry_id in enumerate(every)}
+        merged = sorted(mine + other, key=lambda r: (-float(r[1] or 0.0), position[r[0]]))
+        return merged[asked.offset:reach]
 
     def _hits(self, session: Session, ids: list[int], scores: dict[int, float], terms: list[str]) -> tuple[SearchHit, ...]:
         """Phase 2: the page's rows by primary key, with their snippets."""
@@ -347,8 +382,8 @@ class SqlSearchIndex:
         """Whether the planner expects more than rank_limit matches (only a guess: the count decides)."""
         return False
 
-    # Statements run on the second connection before its count (planner settings).
-    _count_setup: ClassVar[tuple[Executable, ...]] = ()
+    # Statements run on the second connection before its own (planner settings).
+    _beside_setup: ClassVar[tuple[Executable, ...]] = ()
 
     def _capped_count(self, session: Session, terms: Sequence[str], cap: int) -> int | None:
         """How many records match ``terms``, counting no further than ``cap``; None when the engine
@@ -357,18 +392,18 @@ class SqlSearchIndex:
 
     def _counted(
         self, session: Session, total: int | None, pending: tuple[int, Select[Any]] | None,
-        counting: Future[int | None] | None,
+        counting: Future[list[tuple[Any, ...]] | None] | None,
     ) -> int:
         """The total: known, or the matches counted so far plus the rest, counted beside the page
         or (no second connection, or another generation there) on the session."""
         if total is not None:
             return int(total)
         assert pending is not None
-        rest = counting.result() if counting is not None else None
-        if rest is None:
-            with self._tuned(session):
-                rest = int(session.execute(pending[1]).scalar_one())
-        return pending[0] + rest
+        counted = counting.result() if counting is not None else None
+        if counted is not None:
+            return pending[0] + int(counted[0][0])
+        with self._tuned(session):
+            return pending[0] + int(session.execute(pending[1]).scalar_one())
 
     def _check_session(self, session: Session) -> None:
         name = session.get_bind().dialect.name

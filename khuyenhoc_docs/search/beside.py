@@ -1,13 +1,14 @@
-"""A broad match counted on a second connection while the page is built on the session's own.
+"""A broad match counted on a second connection while the page is built on the session's own;
+half of a ranked match scored there while the session scores the other half.
 
 Counting every match of a term found in most of the archive is most of such a search's time
 (100,000 records: 20-45 ms), and the page does not depend on it once more than ``rank_limit``
 records are known to match (newest first, not ranked). The database computes the count
 without holding the GIL, so the page, its rows and its snippets are built meanwhile.
 
-The count is used only if its connection sees the generation the session saw
+Either result is used only if its connection sees the generation the session saw
 (``cache.generation``): the session may hold index writes of its own, not yet committed, that
-no other connection sees; the caller then counts on the session as before. Only engines whose
+no other connection sees; the caller then counts or scores on the session as before. Only engines whose
 pool hands out distinct connections take part (never an in-memory SQLite database, nor a
 session bound to one connection, as tests with a savepoint per test are).
 """
@@ -53,19 +54,19 @@ def engine_for(session: Session) -> Engine | None:
     return bind
 
 
-def count(
+def rows(
     engine: Engine, statement: Select[Any], seen: tuple[str, int], setup: Sequence[Executable] = (),
-) -> Future[int | None]:
-    """Run ``setup`` then ``statement`` (``SELECT count(*)``) on a pooled connection; the future's
-    value is None when that connection sees another generation than ``seen``. The connection's
-    transaction is rolled back: settings made by ``setup`` with local scope end with it."""
+) -> Future[list[tuple[Any, ...]] | None]:
+    """Run ``setup`` then ``statement`` on a pooled connection; the future's value is its rows, or
+    None when that connection sees another generation than ``seen``. The connection's transaction
+    is rolled back: settings made by ``setup`` with local scope end with it."""
 
-    def run() -> int | None:
+    def run() -> list[tuple[Any, ...]] | None:
         with engine.connect() as conn:
             if generation_on(conn) != seen:
                 return None
             for step in setup:
                 conn.execute(step)
-            return int(conn.execute(statement).scalar_one())
+            return [tuple(row) for row in conn.execute(statement)]
 
     return _pool().submit(run)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from khuyenhoc_docs.db import make_engine
-from khuyenhoc_docs.search import SearchFilters, SearchIndex, beside, search_index_for
+from khuyenhoc_docs.search import SearchFilters, SearchIndex, base, beside, search_index_for
 from khuyenhoc_docs.search.base import clear_cache
 from khuyenhoc_docs.search.postgres_fts import PostgresSearchIndex
 
@@ -149,3 +149,38 @@ def test_only_engines_handing_out_separate_connections_count_beside(tmp_path: Pa
     finally:
         memory.dispose()
         file_engine.dispose()
+
+
+@pytest.fixture
+def ranked_archive(engine: Engine) -> Engine:
+    """60 records ranking differently for "khuyen hoc" (ties among them), over three years."""
+    bodies = ["khuyến học", "khuyến học khuyến học vì học tập", "học tập suốt đời, khuyến học", "khuyến học"]
+    with Session(engine) as session:
+        add(session, search_index_for(engine), *(
+            make_entry(i, body=bodies[i % 4] + " lời" * (i % 3), issue_date=date(2018 + i % 3, 1 + i % 12, 1 + i % 9))
+            for i in range(1, 61)))
+    return engine
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("filters", [SearchFilters(year=2019), SearchFilters(status="issued")])
+def test_a_listed_ranked_match_is_scored_in_two_halves_with_the_same_page(ranked_archive: Engine, filters,
+                                                                          monkeypatch) -> None:
+    """PostgreSQL scores the listed matches of a filtered search half on a second connection."""
+    index = PostgresSearchIndex(rank_limit=100)
+    want = []
+    with ranked_archive.connect() as conn, Session(bind=conn) as bound:
+        for number in (1, 2, 3):
+            clear_cache()
+            want.append(index.search(bound, "khuyen hoc", filters, page=number, per_page=7))
+    monkeypatch.setattr(base, "SPLIT_RANKED_ROWS", 4)
+    log: list[tuple[str, str]] = []
+    got = []
+    with Session(ranked_archive) as session:
+        for number in (1, 2, 3):
+            clear_cache()
+            got.append(counting_threads(ranked_archive, lambda n=number: index.search(
+                session, "khuyen hoc", filters, page=n, per_page=7), log)[0])
+    assert got == want and all(page.ranked for page in got) and got[0].total > 14
+    assert len({h.score for page in got for h in page.hits}) > 1  # differently ranked, and ties among them
+    assert any(name.startswith("search-count") and "ts_rank" in statement for name, statement in log)
