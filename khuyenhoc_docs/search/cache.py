@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from sqlalchemy import Connection, select
@@ -52,6 +52,21 @@ class Lru(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+# What else a process keeps that clear_cache() forgets (built statement parts, see sqlite_fts).
+_FORGETTERS: list[Callable[[], None]] = []
+
+
+def forget_with_results(forget: Callable[[], None]) -> None:
+    """Have ``forget`` run whenever kept search results are forgotten (``base.clear_cache``)."""
+    _FORGETTERS.append(forget)
+
+
+def forget_registered() -> None:
+    """Run every function given to ``forget_with_results``."""
+    for forget in _FORGETTERS:
+        forget()
 
 
 def generation(session: Session) -> tuple[str, int] | None:

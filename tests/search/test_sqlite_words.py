@@ -56,3 +56,4 @@ def test_a_prefix_is_narrowed_to_its_word_until_a_longer_word_is_indexed(engine:
     assert expression(session, "khuyen") == '"khuyen"*'
     assert sorted(h.document_id for h in index.search(session, "khuyen").hits) == [1, 3]
     assert [h.document_id for h in index.search(session, "khuyenx").hits] == [3]
+
