@@ -10,12 +10,15 @@ Either result is used only if its connection sees the generation the session saw
 (``cache.generation``): the session may hold index writes of its own, not yet committed, that
 no other connection sees; the caller then counts or scores on the session as before. Only engines whose
 pool hands out distinct connections take part (never an in-memory SQLite database, nor a
-session bound to one connection, as tests with a savepoint per test are).
+session bound to one connection, as tests with a savepoint per test are), and only while the
+setting ``search_parallel`` is on: on a machine whose cores are all busy with other requests, the
+second connection only adds its few ms of CPU.
 """
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -30,6 +33,7 @@ _WORKERS = 4
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _owner = 0
+_kept_to_session: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -42,10 +46,17 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
+def keep_to_session(engine: Engine) -> None:
+    """Never use a second connection for searches on ``engine`` (``KHD_SEARCH_PARALLEL=false``)."""
+    _kept_to_session.add(engine)
+
+
 def engine_for(session: Session) -> Engine | None:
     """The engine to count on beside ``session``, or None when no second connection can serve."""
     bind = session.get_bind()
     if not isinstance(bind, Engine) or isinstance(bind.pool, (StaticPool, SingletonThreadPool)):
+        return None
+    if bind in _kept_to_session:
         return None
     if bind.dialect.name == "sqlite":
         database = bind.url.database or ""

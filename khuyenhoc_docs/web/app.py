@@ -110,6 +110,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> APIFlask:
 
     engine = make_engine(settings.sqlalchemy_url)
     app.extensions["khd.engine"] = engine
+    if not settings.search_parallel:
+        from ..search import beside
+
+        beside.keep_to_session(engine)
     app.extensions["khd.sessions"] = make_session_factory(engine)
     app.extensions["khd.services"] = Services(settings)
     jobs_setup.configure(settings, app.extensions["khd.services"], app.extensions["khd.sessions"])

@@ -184,3 +184,17 @@ def test_a_listed_ranked_match_is_scored_in_two_halves_with_the_same_page(ranked
     assert got == want and all(page.ranked for page in got) and got[0].total > 14
     assert len({h.score for page in got for h in page.hits}) > 1  # differently ranked, and ties among them
     assert any(name.startswith("search-count") and "ts_rank" in statement for name, statement in log)
+
+
+def test_the_setting_keeps_searches_to_the_session(tmp_path: Path) -> None:
+    from khuyenhoc_docs.config import load_settings
+    from tests.conftest import make_app
+
+    assert load_settings({"KHD_SEARCH_PARALLEL": "false"}).search_parallel is False
+    assert load_settings({}).search_parallel is True
+    kept = make_app(tmp_path / "kept", search_parallel=False)
+    with kept.extensions["khd.sessions"]() as session:
+        assert beside.engine_for(session) is None
+    default = make_app(tmp_path / "default")
+    with default.extensions["khd.sessions"]() as session:
+        assert beside.engine_for(session) is default.extensions["khd.engine"]
