@@ -16,22 +16,14 @@ from ..lazy import reexports
 
 # Imported at first use: importing the package imports none of its submodules (lazy.py says why).
 __getattr__ = reexports(__name__, {
-    "base": ("DOCUMENT", "INCOMING", "SearchEntry", "SearchFilters", "SearchHit", "SearchIndex", "SearchPage",
-             "search_index_for"),
+    "model": ("DOCUMENT", "INCOMING", "SearchEntry", "SearchFilters", "SearchHit", "SearchPage"),
+    "base": ("SearchIndex", "search_index_for"),
     "text": ("SearchQueryInvalid", "fold", "tokenize"),
 })
 
 if TYPE_CHECKING:
-    from .base import (
-        DOCUMENT,
-        INCOMING,
-        SearchEntry,
-        SearchFilters,
-        SearchHit,
-        SearchIndex,
-        SearchPage,
-        search_index_for,
-    )
+    from .base import SearchIndex, search_index_for
+    from .model import DOCUMENT, INCOMING, SearchEntry, SearchFilters, SearchHit, SearchPage
     from .text import SearchQueryInvalid, fold, tokenize
 
 __all__ = [

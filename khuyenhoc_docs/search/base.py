@@ -28,28 +28,23 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
 from . import beside, cache
 from .filters import filter_conditions
+from .hits import page_hits
 from .model import (  # re-exported: callers import the model from here too
     DOCUMENT,
     INCOMING,  # noqa: F401 (re-exported)
     SearchEntry,
     SearchFilters,
-    SearchHit,
     SearchPage,
     check_paging,
 )
 from .schema import search_entries
 from .text import (
     SearchQueryInvalid,
-    clean,
-    index_text,
-    key_text,
-    snippet_html,
     tokenize,
-    words,
 )
+from .values import entry_values
 
 
 @runtime_checkable
@@ -70,30 +65,6 @@ class SearchIndex(Protocol):
         page: int = 1, per_page: int = 20,
     ) -> SearchPage:
         """Matching records, best first; an empty query lists by issue date (newest first)."""
-
-
-def entry_values(entry: SearchEntry) -> dict[str, Any]:
-    """Column values of ``search_entries`` for ``entry`` (cleaned for any database)."""
-    title, body = clean(entry.title), clean(entry.body)
-    doc_number = clean(entry.doc_number) if entry.doc_number is not None else None
-    signers = [clean(name).replace("\n", " ") for name in entry.signer_names]
-    return {
-        "kind": entry.kind,
-        "document_id": entry.document_id,
-        "doc_number": doc_number,
-        "doc_number_key": key_text(doc_number or ""),
-        "title": title,
-        "body": body,
-        "folded": index_text(title, doc_number or "", body),
-        "year": entry.year,
-        "level_code": clean(entry.level_code),
-        "organisation_ids": "," + "".join(f"{i}," for i in sorted(set(entry.organisation_ids))),
-        "signer_names": "\n".join(signers),
-        "signer_key": "\n".join(" ".join(words(name)) for name in signers),
-        "status": clean(entry.status),
-        "issue_date": entry.issue_date,
-        "updated_at": utcnow(),
-    }
 
 
 # Listing order; the schema has an index in exactly this order (schema.NEWEST_INDEX).
@@ -304,13 +275,13 @@ class SqlSearchIndex:
             counting = (beside.rows(helper, pending[1], seen, self._beside_setup)
                         if pending is not None and helper is not None and seen is not None else None)
             ids, scores, ranked = self._page_ids(session, asked, total, newest, every)
-        hits = self._hits(session, ids, scores, terms)
+        hits = page_hits(session, ids, scores, terms, self.snippet_words)
         total = self._counted(session, total, pending, counting)
         if guessed and score is not None and total <= self.rank_limit:
             # Fewer matches than the planner expected: the page is ranked after all.
             with self._tuned(session):
                 ids, scores, ranked = self._page_ids(session, asked, total, None, None)
-            hits = self._hits(session, ids, scores, terms)
+            hits = page_hits(session, ids, scores, terms, self.snippet_words)
         return SearchPage(hits=hits, total=total, page=page, per_page=per_page, ranked=ranked)
 
     def _page_ids(
@@ -358,27 +329,6 @@ class SqlSearchIndex:
         position = {entry_id: i for i, entry_id in enumerate(every)}
         merged = sorted(mine + other, key=lambda r: (-float(r[1] or 0.0), position[r[0]]))
         return merged[asked.offset:reach]
-
-    def _hits(self, session: Session, ids: list[int], scores: dict[int, float], terms: list[str]) -> tuple[SearchHit, ...]:
-        """Phase 2: the page's rows by primary key, with their snippets."""
-        if not ids:
-            return ()
-        c = search_entries.c
-        rows = session.execute(
-            select(c.id, c.kind, c.document_id, c.doc_number, c.title, c.body).where(c.id.in_(ids))
-        ).all()
-        by_id = {row.id: row for row in rows}
-        return tuple(
-            SearchHit(
-                document_id=row.document_id,
-                doc_number=row.doc_number,
-                title=row.title,
-                snippet_html=snippet_html(row.body, terms, self.snippet_words),
-                score=scores.get(row.id, 0.0),
-                kind=row.kind,
-            )
-            for row in (by_id[i] for i in ids if i in by_id)
-        )
 
     def _expects_many(self, session: Session, source: FromClause, match: ColumnElement[bool]) -> bool:
         """Whether the planner expects more than rank_limit matches (only a guess: the count decides)."""
