@@ -323,7 +323,7 @@ class SqlSearchIndex:
 
         theirs = beside.rows(asked.helper, window(every[half:]), asked.seen, self._beside_setup)
         mine = [tuple(r) for r in session.execute(window(every[:half]))]
-        other = theirs.result()
+        other = beside.outcome(theirs)
         if other is None:
             return None
         position = {entry_id: i for i, entry_id in enumerate(every)}
@@ -351,7 +351,7 @@ class SqlSearchIndex:
         if total is not None:
             return int(total)
         assert pending is not None
-        counted = counting.result() if counting is not None else None
+        counted = beside.outcome(counting) if counting is not None else None
         if counted is not None:
             return pending[0] + int(counted[0][0])
         with self._tuned(session):

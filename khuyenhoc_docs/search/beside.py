@@ -16,6 +16,7 @@ second connection only adds its few ms of CPU.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -24,12 +25,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine, Executable, Select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from .cache import generation_on
 
 _WORKERS = 4
+_log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 _owner = 0
@@ -81,3 +84,13 @@ def rows(
             return [tuple(row) for row in conn.execute(statement)]
 
     return _pool().submit(run)
+
+
+def outcome(future: Future[list[tuple[Any, ...]] | None]) -> list[tuple[Any, ...]] | None:
+    """The rows ``rows`` returned, or None when its connection failed (the caller then asks the
+    session, as it would have without a second connection)."""
+    try:
+        return future.result()
+    except SQLAlchemyError:
+        _log.warning("search: the second connection failed; counting on the session", exc_info=True)
+        return None

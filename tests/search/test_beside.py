@@ -198,3 +198,24 @@ def test_the_setting_keeps_searches_to_the_session(tmp_path: Path) -> None:
     default = make_app(tmp_path / "default")
     with default.extensions["khd.sessions"]() as session:
         assert beside.engine_for(session) is default.extensions["khd.engine"]
+
+
+def test_a_second_connection_that_fails_leaves_the_search_to_the_session(archive: Engine, monkeypatch) -> None:
+    """A real failure on the second connection (its database unreachable): the search answers
+    from the session, with the same results."""
+    index = type(search_index_for(archive))(rank_limit=broad_limit(archive))
+    with archive.connect() as conn, Session(bind=conn) as bound:
+        clear_cache()
+        want = index.search(bound, "khuyen hoc", per_page=5)
+    if archive.dialect.name == "sqlite":
+        broken = make_engine(f"sqlite:///{Path(archive.url.database).parent / 'missing' / 'x.sqlite3'}")
+    else:
+        broken = make_engine(archive.url.set(port=1).render_as_string(hide_password=False))
+    real_rows = beside.rows
+    monkeypatch.setattr(beside, "rows", lambda engine, *args: real_rows(broken, *args))
+    with Session(archive) as session:
+        clear_cache()
+        got, threads = counting_threads(archive, lambda: index.search(session, "khuyen hoc", per_page=5))
+    assert got == want and got.total == 40
+    assert threads and threads[-1] == threading.current_thread().name
+    broken.dispose()
