@@ -144,10 +144,13 @@ class SqlSearchIndex:
         return nullcontext()
 
     def _newest_matching(
-        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int | None,
+        reach: int,
     ) -> Select[Any]:
-        """``SELECT search_entries.id`` of the matching records, newest first (``total`` of them;
-        the page ends ``reach`` rows in)."""
+        """``SELECT search_entries.id`` of the matching records, newest first (``total`` of them, None
+        while they are counted beside: more than rank_limit are expected; the page ends ``reach`` rows
+        in). Without a total an engine may return fewer rows than match, if the page is made again
+        once the total is known (``_search``)."""
         source, match, _ = self._match(terms)
         return select(search_entries.c.id).select_from(source).where(*conditions, match).order_by(*NEWEST)
 
@@ -277,8 +280,10 @@ class SqlSearchIndex:
             ids, scores, ranked = self._page_ids(session, asked, total, newest, every)
         hits = page_hits(session, ids, scores, terms, self.snippet_words)
         total = self._counted(session, total, pending, counting)
-        if guessed and score is not None and total <= self.rank_limit:
-            # Fewer matches than the planner expected: the page is ranked after all.
+        if guessed and ((score is not None and total <= self.rank_limit)
+                        or len(ids) < min(per_page, max(total - asked.offset, 0))):
+            # Fewer matches than the planner expected: the page is ranked after all, or the walk that
+            # made it before the total was known (bounded: the guess may be far off) came up short.
             with self._tuned(session):
                 ids, scores, ranked = self._page_ids(session, asked, total, None, None)
             hits = page_hits(session, ids, scores, terms, self.snippet_words)
@@ -303,9 +308,8 @@ class SqlSearchIndex:
                                              bool(asked.filtering), every)
                 rows = [tuple(r) for r in session.execute(window.limit(asked.per_page).offset(asked.offset))]
             return [r[0] for r in rows], {r[0]: float(r[1] or 0.0) for r in rows}, True
-        known = total if total is not None else self.rank_limit + 1
         reach = asked.offset + asked.per_page
-        window = (self._newest_matching(session, asked.terms, asked.filtering, known, reach) if asked.terms
+        window = (self._newest_matching(session, asked.terms, asked.filtering, total, reach) if asked.terms
                   else select(search_entries.c.id).where(asked.where).order_by(*NEWEST))
         return list(session.execute(window.limit(asked.per_page).offset(asked.offset)).scalars()), {}, False
 

@@ -109,10 +109,21 @@ class PostgresSearchIndex(SqlSearchIndex):
         return filter_conditions(filters, unindexed=True)
 
     def _newest_matching(
-        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int | None,
+        reach: int,
     ) -> Select[Any]:
         c = search_entries.c
         source, match, _ = self._match(terms)
+        if total is None:
+            # Counted beside, the planner expecting many matches (_expects_many): walk the newest
+            # index as below, but through its newest _WALK_ROWS rows at most. An estimate can be far
+            # off (common words that seldom meet), and an unbounded walk through a sparse match reads
+            # every row's tsvector; a page the walk cannot fill is made again once the total is known.
+            newest = select(c.id, c.issue_date, c.document_id, c.kind, _tsv.label("tsv")).order_by(*NEWEST)
+            walked = newest.limit(_WALK_ROWS).subquery()
+            return (select(walked.c.id).where(walked.c.tsv.op("@@")(_tsquery(terms)))
+                    .order_by(walked.c.issue_date.desc().nulls_last(), walked.c.document_id.desc(),
+                              walked.c.kind.desc()))
         if not conditions and reach * self._archive_size(session) <= _WALK_ROWS * total:
             # Dense matches and no filter ("khuyến học" in most records): walk the newest
             # index and test each row, which stops after ~reach × archive / total rows

@@ -185,7 +185,8 @@ class SqliteSearchIndex(SqlSearchIndex):
         return _fts, _fts.c.rowid
 
     def _newest_matching(
-        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int, reach: int,
+        self, session: Session, terms: Sequence[str], conditions: list[ColumnElement[bool]], total: int | None,
+        reach: int,
     ) -> Select[Any]:
         # Row ids are the newest-first order (order_key): FTS5 reads the matches backwards and
         # the page ends as soon as it is full (100k records, all matching: ~8 ms instead of ~70 ms

@@ -219,3 +219,23 @@ def test_a_second_connection_that_fails_leaves_the_search_to_the_session(archive
     assert got == want and got.total == 40
     assert threads and threads[-1] == threading.current_thread().name
     broken.dispose()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_page_walked_before_the_total_is_known_is_made_again_when_the_walk_comes_up_short(
+        archive: Engine, monkeypatch) -> None:
+    """PostgreSQL walks at most _WALK_ROWS of the newest rows while the count runs (the planner's
+    guess may be far off); a page that walk cannot fill is made again once the total is known."""
+    from khuyenhoc_docs.search import postgres_fts
+
+    index = PostgresSearchIndex(rank_limit=0)
+    with archive.connect() as conn, Session(bind=conn) as bound:
+        clear_cache()
+        want = [index.search(bound, "khuyen hoc", page=n, per_page=5) for n in (1, 3)]
+    monkeypatch.setattr(postgres_fts, "_WALK_ROWS", 3)
+    with Session(archive) as session:
+        clear_cache()
+        got, threads = counting_threads(archive, lambda: [index.search(session, "khuyen hoc", page=n, per_page=5)
+                                                          for n in (1, 3)])
+    assert got == want and [len(page.hits) for page in got] == [5, 5]
+    assert any(name.startswith("search-count") for name in threads)
