@@ -227,22 +227,33 @@ def test_unit_generates_the_report_from_its_template_and_uploads_it(jobs_app):
     assert "bao-cao.docx" in page
 
 
-def test_unit_chair_signs_the_pdf_report(jobs_app):
+GIONG_TROM = "Hội Khuyến học huyện Giồng Trôm"
+
+
+def unit_with_chair(app, client) -> tuple[int, dict, str, dict, int]:
+    """An issued programme whose reporting unit Giồng Trôm has a clerk (vanthu.gt) and a chair with a
+    demo credential (chutich.gt, "Võ Văn Tài"): (programme id, its clerk's headers, its number, the
+    unit's obligation this year as the API lists it, the year)."""
     from khuyenhoc_docs.credentials import issue_demo_credential
     from khuyenhoc_docs.models import User
+
+    year = first_report_year()
+    doc_id, h, number = issued_programme(client, app, period=f"{year} – {year + 4}")
+    make_user(app, "vanthu.gt", GIONG_TROM, "clerk")
+    chair_id = make_user(app, "chutich.gt", GIONG_TROM, "chair", full_name="Võ Văn Tài")
+    with app.extensions["khd.sessions"]() as s:
+        issue_demo_credential(s, app.extensions["khd.services"].demo_pki.ca, s.get(User, chair_id), DEMO_PASSWORD)
+        s.commit()
+    items = client.get(f"/api/v1/reports?year={year}", headers=api_token(client, "vanthu")).get_json()["items"]
+    return doc_id, h, number, next(i for i in items if i["unit"] == GIONG_TROM), year
+
+
+def test_unit_chair_signs_the_pdf_report(jobs_app):
     from khuyenhoc_docs.signing.validation import validate_pdf
 
     client = jobs_app.test_client()
-    year = first_report_year()
-    doc_id, h, number = issued_programme(client, jobs_app, period=f"{year} – {year + 4}")
-    make_user(jobs_app, "vanthu.gt", "Hội Khuyến học huyện Giồng Trôm", "clerk")
-    chair_id = make_user(jobs_app, "chutich.gt", "Hội Khuyến học huyện Giồng Trôm", "chair", full_name="Võ Văn Tài")
+    doc_id, h, number, mine, _ = unit_with_chair(jobs_app, client)
     svc = jobs_app.extensions["khd.services"]
-    with jobs_app.extensions["khd.sessions"]() as s:
-        issue_demo_credential(s, svc.demo_pki.ca, s.get(User, chair_id), DEMO_PASSWORD)
-        s.commit()
-    items = client.get(f"/api/v1/reports?year={year}", headers=api_token(client, "vanthu")).get_json()["items"]
-    mine = next(i for i in items if i["unit"] == "Hội Khuyến học huyện Giồng Trôm")
     chair = api_token(client, "chutich.gt")
     assert client.post(f"/api/v1/reports/{mine['id']}/sign", headers=chair,
                        json={"secret": DEMO_PASSWORD}).status_code == 409  # nothing submitted yet

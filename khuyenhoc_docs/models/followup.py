@@ -73,3 +73,10 @@ class ReportObligation(Base):
     unit: Mapped[Organisation] = relationship(lazy="joined")
     object: Mapped[StoredObject | None] = relationship(foreign_keys=[object_id])
     signed_object: Mapped[StoredObject | None] = relationship(foreign_keys=[signed_object_id])
+
+    @property
+    def pdf_filename(self) -> str:
+        """The report's file name as a PDF: a DOCX report is signed (and then downloaded) as one."""
+        name = self.filename or f"bao-cao-{self.year}-{self.id}"
+        stem, dot, ext = name.rpartition(".")
+        return f"{stem if dot and ext.lower() in ('pdf', 'docx') else name}.pdf"

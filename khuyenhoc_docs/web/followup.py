@@ -108,3 +108,11 @@ def report_file(obligation_id: int):
     p = signed_in()
     data, mimetype, name = yearly.report_file(db(), services(), p, obligation_id)
     return file_response(data, mimetype, name, inline=mimetype == "application/pdf")
+
+
+@bp.get("/reports/<int:obligation_id>/report.pdf")
+@login_required
+def report_pdf(obligation_id: int):
+    p = signed_in()
+    data, name = yearly.report_pdf(db(), services(), p, obligation_id)
+    return file_response(data, "application/pdf", name, inline=True)

@@ -199,13 +199,38 @@ def _programme(session: Session, o: ReportObligation) -> Document:
 
 def report_file(session: Session, svc: Services, p: Principal, obligation_id: int) -> tuple[bytes, str, str]:
     """The submitted report (the signed PDF once signed) for whoever may see the unit's line."""
+    o = _viewable(session, p, obligation_id)
+    if o.signed_object is not None:  # a PDF, whatever was submitted (a DOCX is signed as its PDF)
+        return objects.read(svc.store, o.signed_object), objects.PDF, o.pdf_filename
+    assert o.object is not None
+    return objects.read(svc.store, o.object), o.object.content_type, o.filename or f"bao-cao-{o.year}-{o.id}"
+
+
+def report_pdf(session: Session, svc: Services, p: Principal, obligation_id: int) -> tuple[bytes, str]:
+    """The report as a PDF: the signed one, or what the unit's chair would sign (a submitted DOCX
+    converted by LibreOffice), and its file name."""
+    o = _viewable(session, p, obligation_id)
+    if o.signed_object is not None:
+        return objects.read(svc.store, o.signed_object), o.pdf_filename
+    return _signable_pdf(svc, o), o.pdf_filename
+
+
+def _viewable(session: Session, p: Principal, obligation_id: int) -> ReportObligation:
+    """A submitted report the principal may see (404 otherwise, as if it did not exist)."""
     o = session.get(ReportObligation, obligation_id)
     if o is None or o.object is None:
         raise NotFound(code="report_not_found")
     if not can(p, "report.view", (session.get(Document, o.programme_id), ReportUnit.of(session, o))):
         raise NotFound(code="report_not_found")
-    row = o.signed_object or o.object
-    return objects.read(svc.store, row), row.content_type, o.filename or f"bao-cao-{o.year}-{o.id}"
+    return o
+
+
+def _signable_pdf(svc: Services, o: ReportObligation) -> bytes:
+    """The submitted file as the PDF to sign: a PDF as it is, a DOCX converted (the same converter
+    and settings as the documents' drafts, so the chair's preview shows what is signed)."""
+    assert o.object is not None
+    data = objects.read(svc.store, o.object)
+    return data if o.object.content_type == objects.PDF else svc.converter.convert(data)
 
 
 def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:
@@ -219,19 +244,23 @@ def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:
 
 def sign_report(session: Session, svc: Services, p: Principal, actor: Actor, obligation_id: int,
                 secret: str) -> ReportObligation:
-    """The unit chair signs its submitted PDF report (a field at the top right of page 1). Commits."""
+    """The unit chair signs its submitted report (a field at the top right of page 1); a DOCX report
+    is converted to PDF first, and the signed PDF is the report from then on. Commits."""
     o = get_obligation(session, p, obligation_id, "report.sign")
     _check_signable(o)
+    submitted = o.object_id
+    # Read (and converted) before the row lock: a conversion takes LibreOffice ~0.1-1 s.
+    pdf = _signable_pdf(svc, o)
 
     def lock() -> Placement:
         locked = _lock_obligation(session, obligation_id)
         try:
             _check_signable(locked)
+            if locked.object_id != submitted:  # the unit replaced the file meanwhile
+                raise Conflict(code="report_replaced_while_signing")
         except Conflict:
             session.rollback()
             raise
-        assert locked.object is not None
-        pdf = objects.read(svc.store, locked.object)
         x1, y1, x2, y2 = _page_one_box(pdf)
         prepared = prepare_fields(pdf, [FieldBox("sig_report", 0, x1, y1, x2, y2)])
         programme = session.get(Document, locked.programme_id)
@@ -274,8 +303,8 @@ def withdraw_signature(session: Session, p: Principal, actor: Actor, obligation_
 
 
 def _check_signable(o: ReportObligation) -> None:
-    if o.object is None or o.object.content_type != objects.PDF:
-        raise Conflict(code="report_sign_pdf_only")
+    if o.object is None:
+        raise Conflict(code="report_nothing_to_sign")
     if o.signed_object_id is not None:
         raise Conflict(code="report_already_signed")
 

@@ -11,7 +11,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import DEMO_PASSWORD, make_app
+from tests.factories import make_user
 from tests.services.smtp import SmtpServer
+from tests.test_followup import first_report_year
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(__file__).resolve().parent.parent / "_artifacts" / "story"
@@ -108,13 +110,16 @@ class Story:
         self.check(page, name)
 
 
-def test_the_whole_story(browser, live, smtp, tmp_path):
+def test_the_whole_story(browser, live_app, smtp, tmp_path):
+    live, app = live_app
     story = Story(browser, live)
+    year = first_report_year()  # the programme runs from the year of the next 15/11: its units report then
 
     clerk = story.as_user("vanthu")
     assert "Dự thảo của đơn vị" in clerk.content()
     clerk.goto(live + "/documents/new?kind=programme_province")
     assert clerk.input_value("input[name='party_b.signer_name']") == "Đặng Thị Hoa"
+    clerk.fill("input[name=period]", f"{year} – {year + 4}")
     story.shot(clerk, "draft-form")
     clerk.click("#draft-form button[type=submit]")
     clerk.wait_for_selector("text=Đã tạo dự thảo")
@@ -174,6 +179,8 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
     clerk.reload()
     assert "1 đã xác nhận" in clerk.content()
 
+    unit_hands_in_and_signs_its_report(story, app, year)
+
     archivist = story.as_user("luutru")
     archivist.fill("input[name=q]", "Gia đình học tập")
     archivist.click("form.inline button")
@@ -199,6 +206,49 @@ def test_the_whole_story(browser, live, smtp, tmp_path):
         clerk.goto(live + path)
         story.check(clerk, f"clerk {path}")
     assert story.violations == {}, "\n".join(f"{k}: {v}" for k, v in story.violations.items())
+
+
+def unit_hands_in_and_signs_its_report(story: Story, app, year: int) -> None:
+    """A district unit's clerk hands in the pre-filled report .docx; its chair looks at the PDF it
+    becomes and signs it (the issued programme created the unit's obligation)."""
+    from khuyenhoc_docs.credentials import issue_demo_credential
+    from khuyenhoc_docs.models import User
+
+    unit = "Hội Khuyến học huyện Giồng Trôm"
+    make_user(app, "vanthu.gt", unit, "clerk")
+    chair_id = make_user(app, "chutich.gt", unit, "chair", full_name="Võ Văn Tài")
+    with app.extensions["khd.sessions"]() as s:
+        issue_demo_credential(s, app.extensions["khd.services"].demo_pki.ca, s.get(User, chair_id), DEMO_PASSWORD)
+        s.commit()
+    clerk = story.as_user("vanthu.gt")
+    clerk.goto(f"{story.base}/reports?year={year}")
+    row = clerk.locator("tr", has_text=unit)
+    template = clerk.request.get(story.base + row.locator("a", has_text="Mẫu báo cáo").get_attribute("href"))
+    assert template.ok
+    row.locator("input[type=file]").set_input_files(
+        {"name": "bao-cao-giong-trom.docx", "buffer": template.body(),
+         "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
+    row.locator("button", has_text="Nộp").click()
+    clerk.wait_for_selector("text=Đã nộp báo cáo.")
+    story.shot(clerk, "report-handed-in")
+    clerk.context.close()
+
+    chair = story.as_user("chutich.gt")
+    chair.goto(f"{story.base}/reports?year={year}")
+    row = chair.locator("tr", has_text=unit)
+    preview = chair.request.get(story.base + row.locator("a", has_text="Xem bản PDF sẽ ký").get_attribute("href"))
+    assert preview.ok and preview.headers["content-type"] == "application/pdf" and preview.body().startswith(b"%PDF")
+    row.locator("input[name=secret]").fill(DEMO_PASSWORD)
+    story.shot(chair, "report-to-sign")
+    row.locator("button", has_text="Ký báo cáo").click()
+    chair.wait_for_selector("text=Đã ký số báo cáo.")
+    row = chair.locator("tr", has_text=unit)
+    assert "Đã ký số" in row.inner_text() and "bao-cao-giong-trom.pdf" in row.inner_text()
+    story.shot(chair, "report-signed")
+    signed = chair.request.get(story.base + row.locator("a.report-file").get_attribute("href"))
+    assert signed.headers["content-type"] == "application/pdf" and b"/ByteRange" in signed.body()
+    (SHOTS / "report-signed.pdf").write_bytes(signed.body())
+    chair.context.close()
 
 
 def test_an_edxml_package_is_received_and_answered_with_a_cong_van(browser, live_app):

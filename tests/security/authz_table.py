@@ -164,6 +164,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("followup.report_template", "GET"): Expect(frozenset({OTHER})),  # the same unit's clerk only
     # The world's obligation has no submitted file: there is nothing to see, for anyone.
     ("followup.report_file", "GET"): Expect(frozenset(), hidden=SIGNED_IN),
+    ("followup.report_pdf", "GET"): Expect(frozenset(), hidden=SIGNED_IN),
     # The local outbox (no SMTP host): admins and clerks; the world holds no message, hence 404.
     ("outbox.index", "GET"): Expect(CLERKS | ONLY_ADMIN),
     ("outbox.show", "GET"): Expect(CLERKS | ONLY_ADMIN, ok_status=404),

@@ -117,7 +117,8 @@ def submit_report(obligation_id: int, body):
 @bp.post("/reports/<int:obligation_id>/sign")
 @bp.input(KeySecretIn, arg_name="body")
 @bp.output(ObligationOut)
-@bp.doc(summary="Người ký của đơn vị ký số báo cáo PDF đã nộp", security=SECURITY)
+@bp.doc(summary="Người ký của đơn vị ký số báo cáo đã nộp (báo cáo DOCX được chuyển sang PDF rồi ký)",
+        security=SECURITY)
 def sign_report(obligation_id: int, body):
     p = signed_in()
     o = yearly.sign_report(db(), services(), p, actor(), obligation_id, body["secret"])
