@@ -124,3 +124,62 @@ def test_no_preview_before_a_report_is_handed_in(jobs_app, who):  # noqa: F811
     login(client, who)
     resp = client.get(f"/reports/{mine['id']}/report.pdf")
     assert resp.status_code == 404 and "Không tìm thấy báo cáo đã nộp" in resp.get_data(as_text=True)
+
+
+class _Listener:
+    """A real HTTP server that records the paths asked of it (what a converted file made LibreOffice fetch)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                seen.append(self.path)
+                self.send_error(404)
+
+            do_OPTIONS = do_HEAD = do_GET  # noqa: N815
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_docx_report_that_links_outside_itself_is_never_converted(jobs_app):  # noqa: F811
+    from tests.drafting.test_outside_refs import edit, with_picture
+
+    listener = _Listener()
+    try:
+        linked = edit(edit(with_picture(), "word/_rels/document.xml.rels", lambda xml: xml.replace(
+            b'Target="media/image1.png"', f'Target="{listener.url}/noi-bo.png" TargetMode="External"'.encode())),
+            "word/document.xml", lambda xml: xml.replace(b"r:embed=", b"r:link="))  # a linked, not embedded, picture
+        svc = jobs_app.extensions["khd.services"]
+        svc.converter.convert(linked)  # why: LibreOffice itself fetches a linked picture while converting
+        assert any(path == "/noi-bo.png" for path in listener.seen)
+        listener.seen.clear()
+
+        client = jobs_app.test_client()
+        _, _, _, mine, _ = unit_with_chair(jobs_app, client)
+        resp = client.post(f"/api/v1/reports/{mine['id']}/submission", headers=api_token(client, "vanthu.gt"),
+                           data={"file": (io.BytesIO(linked), "bao-cao.docx")}, content_type="multipart/form-data")
+        assert resp.status_code == 201  # handed in on time all the same: it is only never opened
+        refused = client.post(f"/api/v1/reports/{mine['id']}/sign", headers=api_token(client, "chutich.gt"),
+                              json={"secret": DEMO_PASSWORD})
+        assert refused.status_code == 422
+        message = refused.get_json()["error"]["message"]
+        assert "Không chuyển được báo cáo DOCX sang PDF để ký" in message and "noi-bo.png" in message
+        login(client, "chutich.gt")
+        preview = client.get(f"/reports/{mine['id']}/report.pdf")
+        assert preview.status_code == 422 and "hoặc nộp bản PDF" in preview.get_data(as_text=True)
+        assert listener.seen == [] and _signed(jobs_app, mine["id"]) is None
+    finally:
+        listener.close()

@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import describe
 from .container import TemplateInvalid, check_container
+from .outside_refs import check_no_outside_refs
 
 MAX_LOOP_DEPTH = 3
 MAX_REPEAT = 10_000  #: longest string a template may build with *
@@ -242,6 +243,8 @@ def _check_ast(env: Environment, part: str, tree: nodes.Template) -> None:
 def inspect_template(data: bytes) -> TemplateInfo:
     """Placeholders and shape of a template; raises TemplateInvalid for unreadable files or broken syntax."""
     size = check_container(data)
+    # Every draft is converted from it: LibreOffice must not follow links out of it either.
+    check_no_outside_refs(data)
     env = sandbox_env()
     names: set[str] = set()
     depth, parts = 0, []

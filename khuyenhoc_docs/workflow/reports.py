@@ -18,6 +18,7 @@ from ..conversion.base import InvalidDocument
 from ..db import utcnow
 from ..distribution.mailer import InvalidRecipient, MailDeliveryFailed, OutgoingMail
 from ..drafting.container import TemplateInvalid, check_container
+from ..drafting.outside_refs import check_no_outside_refs
 from ..drafting.report_doc import yearly_report_docx
 from ..drafting.templates import TemplateKind
 from ..errors import Conflict, NotFound, Problem, ValidationFailed
@@ -230,7 +231,13 @@ def _signable_pdf(svc: Services, o: ReportObligation) -> bytes:
     and settings as the documents' drafts, so the chair's preview shows what is signed)."""
     assert o.object is not None
     data = objects.read(svc.store, o.object)
-    return data if o.object.content_type == objects.PDF else svc.converter.convert(data)
+    if o.object.content_type == objects.PDF:
+        return data
+    try:
+        check_no_outside_refs(data)  # a unit's file: LibreOffice must not follow links out of it
+    except TemplateInvalid as exc:
+        raise ValidationFailed(code="report_docx_outside_ref", params={"reason": exc.message}) from exc
+    return svc.converter.convert(data)
 
 
 def _lock_obligation(session: Session, obligation_id: int) -> ReportObligation:

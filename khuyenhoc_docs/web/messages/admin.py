@@ -94,6 +94,7 @@ MESSAGES: dict[str, str] = {
     "docx_compression_ratio": "Tệp .docx có tỉ lệ nén bất thường ({part}: {ratio}:1); có thể là tệp độc hại (zip bomb).",
     "docx_encrypted": "Tệp .docx đang được đặt mật khẩu; hãy bỏ mật khẩu rồi tải lên lại.",
     "docx_doctype": "Tệp .docx chứa khai báo DOCTYPE không được phép ({part}).",
+    "docx_outside_ref": "Tệp .docx trỏ tới nội dung nằm ngoài tệp ({what}, trong {part}).",
     "template_format_method": "Mẫu dùng phương thức định dạng chuỗi ({name}), không được phép, trong {part}.",
     "docx_corrupt": "Tệp .docx bị hỏng hoặc không phải văn bản Word.",
     "docx_part_unreadable": "Tệp .docx bị hỏng: không giải nén được phần {part}.",

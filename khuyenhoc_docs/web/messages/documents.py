@@ -100,6 +100,10 @@ MESSAGES: dict[str, str] = {
     "report_withdraw_reason": "Cần ghi lý do thu hồi chữ ký (từ 5 đến 500 ký tự).",
     "report_not_signed": "Báo cáo chưa được ký số; không có chữ ký để thu hồi.",
     "report_nothing_to_sign": "Đơn vị chưa nộp tệp báo cáo để ký.",
+    "report_docx_outside_ref": (
+        "Không chuyển được báo cáo DOCX sang PDF để ký: {reason} Đơn vị hãy bỏ liên kết đó rồi nộp lại, "
+        "hoặc nộp bản PDF."
+    ),
     "report_replaced_while_signing": "Đơn vị vừa nộp lại tệp báo cáo trong lúc ký; hãy xem lại tệp mới rồi ký lại.",
     "report_already_signed": "Báo cáo đã được ký.",
     "report_file_size": "Tệp báo cáo trống hoặc quá lớn (tối đa 20 MB).",
