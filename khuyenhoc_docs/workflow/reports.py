@@ -211,9 +211,8 @@ def report_pdf(session: Session, svc: Services, p: Principal, obligation_id: int
     """The report as a PDF: the signed one, or what the unit's chair would sign (a submitted DOCX
     converted by LibreOffice), and its file name."""
     o = _viewable(session, p, obligation_id)
-    if o.signed_object is not None:
-        return objects.read(svc.store, o.signed_object), o.pdf_filename
-    return _signable_pdf(svc, o), o.pdf_filename
+    signed = o.signed_object
+    return (objects.read(svc.store, signed) if signed is not None else _signable_pdf(svc, o)), o.pdf_filename
 
 
 def _viewable(session: Session, p: Principal, obligation_id: int) -> ReportObligation:
