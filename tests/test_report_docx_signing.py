@@ -12,7 +12,7 @@ from sqlalchemy import select
 from khuyenhoc_docs.models import ReportObligation
 from khuyenhoc_docs.signing.validation import validate_pdf
 from khuyenhoc_docs.workflow.reports import submit_report
-from tests.conftest import DEMO_PASSWORD, api_token, login
+from tests.conftest import DEMO_PASSWORD, api_token, csrf_token, login
 from tests.services.nss import NssDb
 from tests.test_followup import jobs_app, unit_with_chair  # noqa: F401 (fixture)
 
@@ -168,10 +168,17 @@ def test_a_docx_report_that_links_outside_itself_is_never_converted(jobs_app):  
         listener.seen.clear()
 
         client = jobs_app.test_client()
-        _, _, _, mine, _ = unit_with_chair(jobs_app, client)
-        resp = client.post(f"/api/v1/reports/{mine['id']}/submission", headers=api_token(client, "vanthu.gt"),
-                           data={"file": (io.BytesIO(linked), "bao-cao.docx")}, content_type="multipart/form-data")
-        assert resp.status_code == 201  # handed in on time all the same: it is only never opened
+        _, _, _, mine, year = unit_with_chair(jobs_app, client)
+        login(client, "vanthu.gt")
+        resp = client.post("/reports", data={"csrf_token": csrf_token(client, f"/reports?year={year}"),
+                                             "obligation_id": mine["id"], "year": year,
+                                             "file": (io.BytesIO(linked), "bao-cao.docx")},
+                           content_type="multipart/form-data", follow_redirects=True)
+        page = resp.get_data(as_text=True)
+        # Handed in on time all the same (it is only never opened), and the clerk is told at once.
+        assert "Đã nộp báo cáo." in page and "người ký sẽ không ký được tệp DOCX này" in page
+        assert "noi-bo.png" in page
+        client.get("/logout")
         refused = client.post(f"/api/v1/reports/{mine['id']}/sign", headers=api_token(client, "chutich.gt"),
                               json={"secret": DEMO_PASSWORD})
         assert refused.status_code == 422

@@ -85,9 +85,9 @@ def reports():
     if request.method == "POST":
         upload = request.files.get("file")
         obligation_id = form_int(request.form, "obligation_id") or 0
+        data = upload.read() if upload else b""
         try:
-            yearly.submit_report(session, services(), p, actor(), obligation_id,
-                                 upload.filename if upload else "", upload.read() if upload else b"")
+            yearly.submit_report(session, services(), p, actor(), obligation_id, upload.filename if upload else "", data)
         except ValidationFailed as exc:
             # The dashboard comes back with the message beside the unit's file field.
             session.rollback()
@@ -95,6 +95,9 @@ def reports():
             flash("Chưa nộp được báo cáo; xem lý do cạnh ô chọn tệp.", "error")
         else:
             flash("Đã nộp báo cáo.", "success")
+            if (reason := yearly.unconvertible_reason(data)) is not None:
+                flash(f"Lưu ý: người ký sẽ không ký được tệp DOCX này. {reason} Hãy bỏ liên kết đó rồi nộp lại, "
+                      "hoặc nộp bản PDF.", "error")
             return redirect(url_for("followup.reports", year=year))
     programmes = [(doc, rows, {k: sum(1 for _, s, _ in rows if s == k) for k in _report_labels()})
                   for doc, rows in yearly.overview(session, p, year)]

@@ -225,6 +225,18 @@ def _viewable(session: Session, p: Principal, obligation_id: int) -> ReportOblig
     return o
 
 
+def unconvertible_reason(data: bytes) -> str | None:
+    """Why a handed-in DOCX report could not be converted for signing (it points outside itself),
+    or None: the unit is told at upload, though the file is accepted (see ``_signable_pdf``)."""
+    if data.startswith(b"%PDF"):
+        return None
+    try:
+        check_no_outside_refs(data)
+    except TemplateInvalid as exc:
+        return exc.message
+    return None
+
+
 def _signable_pdf(svc: Services, o: ReportObligation) -> bytes:
     """The submitted file as the PDF to sign: a PDF as it is, a DOCX converted (the same converter
     and settings as the documents' drafts, so the chair's preview shows what is signed)."""
@@ -232,10 +244,9 @@ def _signable_pdf(svc: Services, o: ReportObligation) -> bytes:
     data = objects.read(svc.store, o.object)
     if o.object.content_type == objects.PDF:
         return data
-    try:
-        check_no_outside_refs(data)  # a unit's file: LibreOffice must not follow links out of it
-    except TemplateInvalid as exc:
-        raise ValidationFailed(code="report_docx_outside_ref", params={"reason": exc.message}) from exc
+    reason = unconvertible_reason(data)  # a unit's file: LibreOffice must not follow links out of it
+    if reason is not None:
+        raise ValidationFailed(code="report_docx_outside_ref", params={"reason": reason})
     return svc.converter.convert(data)
 
 

@@ -230,6 +230,7 @@ def unit_hands_in_and_signs_its_report(story: Story, app, year: int) -> None:
          "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
     row.locator("button", has_text="Nộp").click()
     clerk.wait_for_selector("text=Đã nộp báo cáo.")
+    assert "không ký được" not in clerk.inner_text("main")  # the pre-filled .docx points at nothing outside
     story.shot(clerk, "report-handed-in")
     clerk.context.close()
 
