@@ -56,6 +56,18 @@ def check_container(data: bytes, *, parse_xml: bool = True) -> int:
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise TemplateInvalid(reason="docx_not_zip", code="not_docx") from exc
+    total = check_sizes(infos)
+    names = {i.filename for i in infos}
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise TemplateInvalid(reason="docx_no_document", code="not_docx")
+    if parse_xml:  # render skips this: python-docx parses without entities anyway, and it costs ~20 ms
+        _check_xml_parts(zf, infos)
+    return total
+
+
+def check_sizes(infos: list[zipfile.ZipInfo]) -> int:
+    """Refuse a ZIP whose central directory declares too many parts, too many bytes, a bomb's
+    compression ratio or encryption; return the total uncompressed size."""
     if len(infos) > MAX_MEMBERS:
         raise TemplateInvalid(reason="docx_too_many_parts", params={"count": len(infos)}, code="zip_bomb")
     total = sum(i.file_size for i in infos)
@@ -71,11 +83,6 @@ def check_container(data: bytes, *, parse_xml: bool = True) -> int:
         if info.flag_bits & 0x1:
             raise TemplateInvalid(reason="docx_encrypted",
                                   code="encrypted")
-    names = {i.filename for i in infos}
-    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise TemplateInvalid(reason="docx_no_document", code="not_docx")
-    if parse_xml:  # render skips this: python-docx parses without entities anyway, and it costs ~20 ms
-        _check_xml_parts(zf, infos)
     return total
 
 

@@ -16,7 +16,7 @@ import re
 import zipfile
 from typing import Any
 
-from .container import TemplateInvalid, _xml_parser
+from .container import TemplateInvalid, _xml_parser, check_sizes
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -40,22 +40,31 @@ def _refuse(what: str, part: str) -> TemplateInvalid:
 def _check(data: bytes, depth: int) -> None:
     from lxml import etree
 
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for info in package.infolist():
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        infos = package.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise TemplateInvalid(reason="docx_not_zip", code="not_docx") from exc
+    check_sizes(infos)  # an embedded package was never size-checked: it could be a zip bomb
+    with package:
+        for info in infos:
             name = info.filename
             lower = name.lower()
             if info.is_dir():
                 continue
             if "vbaproject" in lower or lower.endswith(".bin") and "vba" in lower:
                 raise _refuse("macro (VBA)", name)
-            blob = package.read(info)
-            if lower.endswith(".rels"):
-                _check_relationships(etree.fromstring(blob, _xml_parser()), name)
-            elif lower.endswith(".vml") or lower.endswith(".xml") and lower.startswith("word/"):
-                _check_wordprocessing(etree.fromstring(blob, _xml_parser()), name)
-            elif lower.endswith(".svg") and _SVG_OUT.search(blob):
+            xml = lower.endswith(".rels") or lower.endswith(".vml") or lower.endswith(".xml") and lower.startswith("word/")
+            try:
+                blob = package.read(info)
+                root = etree.fromstring(blob, _xml_parser()) if xml else None
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, etree.XMLSyntaxError) as exc:
+                raise TemplateInvalid(reason="docx_part_unreadable", params={"part": name}, code="corrupt") from exc
+            if root is not None:
+                (_check_relationships if lower.endswith(".rels") else _check_wordprocessing)(root, name)
+            if lower.endswith(".svg") and _SVG_OUT.search(blob):
                 raise _refuse("SVG picture linking to another file", name)
-            elif zipfile.is_zipfile(io.BytesIO(blob)):
+            if not lower.endswith((".rels", ".vml", ".xml")) and zipfile.is_zipfile(io.BytesIO(blob)):
                 if depth >= _MAX_NESTED:
                     raise _refuse("package nested in an embedded package", name)
                 _check(blob, depth + 1)

@@ -116,3 +116,16 @@ def test_a_template_that_links_outside_itself_is_refused_at_upload():
     with pytest.raises(TemplateInvalid) as refused:
         inspect_template(LINKED_PICTURE[0](with_picture()))
     assert refused.value.code == "outside_ref" and "file:///srv/khd/seals/image1.png" in refused.value.message
+
+
+def test_an_embedded_zip_bomb_or_broken_part_is_refused_without_inflating_it():
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("sheet.xml", b"\0" * (60 * 1024 * 1024))  # ~60 kB compressed: past the size and ratio limits
+    with pytest.raises(TemplateInvalid) as refused:
+        check_no_outside_refs(edit(with_picture(), "word/embeddings/bang.xlsx", lambda _: bomb.getvalue()))
+    assert refused.value.code == "zip_bomb"
+    nested = edit(with_picture(), "word/document.xml", lambda _: b"<w:document")  # inside: never size- or XML-checked
+    with pytest.raises(TemplateInvalid) as refused:
+        check_no_outside_refs(edit(with_picture(), "word/embeddings/bang.docx", lambda _: nested))
+    assert refused.value.code == "corrupt" and "word/document.xml" in refused.value.message
